@@ -1,0 +1,1 @@
+"""QuickBooks Online integration: HTTP client, faults, rate limiting, redaction, queries."""
