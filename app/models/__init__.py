@@ -1,0 +1,38 @@
+"""Every table, one module per aggregate, re-exported so Alembic sees them all."""
+
+from __future__ import annotations
+
+from app.models.billing import (
+    EntryStatus,
+    ExpenseEntry,
+    HoursEntry,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    LineKind,
+    MileageEntry,
+)
+from app.models.catalog import (
+    Account,
+    AccountType,
+    BillingCode,
+    BillingCodeKind,
+    OrganizationCategory,
+    PaymentMethod,
+    PaymentTerm,
+    TaxCode,
+    TxnClass,
+)
+from app.models.clients import Client
+from app.models.organizations import Contact, Organization
+from app.models.people import Associate, PermissionLevel
+from app.models.purchasing import POLine, POStatus, PurchaseOrder
+from app.models.settings import CompanySettings, Integration
+
+__all__ = [
+    "Account", "AccountType", "Associate", "BillingCode", "BillingCodeKind", "Client",
+    "CompanySettings", "Contact", "EntryStatus", "ExpenseEntry", "HoursEntry", "Integration",
+    "Invoice", "InvoiceLine", "InvoiceStatus", "LineKind", "MileageEntry", "Organization",
+    "OrganizationCategory", "POLine", "POStatus", "PaymentMethod", "PaymentTerm",
+    "PermissionLevel", "PurchaseOrder", "TaxCode", "TxnClass",
+]

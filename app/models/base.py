@@ -1,0 +1,30 @@
+"""Column helpers and mixins shared by every aggregate."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated
+
+from sqlalchemy import DateTime, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now, the only clock the models use."""
+    return datetime.now(UTC)
+
+
+Money = Annotated[Decimal, mapped_column(Numeric(12, 2))]
+Hours = Annotated[Decimal, mapped_column(Numeric(6, 2))]
+Rate = Annotated[Decimal, mapped_column(Numeric(12, 4))]
+Currency = Annotated[str, mapped_column(String(3))]
+
+
+class TimestampMixin:
+    """Created / updated timestamps, set by the database session."""
+
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )

@@ -1,0 +1,225 @@
+"""Invoices and their lines, and the associates' hours, expenses and mileage."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Boolean, Date, Enum, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import Currency, Hours, Money, Rate, TimestampMixin
+from app.models.catalog import BillingCode, PaymentTerm, TaxCode, TxnClass
+from app.models.clients import Client
+from app.models.people import Associate
+from app.money import ZERO, line_amount, round_cents
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+
+
+class InvoiceStatus(enum.StrEnum):
+    """An invoice is edited as a draft and final once issued."""
+
+    DRAFT = "draft"
+    FINAL = "final"
+
+
+class LineKind(enum.StrEnum):
+    """The three kinds of invoice line."""
+
+    HOURLY = "hourly"
+    EXPENSE = "expense"
+    MILEAGE = "mileage"
+
+
+class Invoice(TimestampMixin, db.Model):
+    """An invoice to a client."""
+
+    __tablename__ = "invoices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(21), unique=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    issue_date: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date | None] = mapped_column(Date)
+    payment_term_id: Mapped[int | None] = mapped_column(ForeignKey("payment_terms.id"))
+    class_id: Mapped[int | None] = mapped_column(ForeignKey("classes.id"))
+    tax_code_id: Mapped[int | None] = mapped_column(ForeignKey("tax_codes.id"))
+    currency: Mapped[Currency] = mapped_column(default="USD")
+    exchange_rate: Mapped[Decimal | None] = mapped_column(Numeric(18, 8))
+    status: Mapped[InvoiceStatus] = mapped_column(
+        _enum(InvoiceStatus), default=InvoiceStatus.DRAFT
+    )
+    memo: Mapped[str | None] = mapped_column(Text)
+
+    client: Mapped[Client] = relationship()
+    payment_term: Mapped[PaymentTerm | None] = relationship()
+    txn_class: Mapped[TxnClass | None] = relationship()
+    tax_code: Mapped[TaxCode | None] = relationship()
+    lines: Mapped[list[InvoiceLine]] = relationship(
+        back_populates="invoice", cascade="all, delete-orphan", order_by="InvoiceLine.position"
+    )
+
+    @property
+    def subtotal(self) -> Decimal:
+        """Sum of the line amounts."""
+        return sum((line.amount for line in self.lines), ZERO)
+
+    @property
+    def taxable_subtotal(self) -> Decimal:
+        """Sum of the taxable line amounts."""
+        return sum((line.amount for line in self.lines if line.taxable), ZERO)
+
+    @property
+    def tax(self) -> Decimal:
+        """Tax on the taxable subtotal at the invoice's tax code, rounded once (as QBO does)."""
+        if self.tax_code is None or not self.tax_code.taxable:
+            return ZERO
+        return round_cents(self.taxable_subtotal * self.tax_code.rate_percent / Decimal(100))
+
+    @property
+    def total(self) -> Decimal:
+        """Subtotal plus tax."""
+        return self.subtotal + self.tax
+
+
+class InvoiceLine(db.Model):
+    """One line of an invoice: hours, an expense or mileage."""
+
+    __tablename__ = "invoice_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(
+        ForeignKey("invoices.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    kind: Mapped[LineKind] = mapped_column(_enum(LineKind))
+    associate_id: Mapped[int | None] = mapped_column(ForeignKey("associates.id"))
+    service_date: Mapped[date | None] = mapped_column(Date)
+    billing_code_id: Mapped[int | None] = mapped_column(ForeignKey("billing_codes.id"))
+    description: Mapped[str | None] = mapped_column(String(4000))
+    hours: Mapped[Hours | None]
+    rate: Mapped[Rate | None]
+    expense_amount: Mapped[Money | None]
+    miles: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    billable: Mapped[bool] = mapped_column(Boolean, default=True)
+    taxable: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    invoice: Mapped[Invoice] = relationship(back_populates="lines")
+    associate: Mapped[Associate | None] = relationship()
+    billing_code: Mapped[BillingCode | None] = relationship()
+
+    @property
+    def quantity(self) -> Decimal:
+        """Hours, miles, or 1 for an expense."""
+        if self.kind == LineKind.HOURLY:
+            return self.hours or ZERO
+        if self.kind == LineKind.MILEAGE:
+            return self.miles or ZERO
+        return Decimal(1)
+
+    @property
+    def unit_price(self) -> Decimal:
+        """Hourly rate, rate per mile, or the expense amount."""
+        if self.kind == LineKind.EXPENSE:
+            return self.expense_amount or ZERO
+        return self.rate or ZERO
+
+    @property
+    def amount(self) -> Decimal:
+        """round(quantity x unit price, 2)."""
+        return line_amount(self.quantity, self.unit_price)
+
+
+class EntryStatus(enum.StrEnum):
+    """Where an hours, expense or mileage entry stands."""
+
+    OPEN = "open"
+    SUBMITTED = "submitted"
+    INVOICED = "invoiced"
+
+
+class _EntryMixin(TimestampMixin):
+    """Columns shared by every My History entry."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    description: Mapped[str | None] = mapped_column(String(4000))
+    billable: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[EntryStatus] = mapped_column(_enum(EntryStatus), default=EntryStatus.OPEN)
+
+
+class HoursEntry(_EntryMixin, db.Model):
+    """Hours an associate worked, optionally for a client."""
+
+    __tablename__ = "hours_entries"
+
+    associate_id: Mapped[int] = mapped_column(ForeignKey("associates.id"), index=True)
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"))
+    billing_code_id: Mapped[int | None] = mapped_column(ForeignKey("billing_codes.id"))
+    work_date: Mapped[date] = mapped_column(Date, index=True)
+    hours: Mapped[Hours]
+    rate: Mapped[Rate | None]
+
+    associate: Mapped[Associate] = relationship()
+    client: Mapped[Client | None] = relationship()
+    billing_code: Mapped[BillingCode | None] = relationship()
+
+    @property
+    def entry_date(self) -> date:
+        """The date the listing filters and sorts on."""
+        return self.work_date
+
+    @property
+    def amount(self) -> Decimal:
+        """Hours times rate."""
+        return line_amount(self.hours, self.rate or ZERO)
+
+
+class ExpenseEntry(_EntryMixin, db.Model):
+    """An expense an associate paid."""
+
+    __tablename__ = "expense_entries"
+
+    associate_id: Mapped[int] = mapped_column(ForeignKey("associates.id"), index=True)
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"))
+    billing_code_id: Mapped[int | None] = mapped_column(ForeignKey("billing_codes.id"))
+    expense_date: Mapped[date] = mapped_column(Date, index=True)
+    amount: Mapped[Money]
+
+    associate: Mapped[Associate] = relationship()
+    client: Mapped[Client | None] = relationship()
+    billing_code: Mapped[BillingCode | None] = relationship()
+
+    @property
+    def entry_date(self) -> date:
+        """The date the listing filters and sorts on."""
+        return self.expense_date
+
+
+class MileageEntry(_EntryMixin, db.Model):
+    """Miles an associate drove on business."""
+
+    __tablename__ = "mileage_entries"
+
+    associate_id: Mapped[int] = mapped_column(ForeignKey("associates.id"), index=True)
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"))
+    trip_date: Mapped[date] = mapped_column(Date, index=True)
+    miles: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    rate_per_mile: Mapped[Rate]
+
+    associate: Mapped[Associate] = relationship()
+    client: Mapped[Client | None] = relationship()
+
+    @property
+    def entry_date(self) -> date:
+        """The date the listing filters and sorts on."""
+        return self.trip_date
+
+    @property
+    def amount(self) -> Decimal:
+        """Miles times rate per mile."""
+        return line_amount(self.miles, self.rate_per_mile)

@@ -1,0 +1,139 @@
+"""The lists that records refer to and that mappings connect to QBO."""
+
+from __future__ import annotations
+
+import enum
+from decimal import Decimal
+
+from sqlalchemy import Boolean, Enum, Integer, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.models.base import Money, TimestampMixin
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+
+
+class BillingCodeKind(enum.StrEnum):
+    """Which kind of invoice line a billing code is used for."""
+
+    HOURLY = "hourly"
+    EXPENSE = "expense"
+    MILEAGE = "mileage"
+
+
+class BillingCode(TimestampMixin, db.Model):
+    """A billable service or cost (QBO: an Item)."""
+
+    __tablename__ = "billing_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(100), unique=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[BillingCodeKind] = mapped_column(_enum(BillingCodeKind))
+    default_rate: Mapped[Money | None]
+    taxable: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class PaymentTerm(TimestampMixin, db.Model):
+    """Payment terms such as Net 30 (QBO: a Term)."""
+
+    __tablename__ = "payment_terms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(31), unique=True)
+    due_days: Mapped[int] = mapped_column(Integer, default=30)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TxnClass(TimestampMixin, db.Model):
+    """A class for tracking income and expenses by segment (QBO: a Class)."""
+
+    __tablename__ = "classes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TaxCode(TimestampMixin, db.Model):
+    """A sales tax code with its rate in percent (QBO: a TaxCode and its TaxRate)."""
+
+    __tablename__ = "tax_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    rate_percent: Mapped[Decimal] = mapped_column(Numeric(7, 4), default=Decimal("0"))
+    taxable: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.rate_percent.normalize()}%)" if self.taxable else self.code
+
+
+class PaymentMethod(TimestampMixin, db.Model):
+    """How an expense was paid or a payment received (QBO: a PaymentMethod)."""
+
+    __tablename__ = "payment_methods"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(31), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AccountType(enum.StrEnum):
+    """The account types Ledgerhub needs (QBO's AccountType values)."""
+
+    BANK = "Bank"
+    CREDIT_CARD = "Credit Card"
+    ACCOUNTS_RECEIVABLE = "Accounts Receivable"
+    ACCOUNTS_PAYABLE = "Accounts Payable"
+    INCOME = "Income"
+    EXPENSE = "Expense"
+    COST_OF_GOODS_SOLD = "Cost of Goods Sold"
+    OTHER_CURRENT_ASSET = "Other Current Asset"
+    OTHER_EXPENSE = "Other Expense"
+    OTHER_INCOME = "Other Income"
+
+
+class Account(TimestampMixin, db.Model):
+    """A general-ledger account of the chart of accounts."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    number: Mapped[str | None] = mapped_column(String(20))
+    account_type: Mapped[AccountType] = mapped_column(_enum(AccountType))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}" if self.number else self.name
+
+
+class OrganizationCategory(db.Model):
+    """A grouping of vendor organizations (e.g. Subcontractor, Supplier)."""
+
+    __tablename__ = "organization_categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,105 @@
+"""Associates: the firm's people, who are also the application's users."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime, timedelta
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, DateTime, Enum, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.extensions import db
+from app.models.base import Money, TimestampMixin, utcnow
+
+
+class PermissionLevel(enum.StrEnum):
+    """What an associate may do in Ledgerhub."""
+
+    OWNER = "owner"
+    ASSOCIATE = "associate"
+
+    @property
+    def label(self) -> str:
+        """Human label shown in forms and listings."""
+        return {"owner": "Company Owner", "associate": "Associate"}[self.value]
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """SQLite returns naive datetimes: treat them as UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+class Associate(TimestampMixin, UserMixin, db.Model):
+    """A person of the firm; with a username and password, also a login."""
+
+    __tablename__ = "associates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_name: Mapped[str] = mapped_column(String(100), default="")
+    last_name: Mapped[str] = mapped_column(String(100), default="")
+    display_name: Mapped[str] = mapped_column(String(100), index=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    username: Mapped[str | None] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    hourly_rate: Mapped[Money | None]
+    cost_rate: Mapped[Money | None]
+    permission: Mapped[PermissionLevel] = mapped_column(
+        Enum(PermissionLevel, native_enum=False, length=16,
+             values_callable=lambda e: [m.value for m in e]),
+        default=PermissionLevel.ASSOCIATE,
+    )
+    is_qbo_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    def __repr__(self) -> str:
+        return f"<Associate {self.id} {self.display_name!r}>"
+
+    # Flask-Login: an associate without credentials or inactive cannot hold a session.
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        """Only active associates with a password can be logged in."""
+        return bool(self.active and self.password_hash)
+
+    @property
+    def is_owner(self) -> bool:
+        """True for a Company Owner."""
+        return self.permission == PermissionLevel.OWNER
+
+    @property
+    def full_name(self) -> str:
+        """Given and family name, falling back to the display name."""
+        return " ".join(p for p in (self.first_name, self.last_name) if p) or self.display_name
+
+    def set_password(self, password: str) -> None:
+        """Store a salted scrypt hash of the password."""
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        """Compare a password with the stored hash."""
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def is_locked(self, now: datetime | None = None) -> bool:
+        """True while a lock-out after repeated failed logins is in force."""
+        until = as_utc(self.locked_until)
+        return until is not None and until > (now or utcnow())
+
+    def record_failed_login(self, max_failures: int, lockout: timedelta) -> None:
+        """Count a failed login; lock the account once the limit is reached."""
+        self.failed_logins = (self.failed_logins or 0) + 1
+        if self.failed_logins >= max_failures:
+            self.locked_until = utcnow() + lockout
+            self.failed_logins = 0
+
+    def record_successful_login(self) -> None:
+        """Reset the failure counter after a good login."""
+        self.failed_logins = 0
+        self.locked_until = None
+
+

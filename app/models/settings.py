@@ -1,0 +1,49 @@
+"""Company-wide settings: one row."""
+
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import Boolean, Enum, String, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.models.base import Currency, TimestampMixin
+
+
+class Integration(enum.StrEnum):
+    """Which accounting system Ledgerhub integrates with."""
+
+    NONE = "none"
+    QBO = "qbo"
+
+
+class CompanySettings(TimestampMixin, db.Model):
+    """The firm's settings (Admin -> Settings)."""
+
+    __tablename__ = "company_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_name: Mapped[str] = mapped_column(String(100), default="My Company")
+    home_currency: Mapped[Currency] = mapped_column(default="USD")
+    integration: Mapped[Integration] = mapped_column(
+        Enum(Integration, native_enum=False, length=10,
+             values_callable=lambda e: [m.value for m in e]),
+        default=Integration.NONE,
+    )
+    associates_self_push: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    @property
+    def qbo_enabled(self) -> bool:
+        """True when the owner chose to integrate with QuickBooks Online."""
+        return self.integration == Integration.QBO
+
+    @classmethod
+    def load(cls) -> CompanySettings:
+        """The settings row, created with defaults on first use."""
+        row = db.session.scalars(select(cls).limit(1)).first()
+        if row is None:
+            row = cls()
+            db.session.add(row)
+            db.session.flush()
+        return row

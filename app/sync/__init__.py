@@ -1,0 +1,1 @@
+"""Synchronisation with QuickBooks Online: business logic free of Flask requests and RQ."""

@@ -1,0 +1,16 @@
+"""Recurring work, registered with RQ's built-in cron scheduler."""
+
+from __future__ import annotations
+
+from rq.cron import CronScheduler
+
+from app.config import config_for
+
+
+def register_cron_jobs(scheduler: CronScheduler) -> None:
+    """Register Ledgerhub's recurring jobs on the scheduler."""
+    from app.sync import jobs
+
+    queue = config_for().RQ_QUEUE
+    # Keep the QuickBooks refresh token alive: it expires after 100 days without use.
+    scheduler.register(jobs.keep_connection_alive, queue, interval=6 * 3600)

@@ -1,0 +1,55 @@
+"""Web layer: one blueprint package per area, wired here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+
+from app.extensions import db, login_manager
+from app.models import Associate
+from app.money import format_money
+from app.permissions import template_globals
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> Associate | None:
+    """Flask-Login: the associate behind a session."""
+    return db.session.get(Associate, int(user_id)) if user_id.isdigit() else None
+
+
+def _error(status: int, title: str, message: str) -> tuple[str, int]:
+    template = "errors/_error.html" if request.headers.get("HX-Request") else "errors/error.html"
+    return render_template(template, status=status, title=title, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    """Register blueprints, template helpers and error pages."""
+    from app.web import admin, auth, catalog, clients, history, invoices, main, organizations
+    from app.web import purchasing
+
+    for module in (auth, main, admin, catalog, clients, organizations, invoices, purchasing,
+                   history):
+        app.register_blueprint(module.bp)
+
+    app.jinja_env.globals.update(template_globals())
+    app.jinja_env.filters["money"] = format_money
+
+    @app.errorhandler(403)
+    def forbidden(_: Any) -> tuple[str, int]:
+        return _error(403, "Not allowed", "Your account does not have permission for this page.")
+
+    @app.errorhandler(404)
+    def not_found(_: Any) -> tuple[str, int]:
+        return _error(404, "Not found", "There is nothing at this address.")
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(err: CSRFError) -> tuple[str, int]:
+        return _error(400, "Form expired", "The form was missing its security token. "
+                      "Reload the page and try again.")
+
+    @app.errorhandler(500)
+    def server_error(_: Any) -> tuple[str, int]:
+        db.session.rollback()
+        return _error(500, "Something went wrong", "The error was logged. Nothing was saved.")

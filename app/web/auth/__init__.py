@@ -1,0 +1,7 @@
+"""Logging in and out."""
+
+from __future__ import annotations
+
+from app.web.auth.routes import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,71 @@
+"""Client Manager: list, add and edit clients."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from app.extensions import db
+from app.models import Client
+from app.permissions import manager_required
+from app.web.clients.forms import ClientForm
+from app.web.listing import paginate, render_listing
+from app.web.records import active_filter, apply_form
+
+bp = Blueprint("clients", __name__, url_prefix="/clients")
+
+SORTS = {
+    "name": Client.name,
+    "email": Client.email,
+    "currency": Client.currency,
+    "created": Client.created_at,
+}
+
+
+@bp.get("/")
+@manager_required
+def index() -> str:
+    """All clients, searchable and sortable."""
+    stmt, filters = active_filter(select(Client), Client)
+    page = paginate(stmt, search=[Client.name, Client.email, Client.contact_name, Client.phone],
+                    sorts=SORTS, default_sort="name", filters=filters)
+    return render_listing("clients/index.html", "clients/_table.html", page=page)
+
+
+def _save(form: ClientForm, client: Client) -> None:
+    apply_form(form, client, exclude={"is_company", "act_as_reference"})
+    client.is_company = form.is_company.data == "1"
+    client.act_as_reference = {"1": True, "0": False}.get(form.act_as_reference.data)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@manager_required
+def new() -> Response | str:
+    """Add a client."""
+    form = ClientForm()
+    if form.validate_on_submit():
+        client = Client()
+        _save(form, client)
+        db.session.add(client)
+        db.session.commit()
+        flash(f"Client “{client.name}” added.", "success")
+        return redirect(url_for(".edit", client_id=client.id))
+    return render_template("clients/form.html", form=form, client=None)
+
+
+@bp.route("/<int:client_id>", methods=["GET", "POST"])
+@manager_required
+def edit(client_id: int) -> Response | str:
+    """A client's details, editable."""
+    client = db.session.get(Client, client_id) or abort(404)
+    form = ClientForm(obj=client)
+    if not form.is_submitted():
+        form.is_company.data = "1" if client.is_company else "0"
+        form.act_as_reference.data = {True: "1", False: "0"}.get(client.act_as_reference, "")
+    if form.validate_on_submit():
+        _save(form, client)
+        db.session.commit()
+        flash(f"Client “{client.name}” saved.", "success")
+        return redirect(url_for(".edit", client_id=client.id))
+    return render_template("clients/form.html", form=form, client=client)

@@ -1,0 +1,146 @@
+"""The logged-in associate's own hours, expenses and mileage: list, add, edit, delete."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from app.extensions import db
+from app.models import EntryStatus, ExpenseEntry, HoursEntry, MileageEntry
+from app.permissions import signed_in
+from app.web.history.forms import ExpenseForm, HoursForm, MileageForm
+from app.web.listing import paginate, render_listing
+from app.web.records import apply_form
+
+bp = Blueprint("history", __name__, url_prefix="/my")
+
+
+@dataclass(frozen=True)
+class EntryKind:
+    """One of the three histories and what differs between them."""
+
+    slug: str
+    title: str
+    noun: str
+    model: type
+    form: type[FlaskForm]
+    date_column: str
+
+    def column(self, name: str) -> Any:
+        """A column of the kind's model."""
+        return getattr(self.model, name)
+
+
+KINDS = {
+    "hours": EntryKind("hours", "My Hours History", "hours entry", HoursEntry, HoursForm,
+                       "work_date"),
+    "expenses": EntryKind("expenses", "My Expense History", "expense", ExpenseEntry,
+                          ExpenseForm, "expense_date"),
+    "mileage": EntryKind("mileage", "My Mileage History", "mileage entry", MileageEntry,
+                         MileageForm, "trip_date"),
+}
+
+
+def _parse_date(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _own(kind: EntryKind, entry_id: int) -> Any:
+    """The entry, only if it belongs to the logged-in associate (404 otherwise)."""
+    entry = db.session.get(kind.model, entry_id)
+    if entry is None or entry.associate_id != current_user.id:
+        abort(404)
+    return entry
+
+
+def list_entries(kind: EntryKind) -> str:
+    """The associate's entries of one kind, filtered by date range and status."""
+    model, when = kind.model, kind.column(kind.date_column)
+    stmt = select(model).where(model.associate_id == current_user.id)
+    filters: dict[str, str] = {}
+    start, end = _parse_date(request.args.get("from")), _parse_date(request.args.get("to"))
+    if start:
+        stmt = stmt.where(when >= start)
+        filters["from"] = start.isoformat()
+    if end:
+        stmt = stmt.where(when <= end)
+        filters["to"] = end.isoformat()
+    status = request.args.get("status", "")
+    if status in {s.value for s in EntryStatus}:
+        stmt = stmt.where(model.status == EntryStatus(status))
+        filters["status"] = status
+    sorts = {"date": when, "status": model.status}
+    page = paginate(stmt, search=[model.description], sorts=sorts, default_sort="date",
+                    default_direction="desc", filters=filters)
+    return render_listing("history/index.html", "history/_table.html", page=page, kind=kind,
+                          statuses=list(EntryStatus))
+
+
+def edit_entry(kind: EntryKind, entry_id: int | None = None) -> Response | str:
+    """Add or edit one of the associate's own entries."""
+    entry = _own(kind, entry_id) if entry_id else None
+    if entry is not None and entry.status == EntryStatus.INVOICED:
+        flash(f"This {kind.noun} is invoiced and can no longer be changed.", "warning")
+        return redirect(url_for(f".{kind.slug}"))
+    form = kind.form(obj=entry)
+    if entry is None and not form.is_submitted():
+        getattr(form, kind.date_column).data = date.today()
+        if kind.slug == "hours":
+            form.rate.data = current_user.hourly_rate
+    if form.validate_on_submit():
+        if entry is None:
+            entry = kind.model(associate_id=current_user.id)
+            db.session.add(entry)
+        apply_form(form, entry)
+        db.session.commit()
+        flash(f"The {kind.noun} was saved.", "success")
+        return redirect(url_for(f".{kind.slug}"))
+    return render_template("history/form.html", form=form, kind=kind, entry=entry)
+
+
+def delete_entry(kind: EntryKind, entry_id: int) -> Response:
+    """Delete one of the associate's own entries that is not invoiced."""
+    entry = _own(kind, entry_id)
+    if entry.status == EntryStatus.INVOICED:
+        flash(f"This {kind.noun} is invoiced and cannot be deleted.", "warning")
+    else:
+        db.session.delete(entry)
+        db.session.commit()
+        flash(f"The {kind.noun} was deleted.", "success")
+    return redirect(url_for(f".{kind.slug}"))
+
+
+def _register(kind: EntryKind) -> None:
+    def listing() -> str:
+        return list_entries(kind)
+
+    def new() -> Response | str:
+        return edit_entry(kind)
+
+    def edit(entry_id: int) -> Response | str:
+        return edit_entry(kind, entry_id)
+
+    def delete(entry_id: int) -> Response:
+        return delete_entry(kind, entry_id)
+
+    s = kind.slug
+    bp.add_url_rule(f"/{s}", s, signed_in(listing))
+    bp.add_url_rule(f"/{s}/new", f"{s}_new", signed_in(new), methods=["GET", "POST"])
+    bp.add_url_rule(f"/{s}/<int:entry_id>", f"{s}_edit", signed_in(edit),
+                    methods=["GET", "POST"])
+    bp.add_url_rule(f"/{s}/<int:entry_id>/delete", f"{s}_delete", signed_in(delete),
+                    methods=["POST"])
+
+
+for _kind in KINDS.values():
+    _register(_kind)

@@ -1,0 +1,87 @@
+"""Server-side search, sort and pagination shared by every listing page."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from math import ceil
+from typing import Any
+
+from flask import current_app, render_template, request
+from flask import url_for as flask_url_for
+from sqlalchemy import ColumnElement, Select, func, or_, select
+
+from app.extensions import db
+
+
+@dataclass
+class Page:
+    """One page of a listing and the parameters that produced it."""
+
+    items: Sequence[Any]
+    total: int
+    page: int
+    per_page: int
+    sort: str
+    direction: str
+    q: str
+    filters: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def pages(self) -> int:
+        """Number of pages (at least one)."""
+        return max(1, ceil(self.total / self.per_page))
+
+    def args(self, **overrides: Any) -> dict[str, Any]:
+        """Query-string arguments for a link that changes some of them."""
+        args: dict[str, Any] = {"q": self.q, "sort": self.sort, "dir": self.direction,
+                                "page": self.page, **self.filters}
+        args.update(overrides)
+        return {k: v for k, v in args.items() if v not in (None, "")}
+
+    def url(self, endpoint: str, **overrides: Any) -> str:
+        """URL of this listing with some parameters changed."""
+        return flask_url_for(endpoint, **{**request.view_args, **self.args(**overrides)})
+
+    def sort_args(self, key: str) -> dict[str, Any]:
+        """Arguments for a column header: toggles direction when already sorted by it."""
+        direction = "desc" if self.sort == key and self.direction == "asc" else "asc"
+        return self.args(sort=key, dir=direction, page=1)
+
+
+def paginate(
+    stmt: Select,
+    *,
+    search: Sequence[ColumnElement] = (),
+    sorts: Mapping[str, ColumnElement],
+    default_sort: str,
+    default_direction: str = "asc",
+    filters: Mapping[str, str] | None = None,
+) -> Page:
+    """Apply ?q, ?sort, ?dir and ?page from the request to a select and fetch one page."""
+    q = request.args.get("q", "").strip()[:100]
+    if q and search:
+        like = f"%{q.lower()}%"
+        stmt = stmt.where(or_(*(func.lower(col).like(like) for col in search)))
+    sort = request.args.get("sort", default_sort)
+    if sort not in sorts:
+        sort = default_sort
+    direction = request.args.get("dir", default_direction)
+    if direction not in ("asc", "desc"):
+        direction = default_direction
+    per_page = current_app.config["PAGE_SIZE"]
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = min(page, max(1, ceil((total or 0) / per_page)))
+    column = sorts[sort]
+    ordered = stmt.order_by(column.desc() if direction == "desc" else column.asc())
+    items = db.session.scalars(ordered.limit(per_page).offset((page - 1) * per_page)).unique().all()
+    return Page(items=items, total=total or 0, page=page, per_page=per_page, sort=sort,
+                direction=direction, q=q, filters=dict(filters or {}))
+
+
+def render_listing(page_template: str, fragment_template: str, **context: Any) -> str:
+    """Full page for a normal request, only the table fragment for an HTMX request."""
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "listing":
+        return render_template(fragment_template, **context)
+    return render_template(page_template, **context)

@@ -1,0 +1,7 @@
+"""Dashboard."""
+
+from __future__ import annotations
+
+from app.web.main.routes import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,63 @@
+"""The home page: counts and what needs attention."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
+
+from app.extensions import db
+from app.models import (
+    Client,
+    EntryStatus,
+    HoursEntry,
+    Invoice,
+    InvoiceStatus,
+    Organization,
+    POStatus,
+    PurchaseOrder,
+)
+from app.permissions import is_manager, public, signed_in
+
+bp = Blueprint("main", __name__)
+
+
+def _count(stmt) -> int:  # noqa: ANN001 - any select
+    return db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+
+
+@bp.get("/")
+@signed_in
+def dashboard() -> str:
+    """Counts of records and the items needing attention."""
+    mine = select(HoursEntry.id).where(HoursEntry.associate_id == current_user.id)
+    stats = {"my_open_hours": _count(mine.where(HoursEntry.status == EntryStatus.OPEN))}
+    attention: list[tuple[str, str, int]] = []
+    if is_manager():
+        stats.update(
+            clients=_count(select(Client.id).where(Client.active.is_(True))),
+            inquiries=_count(select(Client.id).where(Client.is_inquiry.is_(True))),
+            organizations=_count(select(Organization.id).where(Organization.active.is_(True))),
+            draft_invoices=_count(select(Invoice.id).where(Invoice.status == InvoiceStatus.DRAFT)),
+            open_pos=_count(select(PurchaseOrder.id).where(
+                PurchaseOrder.status == POStatus.OPEN)),
+        )
+        no_terms = _count(select(Client.id).where(Client.active.is_(True),
+                                                  Client.payment_term_id.is_(None)))
+        if no_terms:
+            attention.append(("Clients without payment terms", url_for("clients.index"),
+                              no_terms))
+        if stats["draft_invoices"]:
+            attention.append(("Draft invoices not yet final",
+                              url_for("invoices.index", status="draft"), stats["draft_invoices"]))
+    return render_template("main/dashboard.html", stats=stats, attention=attention)
+
+
+@bp.get("/healthz")
+@public
+def healthz() -> Response:
+    """Liveness probe for process managers and load balancers."""
+    db.session.execute(select(1))
+    return Response("ok\n", mimetype="text/plain")
+

@@ -1,0 +1,130 @@
+"""Fixtures for the whole suite: app, database, Redis, logged-in clients, factories."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from app.config import normalize_database_url
+from tests.support import PASSWORDS, make_users, redis_server
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A real Redis for the session: REDIS_URL or a private embedded server."""
+    with redis_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    """TEST_DATABASE_URL (PostgreSQL in CI) or a temporary SQLite file."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        yield normalize_database_url(url)
+        return
+    with tempfile.TemporaryDirectory(prefix="ledgerhub-db-") as tmp:
+        yield f"sqlite:///{Path(tmp) / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, redis_url: str) -> Iterator[Flask]:
+    """One application for the session; tables are emptied after every test."""
+    from app import create_app
+    from app.config import TestConfig
+    from app.extensions import db
+
+    application = create_app(TestConfig)
+    application.config.update(SQLALCHEMY_DATABASE_URI=database_url, REDIS_URL=redis_url,
+                              WTF_CSRF_ENABLED=False)
+    with application.app_context():
+        db.drop_all()
+        _drop_alembic_version()
+        db.create_all()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _drop_alembic_version() -> None:
+    from app.extensions import db
+
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Empty every table after each test that used the app."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    application: Flask = request.getfixturevalue("app")
+    from app.extensions import db
+
+    with application.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture()
+def app_ctx(app: Flask) -> Iterator[Flask]:
+    """An application context for tests that use the models directly."""
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture()
+def users(app_ctx: Flask) -> dict[str, object]:
+    """The three demo roles: owner, qboadmin (QBO Admin) and alex (associate)."""
+    return make_users()
+
+
+class Auth:
+    """Log a test client in as one of the demo roles."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def login(self, username: str) -> FlaskClient:
+        """Sign in with the user's password; returns the client."""
+        response = self.client.post("/login", data={"username": username,
+                                                    "password": PASSWORDS[username]})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return self.client
+
+    def logout(self) -> None:
+        """Sign out."""
+        self.client.post("/logout")
+
+
+@pytest.fixture()
+def client(app: Flask) -> FlaskClient:
+    """A test client."""
+    return app.test_client()
+
+
+@pytest.fixture()
+def auth(client: FlaskClient, users: dict[str, object]) -> Auth:
+    """Log in as owner / qboadmin / alex."""
+    return Auth(client)
+
+
+@pytest.fixture()
+def enable_qbo(app_ctx: Flask) -> None:
+    """Turn the QuickBooks integration on (Admin -> Settings)."""
+    from app.extensions import db
+    from app.models import CompanySettings, Integration
+
+    CompanySettings.load().integration = Integration.QBO
+    db.session.commit()

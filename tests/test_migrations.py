@@ -1,0 +1,65 @@
+"""Migrations: one head, upgrade and downgrade both work, models match the schema."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, inspect, text
+
+from app import database
+from app.config import normalize_database_url
+from app.extensions import db
+
+
+def _urls() -> list[str]:
+    urls = ["sqlite"]
+    if os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"):
+        urls.append("postgresql")
+    return urls
+
+
+@pytest.fixture(params=_urls())
+def empty_database(request: pytest.FixtureRequest) -> Iterator[str]:
+    """An empty database of each kind available (a private schema on PostgreSQL)."""
+    if request.param == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            yield f"sqlite:///{Path(tmp) / 'migrations.sqlite3'}"
+        return
+    base = normalize_database_url(os.environ["TEST_DATABASE_URL"])
+    engine = create_engine(base)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS migration_check CASCADE"))
+        conn.execute(text("CREATE SCHEMA migration_check"))
+    sep = "&" if "?" in base else "?"
+    yield f"{base}{sep}options=-csearch_path%3Dmigration_check"
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS migration_check CASCADE"))
+    engine.dispose()
+
+
+def test_exactly_one_head() -> None:
+    script = ScriptDirectory.from_config(database.alembic_config("sqlite://"))
+    assert len(script.get_heads()) == 1
+
+
+def test_upgrade_matches_models_and_downgrades_to_empty(empty_database: str) -> None:
+    import app.models  # noqa: F401
+
+    database.upgrade(empty_database)
+    engine = create_engine(empty_database)
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, db.metadata) == []
+        tables = set(inspect(conn).get_table_names())
+    assert {"associates", "clients", "invoices", "purchase_orders"} <= tables
+    database.downgrade(empty_database, "base")
+    with engine.connect() as conn:
+        assert set(inspect(conn).get_table_names()) <= {"alembic_version"}
+    engine.dispose()

@@ -1,0 +1,59 @@
+"""RQ worker entry point: ``python worker.py [--no-cron] [--burst]``.
+
+Run as many workers as needed, on any number of machines; run the cron scheduler (the default)
+on exactly one of them, or pass ``--no-cron`` to the others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import multiprocessing
+import signal
+import sys
+
+from redis import Redis
+from rq import Queue, Worker
+from rq.cron import CronScheduler
+
+from app.config import config_for
+
+
+def _run_cron(redis_url: str) -> None:
+    """Run RQ's cron scheduler with Ledgerhub's recurring jobs (a child process)."""
+    from app.sync.schedule import register_cron_jobs
+
+    scheduler = CronScheduler(connection=Redis.from_url(redis_url), name="ledgerhub-cron")
+    register_cron_jobs(scheduler)
+    scheduler.start()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start a worker (and, unless told otherwise, the cron scheduler beside it)."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--no-cron", action="store_true", help="do not run the cron scheduler")
+    parser.add_argument("--burst", action="store_true", help="exit when the queue is empty")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+
+    config = config_for()
+    connection = Redis.from_url(config.REDIS_URL)
+    cron = None
+    if not args.no_cron and not args.burst:
+        cron = multiprocessing.get_context("spawn").Process(
+            target=_run_cron, args=(config.REDIS_URL,), name="ledgerhub-cron", daemon=True
+        )
+        cron.start()
+    try:
+        worker = Worker([Queue(config.RQ_QUEUE, connection=connection)], connection=connection)
+        worker.work(burst=args.burst, with_scheduler=False)
+    finally:
+        if cron is not None and cron.is_alive():
+            cron.terminate()
+            cron.join(5)
+    return 0
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    sys.exit(main())
