@@ -1,0 +1,1 @@
+"""A standalone emulator of the QuickBooks Online Accounting API v3 (see `create_app`)."""

@@ -1,0 +1,53 @@
+"""Emulator settings (command line flags and environment variables map onto these)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+DEFAULT_REDIRECT_URIS = (
+    "http://127.0.0.1:5000/admin/qbo/callback",
+    "http://localhost:5000/admin/qbo/callback",
+)
+DEV_CLIENT_ID = "ledgerhub-dev"
+DEV_CLIENT_SECRET = "ledgerhub-dev-secret"  # noqa: S105 - the public development client
+
+
+@dataclass
+class EmulatorConfig:
+    """Everything configurable about one emulator instance."""
+
+    seed: str = "sample"  # sample | empty | none: the first company's content
+    state_file: str | None = None  # SQLite file; in-memory when None
+    time_scale: float = 1.0  # every time window is this many times shorter
+    throttle: bool = True
+    redirect_uris: tuple[str, ...] = DEFAULT_REDIRECT_URIS
+    rotate_refresh_tokens: bool = True
+    webhook_delay: float = 0.2  # seconds events are batched before a webhook POST
+    stall_seconds: float = 30.0  # default stall of `timeout_after_commit` faults in stall mode
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> EmulatorConfig:
+        """Defaults, then QBO_EMULATOR_* environment variables, then explicit overrides."""
+        env = os.environ if env is None else env
+        config = cls()
+        uris = env.get("QBO_EMULATOR_REDIRECT_URIS")
+        if uris:
+            config.redirect_uris = tuple(u.strip() for u in uris.split(",") if u.strip())
+        for key, value in overrides.items():
+            if value is not None:
+                setattr(config, key, value)
+        return config
+
+
+class Clock:
+    """Scales time windows: with time_scale N, a 60 s window lasts 60/N s."""
+
+    def __init__(self, time_scale: float = 1.0) -> None:
+        self.time_scale = float(time_scale)
+
+    def window(self, seconds: float) -> float:
+        """A real-service duration in emulator seconds."""
+        return seconds / self.time_scale

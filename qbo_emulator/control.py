@@ -1,0 +1,228 @@
+"""Control plane for tests and demos under /_emulator/ (JSON in, JSON out, no auth)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from . import currency, jsonutil
+from .config import DEV_CLIENT_ID
+from .core import current
+
+bp = Blueprint("control", __name__, url_prefix="/_emulator")
+
+
+def _body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    return body if isinstance(body, dict) else {}
+
+
+def _error(message: str, status: int = 400) -> Response:
+    response = jsonify({"error": message})
+    response.status_code = status
+    return response
+
+
+@bp.get("/")
+def overview() -> Response:
+    """Companies and settings."""
+    return jsonify(current().describe())
+
+
+@bp.get("/companies")
+def companies() -> Response:
+    """All companies."""
+    return jsonify(current().describe()["companies"])
+
+
+@bp.post("/companies")
+def create_company() -> Response:
+    """Create a company: {name, country, multicurrency, home_currency, seed}."""
+    body = _body()
+    try:
+        company = current().create_company(
+            name=body.get("name"),
+            country=str(body.get("country") or "US").upper(),
+            seed=body.get("seed") or "sample",
+            multicurrency=bool(body.get("multicurrency")),
+            home_currency=body.get("home_currency"),
+        )
+    except ValueError as exc:
+        return _error(str(exc))
+    response = jsonify(
+        {
+            "realm_id": company.realm_id,
+            "name": company.name,
+            "country": company.country,
+            "home_currency": company.home_currency,
+        }
+    )
+    response.status_code = 201
+    return response
+
+
+@bp.post("/companies/<realm>/tokens")
+def issue_tokens(realm: str) -> Response:
+    """A token response for a client (default: the development client), skipping consent."""
+    emulator = current()
+    if realm not in emulator.store.companies:
+        return _error("unknown realm", 404)
+    client_id = _body().get("client_id") or DEV_CLIENT_ID
+    if client_id not in emulator.tokens.clients:
+        return _error("unknown client_id", 404)
+    _grant, answer = emulator.tokens.direct(client_id, realm)
+    return jsonify({**answer, "realm_id": realm})
+
+
+@bp.post("/companies/<realm>/preferences")
+def change_preferences(realm: str) -> Response:
+    """Switch company settings: multicurrency, custom_txn_numbers, duplicate_docnumber_check."""
+    emulator = current()
+    body = _body()
+    store = emulator.store
+    with store.lock:
+        company = store.companies.get(realm)
+        if company is None:
+            return _error("unknown realm", 404)
+        prefs = copy.deepcopy(company.preferences)
+        if "multicurrency" in body:
+            wanted = bool(body["multicurrency"])
+            if company.multicurrency and not wanted:
+                return _error("multi-currency cannot be turned off once on")
+            prefs["CurrencyPrefs"]["MultiCurrencyEnabled"] = wanted
+        if body.get("home_currency"):
+            code = str(body["home_currency"])
+            if code != company.home_currency and (company.multicurrency or _has_parties(company)):
+                return _error("the home currency is fixed")
+            prefs["CurrencyPrefs"]["HomeCurrency"] = currency.ref(code)
+        if "custom_txn_numbers" in body:
+            prefs["SalesFormsPrefs"]["CustomTxnNumbers"] = bool(body["custom_txn_numbers"])
+        if "duplicate_docnumber_check" in body:
+            flag = "true" if body["duplicate_docnumber_check"] else "false"
+            for pair in prefs["OtherPrefs"]["NameValue"]:
+                if pair["Name"] in ("WarnDuplicateDocNum", "WarnDuplicateBillNum"):
+                    pair["Value"] = flag
+        prefs["SyncToken"] = str(int(prefs["SyncToken"]) + 1)
+        prefs["MetaData"] = {**prefs["MetaData"], "LastUpdatedTime": jsonutil.iso(jsonutil.now())}
+        store.put(company, "Preferences", prefs)
+    return Response(jsonutil.dumps({"Preferences": prefs}), mimetype="application/json")
+
+
+def _has_parties(company: Any) -> bool:
+    return bool(company.objects["Customer"] or company.objects["Vendor"])
+
+
+@bp.post("/clients")
+def register_client() -> Response:
+    """Register an OAuth client: {client_id, client_secret, redirect_uris}."""
+    body = _body()
+    if not body.get("client_id") or not body.get("client_secret"):
+        return _error("client_id and client_secret are required")
+    uris = body.get("redirect_uris") or []
+    if isinstance(uris, str):
+        uris = [uris]
+    client = current().tokens.register(
+        str(body["client_id"]), str(body["client_secret"]), [str(u) for u in uris]
+    )
+    response = jsonify({"client_id": client.client_id, "redirect_uris": client.redirect_uris})
+    response.status_code = 201
+    return response
+
+
+@bp.post("/faults")
+def add_faults() -> Response:
+    """Add fault injection rules: {rules: [...]} (see qbo_emulator.faults)."""
+    rules = _body().get("rules")
+    if not isinstance(rules, list):
+        return _error("rules must be a list")
+    try:
+        added = current().faults.add(rules)
+    except (ValueError, TypeError) as exc:
+        return _error(str(exc))
+    return jsonify({"rules": [rule.describe() for rule in added]})
+
+
+@bp.get("/faults")
+def list_faults() -> Response:
+    """Active rules with their counters."""
+    injector = current().faults
+    with injector.lock:
+        return jsonify({"rules": [rule.describe() for rule in injector.rules]})
+
+
+@bp.delete("/faults")
+def clear_faults() -> Response:
+    """Remove every fault rule."""
+    current().faults.clear()
+    return jsonify({"rules": []})
+
+
+@bp.get("/stats")
+def stats() -> Response:
+    """Request counts by endpoint/status, throttled, batches, token calls, object counts."""
+    emulator = current()
+    return jsonify(emulator.stats.snapshot(emulator.store, request.args.get("realm") or None))
+
+
+@bp.post("/webhooks")
+def add_webhook() -> Response:
+    """Register a webhook target: {realm, url, verifier_token} (realm omitted = all)."""
+    body = _body()
+    if not body.get("url") or not body.get("verifier_token"):
+        return _error("url and verifier_token are required")
+    current().webhooks.register(body.get("realm"), str(body["url"]), str(body["verifier_token"]))
+    response = jsonify({"ok": True})
+    response.status_code = 201
+    return response
+
+
+@bp.get("/webhooks")
+def webhook_deliveries() -> Response:
+    """Targets and the deliveries made so far."""
+    hooks = current().webhooks
+    with hooks.cond:
+        return Response(
+            jsonutil.dumps({"targets": dict(hooks.targets), "deliveries": list(hooks.deliveries)}),
+            mimetype="application/json",
+        )
+
+
+@bp.delete("/webhooks")
+def clear_webhooks() -> Response:
+    """Remove every webhook target."""
+    current().webhooks.clear()
+    return jsonify({"ok": True})
+
+
+@bp.post("/reset")
+def reset() -> Response:
+    """Forget everything and re-seed as at start-up."""
+    emulator = current()
+    emulator.reset()
+    return jsonify(emulator.describe())
+
+
+@bp.post("/time-scale")
+def time_scale() -> Response:
+    """Change the time scale: {scale: N}."""
+    emulator = current()
+    try:
+        emulator.set_time_scale(float(_body().get("scale", 0)))
+    except (TypeError, ValueError) as exc:
+        return _error(str(exc))
+    return jsonify(emulator.describe())
+
+
+@bp.post("/settings")
+def settings() -> Response:
+    """Switch throttling and refresh-token rotation: {throttle, rotate_refresh_tokens}."""
+    emulator = current()
+    body = _body()
+    if "throttle" in body:
+        emulator.throttle.enabled = bool(body["throttle"])
+        emulator.throttle.reset()
+    if "rotate_refresh_tokens" in body:
+        emulator.tokens.rotate = bool(body["rotate_refresh_tokens"])
+    return jsonify(emulator.describe())

@@ -1,0 +1,104 @@
+"""The emulator instance: configuration, store, token server, throttle, faults, stats, webhooks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+
+from . import seed as seeding
+from .config import DEV_CLIENT_ID, DEV_CLIENT_SECRET, Clock, EmulatorConfig
+from .faults import FaultInjector
+from .stats import Stats
+from .store import Company, Persistence, Store
+from .throttle import Throttle
+from .tokens import TokenServer
+from .webhooks import Webhooks
+
+EXTENSION_KEY = "qbo_emulator"
+
+
+class Emulator:
+    """Everything one running emulator holds."""
+
+    def __init__(self, config: EmulatorConfig) -> None:
+        self.config = config
+        self.clock = Clock(config.time_scale)
+        persistence = Persistence(config.state_file) if config.state_file else None
+        self.store = Store(persistence)
+        self.tokens = TokenServer(self.store, self.clock, config.rotate_refresh_tokens)
+        self.tokens.register(DEV_CLIENT_ID, DEV_CLIENT_SECRET, list(config.redirect_uris))
+        self.throttle = Throttle(self.clock, config.throttle)
+        self.faults = FaultInjector()
+        self.stats = Stats()
+        self.webhooks = Webhooks(self.store, config.webhook_delay)
+        if not self.store.companies:
+            self.seed_initial()
+
+    def seed_initial(self) -> None:
+        """Create the first company as the `seed` setting says (none for "none")."""
+        if self.config.seed in ("sample", "empty"):
+            self.create_company(seed=self.config.seed)
+
+    def create_company(
+        self,
+        name: str | None = None,
+        country: str = "US",
+        seed: str = "sample",
+        multicurrency: bool = False,
+        home_currency: str | None = None,
+    ) -> Company:
+        """A new company (realm)."""
+        if seed not in ("sample", "empty"):
+            raise ValueError("seed must be sample or empty")
+        default = f"Sandbox Company_{country}_{len(self.store.companies) + 1}"
+        return seeding.create_company(
+            self.store, name or default, country, seed, multicurrency, home_currency
+        )
+
+    def set_time_scale(self, scale: float) -> None:
+        """Change the time scale (new windows and new tokens use it)."""
+        if scale <= 0:
+            raise ValueError("time scale must be positive")
+        self.clock.time_scale = float(scale)
+        self.config.time_scale = float(scale)
+
+    def reset(self) -> None:
+        """Back to a fresh start: companies, grants, faults, stats, webhooks; re-seed."""
+        self.store.reset()
+        self.tokens.reset()
+        self.faults.clear()
+        self.stats.reset()
+        self.throttle.reset()
+        self.webhooks.clear()
+        self.tokens.register(DEV_CLIENT_ID, DEV_CLIENT_SECRET, list(self.config.redirect_uris))
+        self.seed_initial()
+
+    def close(self) -> None:
+        """Stop background work."""
+        self.webhooks.stop()
+
+    def describe(self) -> dict[str, Any]:
+        """Companies and settings, for the control plane."""
+        with self.store.lock:
+            companies = [
+                {
+                    "realm_id": c.realm_id,
+                    "name": c.name,
+                    "country": c.country,
+                    "home_currency": c.home_currency,
+                    "multicurrency": c.multicurrency,
+                }
+                for c in self.store.companies.values()
+            ]
+        return {
+            "companies": companies,
+            "time_scale": self.clock.time_scale,
+            "throttle": self.throttle.enabled,
+            "rotate_refresh_tokens": self.tokens.rotate,
+        }
+
+
+def current() -> Emulator:
+    """The Emulator of the current Flask app."""
+    return current_app.extensions[EXTENSION_KEY]

@@ -1,0 +1,147 @@
+"""Sales tax: US TAX/NON lines with a transaction tax code, or per-line codes elsewhere."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from . import errors
+from .entities.common import WriteContext, money, ref_value
+
+TAXABLE_DETAILS = (
+    "SalesItemLineDetail",
+    "ItemBasedExpenseLineDetail",
+    "AccountBasedExpenseLineDetail",
+)
+
+
+def _rates(ctx: WriteContext, code: dict[str, Any], sales: bool) -> list[tuple[str, Decimal]]:
+    key = "SalesTaxRateList" if sales else "PurchaseTaxRateList"
+    details = (code.get(key) or {}).get("TaxRateDetail") or []
+    result = []
+    for detail in details:
+        rate_id = ref_value(detail, "TaxRateRef")
+        rate = ctx.get("TaxRate", rate_id) if rate_id else None
+        if rate is not None:
+            result.append((rate["Id"], Decimal(rate.get("RateValue", 0))))
+    return result
+
+
+def _tax_line(rate_id: str, percent: Decimal, tax: Decimal, net: Decimal) -> dict[str, Any]:
+    return {
+        "Amount": tax,
+        "DetailType": "TaxLineDetail",
+        "TaxLineDetail": {
+            "TaxRateRef": {"value": rate_id},
+            "PercentBased": True,
+            "TaxPercent": percent,
+            "NetAmountTaxable": net,
+        },
+    }
+
+
+def compute(
+    ctx: WriteContext, entity: str, obj: dict[str, Any], lines: list[dict[str, Any]]
+) -> Decimal:
+    """Fill TxnTaxDetail and return the tax to add to the line total (0 when tax-inclusive)."""
+    if ctx.company.us:
+        return _us(ctx, entity, obj, lines)
+    return _global(ctx, entity, obj, lines)
+
+
+def _detail(line: dict[str, Any]) -> dict[str, Any] | None:
+    kind = line.get("DetailType")
+    return line.get(kind) if kind in TAXABLE_DETAILS else None
+
+
+def _us(
+    ctx: WriteContext, entity: str, obj: dict[str, Any], lines: list[dict[str, Any]]
+) -> Decimal:
+    detail_in = obj.get("TxnTaxDetail") or {}
+    if entity != "Invoice":
+        obj.pop("TxnTaxDetail", None)
+        return Decimal("0")
+    taxable = Decimal("0")
+    for line in lines:
+        detail = _detail(line)
+        if detail is None:
+            continue
+        code = ref_value(detail, "TaxCodeRef") or "NON"
+        if code not in ("TAX", "NON"):
+            raise errors.business(
+                "US line TaxCodeRef must be TAX or NON.", f"Line.{line['DetailType']}.TaxCodeRef"
+            )
+        detail["TaxCodeRef"] = {"value": code}
+        if code == "TAX":
+            taxable += Decimal(line["Amount"])
+    result: dict[str, Any] = {}
+    total = Decimal("0")
+    code_id = ref_value(detail_in, "TxnTaxCodeRef")
+    if code_id is not None:
+        code = ctx.get("TaxCode", code_id)
+        if code is None:
+            raise errors.invalid_ref("TxnTaxDetail.TxnTaxCodeRef", code_id)
+        if code_id in ("TAX", "NON"):
+            raise errors.business(
+                "TxnTaxCodeRef must name a sales tax code or group, not TAX/NON.",
+                "TxnTaxDetail.TxnTaxCodeRef",
+            )
+        if code.get("Active") is False:
+            raise errors.inactive_ref("TxnTaxDetail.TxnTaxCodeRef", code_id)
+        result["TxnTaxCodeRef"] = {"value": code_id}
+        tax_lines = []
+        for rate_id, percent in _rates(ctx, code, sales=True):
+            tax = money(taxable * percent / 100)
+            total += tax
+            tax_lines.append(_tax_line(rate_id, percent, tax, taxable))
+        result["TaxLine"] = tax_lines
+    result["TotalTax"] = total
+    obj["TxnTaxDetail"] = result
+    return total
+
+
+def _global(
+    ctx: WriteContext, entity: str, obj: dict[str, Any], lines: list[dict[str, Any]]
+) -> Decimal:
+    mode = obj.get("GlobalTaxCalculation") or "TaxExcluded"
+    if mode not in ("TaxExcluded", "TaxInclusive", "NotApplicable"):
+        raise errors.QBOFault(
+            "2010", f"Invalid GlobalTaxCalculation {mode}", "GlobalTaxCalculation"
+        )
+    obj["GlobalTaxCalculation"] = mode
+    if mode == "NotApplicable":
+        obj["TxnTaxDetail"] = {"TotalTax": Decimal("0")}
+        return Decimal("0")
+    sales = entity == "Invoice"
+    per_rate: dict[str, tuple[Decimal, Decimal]] = {}
+    for line in lines:
+        detail = _detail(line)
+        if detail is None:
+            continue
+        element = f"Line.{line['DetailType']}.TaxCodeRef"
+        code_id = ref_value(detail, "TaxCodeRef")
+        if code_id is None:
+            raise errors.business("Make sure all your transactions have a GST/VAT rate.", element)
+        code = ctx.get("TaxCode", code_id)
+        if code is None:
+            raise errors.invalid_ref(element, code_id)
+        for rate_id, percent in _rates(ctx, code, sales):
+            base, _ = per_rate.get(rate_id, (Decimal("0"), percent))
+            per_rate[rate_id] = (base + Decimal(line["Amount"]), percent)
+    total = Decimal("0")
+    tax_lines = []
+    for rate_id, (base, percent) in sorted(per_rate.items()):
+        if mode == "TaxExcluded":
+            tax = money(base * percent / 100)
+            net = base
+        else:
+            tax = money(base - base / (1 + percent / 100))
+            net = base - tax
+        total += tax
+        tax_lines.append(_tax_line(rate_id, percent, tax, net))
+    detail_out: dict[str, Any] = {"TotalTax": total, "TaxLine": tax_lines}
+    code_ref = ref_value(obj.get("TxnTaxDetail") or {}, "TxnTaxCodeRef")
+    if code_ref:
+        detail_out["TxnTaxCodeRef"] = {"value": code_ref}
+    obj["TxnTaxDetail"] = detail_out
+    return total if mode == "TaxExcluded" else Decimal("0")
