@@ -77,6 +77,8 @@ class Emulator:
     def close(self) -> None:
         """Stop background work."""
         self.webhooks.stop()
+        if self.store.persistence is not None:
+            self.store.persistence.close()
 
     def describe(self) -> dict[str, Any]:
         """Companies and settings, for the control plane."""

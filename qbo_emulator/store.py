@@ -165,6 +165,11 @@ class Persistence:
                     _index_name(company, entity, obj)
         return list(companies.values())
 
+    def close(self) -> None:
+        """Close the database."""
+        with self._lock:
+            self.db.close()
+
     def clear(self) -> None:
         """Forget everything."""
         for table in ("companies", "objects", "tombstones", "requests", "globals"):

@@ -195,9 +195,7 @@ def _account(ctx: WriteContext, obj: dict[str, Any], old: dict[str, Any] | None)
     home = ctx.company.home_currency
     home_only = ("Income", "Expense", "Cost of Goods Sold", "Other Income", "Other Expense")
     if kind in home_only and ref_value(obj, "CurrencyRef") not in (None, home):
-        raise errors.business(
-                "Income and expense accounts use the home currency.", "CurrencyRef"
-            )
+        raise errors.business("Income and expense accounts use the home currency.", "CurrencyRef")
     code = ref_value(obj, "CurrencyRef") or (ref_value(old, "CurrencyRef") if old else None) or home
     if code != home and not ctx.company.multicurrency:
         raise errors.business("Multicurrency is not enabled for this company.", "CurrencyRef")
