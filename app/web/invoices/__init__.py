@@ -1,0 +1,7 @@
+"""Invoices area."""
+
+from __future__ import annotations
+
+from app.web.invoices.routes import bp
+
+__all__ = ["bp"]

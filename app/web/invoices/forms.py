@@ -1,0 +1,156 @@
+"""Invoice and invoice-line forms."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import (
+    DataRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
+
+from app.extensions import db
+from app.models import (
+    Associate,
+    BillingCode,
+    Client,
+    InvoiceLine,
+    LineKind,
+    PaymentTerm,
+    TaxCode,
+    TxnClass,
+)
+from app.web.forms import CURRENCIES, decimal_field, id_select, model_choices, strip_filter
+
+
+class InvoiceForm(FlaskForm):
+    """An invoice's header."""
+
+    client_id = id_select("Client", Client, required=True)
+    number = StringField("Invoice number", filters=[strip_filter],
+                         validators=[DataRequired(message="Required."), Length(max=21)])
+    issue_date = DateField("Issue date", validators=[DataRequired(message="Required.")])
+    due_date = DateField("Due date", validators=[Optional()])
+    payment_term_id = id_select("Terms", PaymentTerm)
+    class_id = id_select("Class", TxnClass)
+    tax_code_id = id_select("Tax code", TaxCode)
+    currency = SelectField("Currency", choices=[(c, c) for c in CURRENCIES])
+    exchange_rate = decimal_field("Exchange rate", 8, "9999999999", required=False,
+                                  minimum="0.00000001")
+    memo = TextAreaField("Memo", validators=[Optional(), Length(max=4000)])
+
+    def __init__(self, *args: Any, new: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        default = "— client's default —" if new else "— none —"
+        self.client_id.choices = model_choices(Client, blank="— choose a client —")
+        self.payment_term_id.choices = model_choices(PaymentTerm, blank=default)
+        self.class_id.choices = model_choices(TxnClass)
+        self.tax_code_id.choices = model_choices(TaxCode, blank=default)
+        if new:
+            self.currency.choices = [("", "— client's currency —"), *self.currency.choices]
+
+    def validate_due_date(self, field: DateField) -> None:
+        """A due date cannot come before the issue date."""
+        if field.data and self.issue_date.data and field.data < self.issue_date.data:
+            raise ValidationError("The due date cannot be before the issue date.")
+
+
+class LineForm(FlaskForm):
+    """Fields every line kind shares; subclasses add their own and list the display order."""
+
+    KIND: LineKind
+    ORDER: tuple[str, ...] = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "associate_id" in self:
+            self["associate_id"].choices = model_choices(Associate, lambda a: a.display_name)
+        if "billing_code_id" in self:
+            self["billing_code_id"].choices = model_choices(BillingCode)
+
+    def ordered_fields(self) -> list:
+        """The kind's fields in display order."""
+        return [self[name] for name in self.ORDER]
+
+    def apply(self, line: InvoiceLine) -> None:
+        """Copy the fields onto the line."""
+        line.kind = self.KIND
+        for name in self.ORDER:
+            setattr(line, name, self[name].data)
+
+
+class HourlyLineForm(LineForm):
+    """Hours billed at an hourly rate."""
+
+    KIND = LineKind.HOURLY
+    ORDER = ("associate_id", "service_date", "billing_code_id", "description", "hours", "rate")
+    associate_id = id_select("Associate", Associate)
+    service_date = DateField("Date", validators=[Optional()])
+    billing_code_id = id_select("Billing code", BillingCode)
+    description = StringField("Description", filters=[strip_filter],
+                              validators=[Optional(), Length(max=4000)])
+    hours = decimal_field("Hours", 2, "9999.99", minimum="0.01")
+    rate = decimal_field("Rate", 4, "99999999.9999", required=False)
+
+    def default_rate(self) -> Decimal | None:
+        """The billing code's default rate, else the associate's hourly rate."""
+        code = db.session.get(BillingCode, self.billing_code_id.data or 0)
+        if code is not None and code.default_rate is not None:
+            return code.default_rate
+        associate = db.session.get(Associate, self.associate_id.data or 0)
+        return associate.hourly_rate if associate is not None else None
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Without a rate, the billing code or the associate must provide one."""
+        ok = super().validate(extra_validators)
+        if ok and self.rate.data is None and self.default_rate() is None:
+            self.rate.errors.append("Required: neither the billing code nor the associate has "
+                                    "a default rate.")
+            return False
+        return ok
+
+    def apply(self, line: InvoiceLine) -> None:
+        """Copy the fields; the rate defaults, and taxability follows the billing code."""
+        rate = self.rate.data if self.rate.data is not None else self.default_rate()
+        super().apply(line)
+        line.rate = rate
+        code = db.session.get(BillingCode, line.billing_code_id or 0)
+        line.taxable = bool(code is not None and code.taxable)
+
+
+class ExpenseLineForm(LineForm):
+    """An expense passed on to the client."""
+
+    KIND = LineKind.EXPENSE
+    ORDER = ("billing_code_id", "description", "expense_amount", "billable", "taxable")
+    billing_code_id = id_select("Billing code", BillingCode)
+    description = StringField("Description", filters=[strip_filter],
+                              validators=[Optional(), Length(max=4000)])
+    expense_amount = decimal_field("Amount", 2, "9999999999.99")
+    billable = BooleanField("Billable", default=True)
+    taxable = BooleanField("Taxable")
+
+
+class MileageLineForm(LineForm):
+    """Miles driven at a rate per mile."""
+
+    KIND = LineKind.MILEAGE
+    ORDER = ("associate_id", "service_date", "description", "miles", "rate")
+    associate_id = id_select("Associate", Associate)
+    service_date = DateField("Date", validators=[Optional()])
+    description = StringField("Description", filters=[strip_filter],
+                              validators=[Optional(), Length(max=4000)])
+    miles = decimal_field("Miles", 2, "99999999.99", minimum="0.01")
+    rate = decimal_field("Rate per mile", 4, "99999999.9999")
+
+
+LINE_FORMS: dict[LineKind, type[LineForm]] = {
+    LineKind.HOURLY: HourlyLineForm,
+    LineKind.EXPENSE: ExpenseLineForm,
+    LineKind.MILEAGE: MileageLineForm,
+}

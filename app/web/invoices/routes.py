@@ -1,0 +1,277 @@
+"""Invoice Manager: list, add and edit invoices and their lines."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+
+from app.extensions import db
+from app.models import (
+    Client,
+    EntryStatus,
+    HoursEntry,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    LineKind,
+    PaymentTerm,
+)
+from app.permissions import manager_required
+from app.web.invoices.forms import LINE_FORMS, InvoiceForm, LineForm
+from app.web.listing import paginate, render_listing
+from app.web.records import apply_form, is_htmx, next_number, value_taken
+
+bp = Blueprint("invoices", __name__, url_prefix="/invoices")
+
+SORTS = {
+    "number": Invoice.number,
+    "date": Invoice.issue_date,
+    "due": Invoice.due_date,
+    "client": Client.name,
+    "status": Invoice.status,
+}
+FINAL_MESSAGE = "This invoice is final and cannot be changed. Move it back to draft first."
+
+
+@bp.get("/")
+@manager_required
+def index() -> str:
+    """All invoices, searchable by number or client, filtered by status."""
+    stmt = (select(Invoice).join(Invoice.client)
+            .options(selectinload(Invoice.lines), selectinload(Invoice.tax_code)))
+    filters: dict[str, str] = {}
+    status = request.args.get("status", "")
+    if status in {s.value for s in InvoiceStatus}:
+        stmt = stmt.where(Invoice.status == InvoiceStatus(status))
+        filters["status"] = status
+    page = paginate(stmt, search=[Invoice.number, Client.name], sorts=SORTS,
+                    default_sort="date", default_direction="desc", filters=filters)
+    return render_listing("invoices/index.html", "invoices/_table.html", page=page)
+
+
+def _get(invoice_id: int) -> Invoice:
+    return db.session.get(Invoice, invoice_id) or abort(404)
+
+
+def _save_header(form: InvoiceForm, invoice: Invoice) -> bool:
+    """Copy a valid form onto the invoice, filling blanks from the client; False if invalid."""
+    if value_taken(Invoice.number, form.number.data, invoice.id):
+        form.number.errors.append("Another invoice already has this number.")
+        return False
+    is_new = invoice.id is None
+    apply_form(form, invoice)
+    client = db.session.get(Client, form.client_id.data)
+    if is_new and client is not None:
+        invoice.payment_term_id = invoice.payment_term_id or client.payment_term_id
+        invoice.tax_code_id = invoice.tax_code_id or client.tax_code_id
+        invoice.currency = invoice.currency or client.currency
+    invoice.currency = invoice.currency or "USD"
+    term = db.session.get(PaymentTerm, invoice.payment_term_id or 0)
+    if invoice.due_date is None and term is not None:
+        invoice.due_date = invoice.issue_date + timedelta(days=term.due_days)
+    return True
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@manager_required
+def new() -> Response | str:
+    """Create a draft invoice."""
+    form = InvoiceForm(new=True)
+    if not form.is_submitted():
+        form.number.data = next_number(Invoice.number)
+        form.issue_date.data = date.today()
+        form.currency.data = ""
+        form.client_id.data = request.args.get("client_id", type=int)
+    if form.validate_on_submit():
+        invoice = Invoice(status=InvoiceStatus.DRAFT)
+        if _save_header(form, invoice):
+            db.session.add(invoice)
+            db.session.commit()
+            flash(f"Invoice {invoice.number} created. Add its lines below.", "success")
+            return redirect(url_for(".edit", invoice_id=invoice.id))
+    return render_template("invoices/new.html", form=form)
+
+
+def _line_forms(submitted: LineForm | None = None) -> dict[str, LineForm]:
+    forms = {kind.value: cls(prefix=kind.value, formdata=None) for kind, cls in LINE_FORMS.items()}
+    if submitted is not None:
+        forms[submitted.KIND.value] = submitted
+    return forms
+
+
+def _lines_context(invoice: Invoice, add_form: LineForm | None = None,
+                   editing: InvoiceLine | None = None, edit_form: LineForm | None = None,
+                   error: str | None = None, notice: str | None = None,
+                   active_kind: str | None = None) -> dict[str, Any]:
+    if editing is not None and edit_form is None:
+        edit_form = LINE_FORMS[editing.kind](obj=editing, prefix=f"line-{editing.id}")
+    return {
+        "invoice": invoice,
+        "add_forms": _line_forms(add_form),
+        "active_kind": active_kind or (add_form.KIND.value if add_form else "hourly"),
+        "editing": editing,
+        "edit_form": edit_form,
+        "error": error,
+        "notice": notice,
+    }
+
+
+def _page(invoice: Invoice, form: InvoiceForm | None = None, **state: Any) -> str:
+    """The invoice page: header form (drafts) or summary (final), and the lines section."""
+    if form is None and invoice.status == InvoiceStatus.DRAFT:
+        form = InvoiceForm(obj=invoice, formdata=None)
+    return render_template("invoices/edit.html", form=form, **_lines_context(invoice, **state))
+
+
+def _lines(invoice: Invoice, message: str | None = None, **state: Any) -> Response | str:
+    """The lines fragment for HTMX; otherwise back to (or re-render) the invoice page."""
+    if is_htmx():
+        return render_template("invoices/_lines.html",
+                               **_lines_context(invoice, notice=message, **state))
+    if state.get("editing") is not None or state.get("add_form") is not None:
+        return _page(invoice, **state)
+    if state.get("error"):
+        flash(state["error"], "warning")
+    elif message:
+        flash(message, "success")
+    return redirect(url_for(".edit", invoice_id=invoice.id) + "#invoice-lines")
+
+
+@bp.route("/<int:invoice_id>", methods=["GET", "POST"])
+@manager_required
+def edit(invoice_id: int) -> Response | str:
+    """An invoice with its lines and totals; the header is editable while a draft."""
+    invoice = _get(invoice_id)
+    if request.method == "POST" and invoice.status == InvoiceStatus.FINAL:
+        flash(FINAL_MESSAGE, "warning")
+        return redirect(url_for(".edit", invoice_id=invoice.id))
+    form = InvoiceForm(obj=invoice) if invoice.status == InvoiceStatus.DRAFT else None
+    if form is not None and form.validate_on_submit() and _save_header(form, invoice):
+        db.session.commit()
+        flash(f"Invoice {invoice.number} saved.", "success")
+        return redirect(url_for(".edit", invoice_id=invoice.id))
+    return _page(invoice, form=form)
+
+
+@bp.route("/<int:invoice_id>/lines", methods=["GET", "POST"])
+@manager_required
+def lines(invoice_id: int) -> Response | str:
+    """The lines section (GET), or add a line of the posted ``kind`` (POST)."""
+    invoice = _get(invoice_id)
+    if request.method == "GET":
+        return _lines(invoice) if is_htmx() else _page(invoice)
+    kind = request.form.get("kind", "")
+    kind_enum = LineKind(kind) if kind in {k.value for k in LineKind} else LineKind.HOURLY
+    if invoice.status == InvoiceStatus.FINAL:
+        return _lines(invoice, error=FINAL_MESSAGE, active_kind=kind_enum.value)
+    form = LINE_FORMS[kind_enum](prefix=kind_enum.value)
+    if not form.validate_on_submit():
+        return _lines(invoice, add_form=form)
+    position = db.session.scalar(select(func.max(InvoiceLine.position))
+                                 .where(InvoiceLine.invoice_id == invoice.id)) or 0
+    line = InvoiceLine(position=position + 1)
+    form.apply(line)
+    invoice.lines.append(line)
+    db.session.commit()
+    return _lines(invoice, message=f"{kind_enum.value.capitalize()} line added.",
+                  active_kind=kind_enum.value)
+
+
+def _line(invoice: Invoice, line_id: int) -> InvoiceLine:
+    line = db.session.get(InvoiceLine, line_id)
+    if line is None or line.invoice_id != invoice.id:
+        abort(404)
+    return line
+
+
+@bp.route("/<int:invoice_id>/lines/<int:line_id>", methods=["GET", "POST"])
+@manager_required
+def line_edit(invoice_id: int, line_id: int) -> Response | str:
+    """Edit one line in place."""
+    invoice = _get(invoice_id)
+    line = _line(invoice, line_id)
+    if invoice.status == InvoiceStatus.FINAL:
+        return _lines(invoice, error=FINAL_MESSAGE)
+    form = LINE_FORMS[line.kind](obj=line, prefix=f"line-{line.id}")
+    if not form.validate_on_submit():
+        return _lines(invoice, editing=line, edit_form=form)
+    form.apply(line)
+    db.session.commit()
+    return _lines(invoice, message="Line saved.")
+
+
+@bp.post("/<int:invoice_id>/lines/<int:line_id>/delete")
+@manager_required
+def line_delete(invoice_id: int, line_id: int) -> Response | str:
+    """Delete one line."""
+    invoice = _get(invoice_id)
+    line = _line(invoice, line_id)
+    if invoice.status == InvoiceStatus.FINAL:
+        return _lines(invoice, error=FINAL_MESSAGE)
+    invoice.lines.remove(line)
+    db.session.commit()
+    return _lines(invoice, message="Line deleted.")
+
+
+@bp.post("/<int:invoice_id>/open-hours")
+@manager_required
+def add_open_hours(invoice_id: int) -> Response | str:
+    """Turn the client's open billable hours into hourly lines and mark them invoiced."""
+    invoice = _get(invoice_id)
+    if invoice.status == InvoiceStatus.FINAL:
+        return _lines(invoice, error=FINAL_MESSAGE)
+    entries = db.session.scalars(
+        select(HoursEntry)
+        .where(HoursEntry.client_id == invoice.client_id, HoursEntry.status == EntryStatus.OPEN,
+               HoursEntry.billable.is_(True))
+        .order_by(HoursEntry.work_date, HoursEntry.id)
+    ).all()
+    position = max((line.position for line in invoice.lines), default=0)
+    for offset, entry in enumerate(entries, start=1):
+        code = entry.billing_code
+        rate = entry.rate
+        if rate is None:
+            rate = (code.default_rate if code is not None else None) or entry.associate.hourly_rate
+        invoice.lines.append(InvoiceLine(
+            position=position + offset, kind=LineKind.HOURLY, associate_id=entry.associate_id,
+            service_date=entry.work_date, billing_code_id=entry.billing_code_id,
+            description=entry.description, hours=entry.hours, rate=rate,
+            taxable=bool(code is not None and code.taxable)))
+        entry.status = EntryStatus.INVOICED
+    db.session.commit()
+    message = (f"Added {len(entries)} line{'' if len(entries) == 1 else 's'} from open hours."
+               if entries else f"{invoice.client.name} has no open billable hours.")
+    return _lines(invoice, message=message)
+
+
+@bp.post("/<int:invoice_id>/final")
+@manager_required
+def finalize(invoice_id: int) -> Response:
+    """Mark a draft invoice final: from now on it cannot be edited."""
+    invoice = _get(invoice_id)
+    if invoice.status == InvoiceStatus.FINAL:
+        flash(f"Invoice {invoice.number} is already final.", "info")
+    elif not invoice.lines:
+        flash("Add at least one line before marking the invoice final.", "warning")
+    else:
+        invoice.status = InvoiceStatus.FINAL
+        db.session.commit()
+        flash(f"Invoice {invoice.number} is final.", "success")
+    return redirect(url_for(".edit", invoice_id=invoice.id))
+
+
+@bp.post("/<int:invoice_id>/draft")
+@manager_required
+def reopen(invoice_id: int) -> Response:
+    """Move a final invoice back to draft so it can be edited again."""
+    invoice = _get(invoice_id)
+    if invoice.status != InvoiceStatus.DRAFT:
+        invoice.status = InvoiceStatus.DRAFT
+        db.session.commit()
+        flash(f"Invoice {invoice.number} is a draft again.", "success")
+    return redirect(url_for(".edit", invoice_id=invoice.id))

@@ -1,0 +1,53 @@
+"""Organization and contact forms."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from app.models import OrganizationCategory, PaymentTerm
+from app.web.forms import currency_field, model_choices, name_field, optional_int, strip_filter
+
+
+def _text(label: str, max: int) -> StringField:
+    return StringField(label, filters=[strip_filter], validators=[Optional(), Length(max=max)])
+
+
+def _email() -> EmailField:
+    return EmailField("Email", filters=[strip_filter],
+                      validators=[Optional(), Email(check_deliverability=False), Length(max=254)])
+
+
+class OrganizationForm(FlaskForm):
+    """Everything the Organization Manager edits."""
+
+    name = name_field("Organization name")
+    category_id = SelectField("Category", coerce=optional_int, validate_choice=False)
+    email = _email()
+    phone = _text("Phone", 30)
+    address_line1 = _text("Address", 500)
+    address_line2 = _text("Address line 2", 500)
+    city = _text("City", 255)
+    region = _text("State / region", 255)
+    postal_code = _text("Postal code", 30)
+    country = _text("Country", 255)
+    currency = currency_field()
+    payment_term_id = SelectField("Payment terms", coerce=optional_int, validate_choice=False)
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=10000)])
+    active = BooleanField("Active", default=True)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.category_id.choices = model_choices(OrganizationCategory, blank="— uncategorized —")
+        self.payment_term_id.choices = model_choices(PaymentTerm)
+
+
+class ContactForm(FlaskForm):
+    """A person at an organization."""
+
+    name = StringField("Name", filters=[strip_filter],
+                       validators=[DataRequired(message="Required."), Length(max=200)])
+    title = _text("Title", 100)
+    email = _email()
+    phone = _text("Phone", 30)

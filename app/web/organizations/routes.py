@@ -1,0 +1,175 @@
+"""Organization Manager: vendor organizations and their contacts."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from app.extensions import db
+from app.models import Contact, Organization, OrganizationCategory
+from app.permissions import manager_required
+from app.web.listing import paginate, render_listing
+from app.web.organizations.forms import ContactForm, OrganizationForm
+from app.web.records import active_filter, apply_form, is_htmx
+
+bp = Blueprint("organizations", __name__, url_prefix="/organizations")
+
+SORTS = {
+    "name": Organization.name,
+    "email": Organization.email,
+    "category": OrganizationCategory.name,
+    "currency": Organization.currency,
+    "created": Organization.created_at,
+}
+
+
+def _category_filter(stmt, filters: dict[str, str]):  # noqa: ANN001, ANN202 - a select
+    """Apply ?category=<id>|none."""
+    category = request.args.get("category", "")
+    if category == "none":
+        stmt = stmt.where(Organization.category_id.is_(None))
+        filters["category"] = category
+    elif category.isdigit():
+        stmt = stmt.where(Organization.category_id == int(category))
+        filters["category"] = category
+    return stmt
+
+
+@bp.get("/")
+@manager_required
+def index() -> str:
+    """All organizations, searchable, sortable, filtered by status and category."""
+    stmt = select(Organization).outerjoin(Organization.category)
+    stmt, filters = active_filter(stmt, Organization)
+    stmt = _category_filter(stmt, filters)
+    page = paginate(stmt, search=[Organization.name, Organization.email, Organization.phone],
+                    sorts=SORTS, default_sort="name", filters=filters)
+    categories = db.session.scalars(
+        select(OrganizationCategory).order_by(OrganizationCategory.name)).all()
+    return render_listing("organizations/index.html", "organizations/_table.html", page=page,
+                          categories=categories)
+
+
+def _get(organization_id: int) -> Organization:
+    return db.session.get(Organization, organization_id) or abort(404)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@manager_required
+def new() -> Response | str:
+    """Add an organization."""
+    form = OrganizationForm()
+    if form.validate_on_submit():
+        organization = Organization()
+        apply_form(form, organization)
+        db.session.add(organization)
+        db.session.commit()
+        flash(f"Organization “{organization.name}” added.", "success")
+        return redirect(url_for(".edit", organization_id=organization.id))
+    return render_template("organizations/form.html", form=form, organization=None)
+
+
+def _page(organization: Organization, form: OrganizationForm | None = None,
+          contact_form: ContactForm | None = None, editing: Contact | None = None,
+          edit_form: ContactForm | None = None) -> str:
+    """The organization page, with its contacts section in a given state."""
+    return render_template(
+        "organizations/form.html", form=form or OrganizationForm(obj=organization, formdata=None),
+        **_contacts_context(organization, contact_form, editing, edit_form),
+    )
+
+
+def _contacts_context(organization: Organization, contact_form: ContactForm | None = None,
+                      editing: Contact | None = None,
+                      edit_form: ContactForm | None = None) -> dict:
+    if editing is not None and edit_form is None:
+        edit_form = ContactForm(obj=editing, prefix=f"contact-{editing.id}")
+    return {
+        "organization": organization,
+        "contact_form": contact_form or ContactForm(prefix="contact", formdata=None),
+        "editing": editing,
+        "edit_form": edit_form,
+    }
+
+
+def _contacts(organization: Organization, **state: object) -> Response | str:
+    """The contacts fragment for HTMX, the organization page otherwise."""
+    if is_htmx():
+        return render_template("organizations/_contacts.html",
+                               **_contacts_context(organization, **state))  # type: ignore[arg-type]
+    return _page(organization, **state)  # type: ignore[arg-type]
+
+
+@bp.route("/<int:organization_id>", methods=["GET", "POST"])
+@manager_required
+def edit(organization_id: int) -> Response | str:
+    """An organization's details, editable, with its contacts."""
+    organization = _get(organization_id)
+    form = OrganizationForm(obj=organization)
+    if form.validate_on_submit():
+        apply_form(form, organization)
+        db.session.commit()
+        flash(f"Organization “{organization.name}” saved.", "success")
+        return redirect(url_for(".edit", organization_id=organization.id))
+    return _page(organization, form=form)
+
+
+@bp.route("/<int:organization_id>/contacts", methods=["GET", "POST"])
+@manager_required
+def contacts(organization_id: int) -> Response | str:
+    """The contacts section (GET), or add a contact to the organization (POST)."""
+    organization = _get(organization_id)
+    if request.method == "GET":
+        return _contacts(organization)
+    form = ContactForm(prefix="contact")
+    if not form.validate_on_submit():
+        return _contacts(organization, contact_form=form)
+    contact = Contact(organization=organization)
+    apply_form(form, contact)
+    db.session.add(contact)
+    db.session.commit()
+    if is_htmx():
+        return _contacts(organization)
+    flash(f"Contact “{contact.name}” added.", "success")
+    return redirect(url_for(".edit", organization_id=organization.id) + "#contacts")
+
+
+def _contact(organization: Organization, contact_id: int) -> Contact:
+    contact = db.session.get(Contact, contact_id)
+    if contact is None or contact.organization_id != organization.id:
+        abort(404)
+    return contact
+
+
+@bp.route("/<int:organization_id>/contacts/<int:contact_id>", methods=["GET", "POST"])
+@manager_required
+def contact_edit(organization_id: int, contact_id: int) -> Response | str:
+    """Edit one contact in place."""
+    organization = _get(organization_id)
+    contact = _contact(organization, contact_id)
+    form = ContactForm(obj=contact, prefix=f"contact-{contact.id}")
+    if not form.validate_on_submit():
+        return _contacts(organization, editing=contact, edit_form=form)
+    apply_form(form, contact)
+    db.session.commit()
+    if is_htmx():
+        return _contacts(organization)
+    flash(f"Contact “{contact.name}” saved.", "success")
+    return redirect(url_for(".edit", organization_id=organization.id) + "#contacts")
+
+
+@bp.post("/<int:organization_id>/contacts/<int:contact_id>/delete")
+@manager_required
+def contact_delete(organization_id: int, contact_id: int) -> Response | str:
+    """Delete a contact."""
+    organization = _get(organization_id)
+    contact = _contact(organization, contact_id)
+    name = contact.name
+    db.session.delete(contact)
+    db.session.commit()
+    db.session.refresh(organization)
+    if is_htmx():
+        return _contacts(organization)
+    flash(f"Contact “{name}” deleted.", "success")
+    return redirect(url_for(".edit", organization_id=organization.id) + "#contacts")

@@ -1,0 +1,179 @@
+"""Purchase orders to vendor organizations: list, add, edit, and their lines."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+
+from app.extensions import db
+from app.models import Organization, POLine, POStatus, PurchaseOrder
+from app.permissions import manager_required
+from app.web.listing import paginate, render_listing
+from app.web.purchasing.forms import POLineForm, PurchaseOrderForm
+from app.web.records import apply_form, is_htmx, next_number, value_taken
+
+bp = Blueprint("purchasing", __name__, url_prefix="/purchase-orders")
+
+SORTS = {
+    "number": PurchaseOrder.number,
+    "date": PurchaseOrder.order_date,
+    "organization": Organization.name,
+    "status": PurchaseOrder.status,
+}
+CLOSED_MESSAGE = "This purchase order is closed. Reopen it to change its lines."
+
+
+@bp.get("/")
+@manager_required
+def index() -> str:
+    """All purchase orders, searchable by number or organization, filtered by status."""
+    stmt = (select(PurchaseOrder).join(PurchaseOrder.organization)
+            .options(selectinload(PurchaseOrder.lines)))
+    filters: dict[str, str] = {}
+    status = request.args.get("status", "")
+    if status in {s.value for s in POStatus}:
+        stmt = stmt.where(PurchaseOrder.status == POStatus(status))
+        filters["status"] = status
+    page = paginate(stmt, search=[PurchaseOrder.number, Organization.name], sorts=SORTS,
+                    default_sort="date", default_direction="desc", filters=filters)
+    return render_listing("purchasing/index.html", "purchasing/_table.html", page=page)
+
+
+def _get(po_id: int) -> PurchaseOrder:
+    return db.session.get(PurchaseOrder, po_id) or abort(404)
+
+
+def _save_header(form: PurchaseOrderForm, po: PurchaseOrder) -> bool:
+    """Copy a valid form onto the order (blank currency: the organization's); False if not."""
+    if value_taken(PurchaseOrder.number, form.number.data, po.id):
+        form.number.errors.append("Another purchase order already has this number.")
+        return False
+    apply_form(form, po)
+    if not po.currency:
+        organization = db.session.get(Organization, form.organization_id.data)
+        po.currency = organization.currency if organization is not None else "USD"
+    return True
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@manager_required
+def new() -> Response | str:
+    """Create a purchase order."""
+    form = PurchaseOrderForm(new=True)
+    if not form.is_submitted():
+        form.number.data = next_number(PurchaseOrder.number, start="1001")
+        form.order_date.data = date.today()
+        form.currency.data = ""
+        form.organization_id.data = request.args.get("organization_id", type=int)
+    if form.validate_on_submit():
+        po = PurchaseOrder()
+        if _save_header(form, po):
+            db.session.add(po)
+            db.session.commit()
+            flash(f"Purchase order {po.number} created. Add its lines below.", "success")
+            return redirect(url_for(".edit", po_id=po.id))
+    return render_template("purchasing/new.html", form=form)
+
+
+def _lines_context(po: PurchaseOrder, add_form: POLineForm | None = None,
+                   editing: POLine | None = None, edit_form: POLineForm | None = None,
+                   error: str | None = None, notice: str | None = None) -> dict[str, Any]:
+    if editing is not None and edit_form is None:
+        edit_form = POLineForm(obj=editing, prefix=f"line-{editing.id}")
+    return {"po": po, "add_form": add_form or POLineForm(prefix="new", formdata=None),
+            "editing": editing, "edit_form": edit_form, "error": error, "notice": notice}
+
+
+def _page(po: PurchaseOrder, form: PurchaseOrderForm | None = None, **state: Any) -> str:
+    return render_template("purchasing/edit.html",
+                           form=form or PurchaseOrderForm(obj=po, formdata=None),
+                           **_lines_context(po, **state))
+
+
+def _lines(po: PurchaseOrder, message: str | None = None, **state: Any) -> Response | str:
+    """The lines fragment for HTMX; otherwise back to (or re-render) the order page."""
+    if is_htmx():
+        return render_template("purchasing/_lines.html",
+                               **_lines_context(po, notice=message, **state))
+    if state.get("editing") is not None or state.get("add_form") is not None:
+        return _page(po, **state)
+    if state.get("error"):
+        flash(state["error"], "warning")
+    elif message:
+        flash(message, "success")
+    return redirect(url_for(".edit", po_id=po.id) + "#po-lines")
+
+
+@bp.route("/<int:po_id>", methods=["GET", "POST"])
+@manager_required
+def edit(po_id: int) -> Response | str:
+    """A purchase order with its lines and total; the header stays editable."""
+    po = _get(po_id)
+    form = PurchaseOrderForm(obj=po)
+    if form.validate_on_submit() and _save_header(form, po):
+        db.session.commit()
+        flash(f"Purchase order {po.number} saved.", "success")
+        return redirect(url_for(".edit", po_id=po.id))
+    return _page(po, form=form)
+
+
+@bp.route("/<int:po_id>/lines", methods=["GET", "POST"])
+@manager_required
+def lines(po_id: int) -> Response | str:
+    """The lines section (GET), or add a line (POST)."""
+    po = _get(po_id)
+    if request.method == "GET":
+        return _lines(po) if is_htmx() else _page(po)
+    if po.status == POStatus.CLOSED:
+        return _lines(po, error=CLOSED_MESSAGE)
+    form = POLineForm(prefix="new")
+    if not form.validate_on_submit():
+        return _lines(po, add_form=form)
+    position = db.session.scalar(select(func.max(POLine.position))
+                                 .where(POLine.purchase_order_id == po.id)) or 0
+    line = POLine(position=position + 1)
+    form.apply(line)
+    po.lines.append(line)
+    db.session.commit()
+    return _lines(po, message="Line added.")
+
+
+def _line(po: PurchaseOrder, po_line_id: int) -> POLine:
+    line = db.session.get(POLine, po_line_id)
+    if line is None or line.purchase_order_id != po.id:
+        abort(404)
+    return line
+
+
+@bp.route("/<int:po_id>/lines/<int:po_line_id>", methods=["GET", "POST"])
+@manager_required
+def line_edit(po_id: int, po_line_id: int) -> Response | str:
+    """Edit one line in place."""
+    po = _get(po_id)
+    line = _line(po, po_line_id)
+    if po.status == POStatus.CLOSED:
+        return _lines(po, error=CLOSED_MESSAGE)
+    form = POLineForm(obj=line, prefix=f"line-{line.id}")
+    if not form.validate_on_submit():
+        return _lines(po, editing=line, edit_form=form)
+    form.apply(line)
+    db.session.commit()
+    return _lines(po, message="Line saved.")
+
+
+@bp.post("/<int:po_id>/lines/<int:po_line_id>/delete")
+@manager_required
+def line_delete(po_id: int, po_line_id: int) -> Response | str:
+    """Delete one line."""
+    po = _get(po_id)
+    line = _line(po, po_line_id)
+    if po.status == POStatus.CLOSED:
+        return _lines(po, error=CLOSED_MESSAGE)
+    po.lines.remove(line)
+    db.session.commit()
+    return _lines(po, message="Line deleted.")
