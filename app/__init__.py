@@ -12,8 +12,8 @@ from app.config import BASE_DIR, check_production_secrets, config_for
 from app.extensions import csrf, db, htmx, login_manager
 
 
-def create_app(config: type | dict[str, Any] | None = None) -> Flask:
-    """Create and wire the application."""
+def create_app(config: type | dict[str, Any] | None = None, **overrides: Any) -> Flask:
+    """Create and wire the application (``overrides`` win over the config class)."""
     app = Flask(
         __name__,
         template_folder=str(BASE_DIR / "templates"),
@@ -24,6 +24,7 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
         app.config.update(config)
     elif config is not None:
         app.config.from_object(config)
+    app.config.update(overrides)
     if app.config.get("ENV_NAME") == "production":
         check_production_secrets(app.config)
     if app.config.get("TRUST_PROXY"):

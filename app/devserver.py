@@ -134,7 +134,7 @@ def main() -> int:
         children.start("web", [py, "-m", "flask", "--app", "wsgi", "run", "--host", "127.0.0.1",
                                "--port", str(port), "--no-reload"])
         _wait_for_port(port, "web app")
-        print("\n  Ledgerhub is running at http://127.0.0.1:%d/" % port)
+        print(f"\n  Ledgerhub is running at http://127.0.0.1:{port}/")
         if seeded:
             print("  (a demo company was created)")
         print("  Demo logins:")

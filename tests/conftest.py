@@ -41,9 +41,8 @@ def app(database_url: str, redis_url: str) -> Iterator[Flask]:
     from app.config import TestConfig
     from app.extensions import db
 
-    application = create_app(TestConfig)
-    application.config.update(SQLALCHEMY_DATABASE_URI=database_url, REDIS_URL=redis_url,
-                              WTF_CSRF_ENABLED=False)
+    application = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_url,
+                             REDIS_URL=redis_url, WTF_CSRF_ENABLED=False)
     with application.app_context():
         db.drop_all()
         _drop_alembic_version()
@@ -128,3 +127,33 @@ def enable_qbo(app_ctx: Flask) -> None:
 
     CompanySettings.load().integration = Integration.QBO
     db.session.commit()
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[object]:
+    """The QuickBooks emulator over real HTTP for the session (companies are per test)."""
+    from qbo_emulator.testing import run_emulator
+
+    running = run_emulator()
+    yield running
+    running.stop()
+
+
+TEST_CLIENT_ID = "ledgerhub-test"
+TEST_CLIENT_SECRET = "ledgerhub-test-secret"  # noqa: S105 - the emulator's test client
+
+
+@pytest.fixture()
+def qbo_app(app: Flask, emulator: object, enable_qbo: None,
+            monkeypatch: pytest.MonkeyPatch) -> Flask:
+    """The app pointed at the emulator, with the integration on and a registered OAuth client."""
+    redirect_uris = ["http://localhost/admin/qbo/callback"]
+    monkeypatch.setitem(app.config, "QBO_EMULATOR_URL", emulator.url)
+    monkeypatch.setitem(app.config, "QBO_ENVIRONMENT", "emulator")
+    monkeypatch.setitem(app.config, "QBO_CLIENT_ID", TEST_CLIENT_ID)
+    monkeypatch.setitem(app.config, "QBO_CLIENT_SECRET", TEST_CLIENT_SECRET)
+    monkeypatch.setitem(app.config, "TOKEN_ENCRYPTION_KEY", "test-token-encryption-key")
+    emulator.control("POST", "clients", {"client_id": TEST_CLIENT_ID,
+                                         "client_secret": TEST_CLIENT_SECRET,
+                                         "redirect_uris": redirect_uris})
+    return app

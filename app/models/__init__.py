@@ -27,12 +27,39 @@ from app.models.clients import Client
 from app.models.organizations import Contact, Organization
 from app.models.people import Associate, PermissionLevel
 from app.models.purchasing import POLine, POStatus, PurchaseOrder
+from app.models.qbo import ConnectionStatus, LinkState, QboConnection, QboLink
 from app.models.settings import CompanySettings, Integration
 
 __all__ = [
-    "Account", "AccountType", "Associate", "BillingCode", "BillingCodeKind", "Client",
-    "CompanySettings", "Contact", "EntryStatus", "ExpenseEntry", "HoursEntry", "Integration",
-    "Invoice", "InvoiceLine", "InvoiceStatus", "LineKind", "MileageEntry", "Organization",
-    "OrganizationCategory", "POLine", "POStatus", "PaymentMethod", "PaymentTerm",
-    "PermissionLevel", "PurchaseOrder", "TaxCode", "TxnClass",
+    "Account",
+    "AccountType",
+    "Associate",
+    "BillingCode",
+    "BillingCodeKind",
+    "Client",
+    "CompanySettings",
+    "ConnectionStatus",
+    "Contact",
+    "EntryStatus",
+    "ExpenseEntry",
+    "HoursEntry",
+    "Integration",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceStatus",
+    "LineKind",
+    "LinkState",
+    "MileageEntry",
+    "Organization",
+    "OrganizationCategory",
+    "POLine",
+    "POStatus",
+    "PaymentMethod",
+    "PaymentTerm",
+    "PermissionLevel",
+    "PurchaseOrder",
+    "QboConnection",
+    "QboLink",
+    "TaxCode",
+    "TxnClass",
 ]

@@ -33,7 +33,8 @@ class PurchaseOrder(TimestampMixin, db.Model):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     order_date: Mapped[date] = mapped_column(Date)
     status: Mapped[POStatus] = mapped_column(
-        Enum(POStatus, native_enum=False, length=10, values_callable=lambda e: [m.value for m in e]),
+        Enum(POStatus, native_enum=False, length=10,
+             values_callable=lambda e: [m.value for m in e]),
         default=POStatus.OPEN,
     )
     currency: Mapped[Currency] = mapped_column(default="USD")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from app.extensions import db, login_manager
@@ -19,6 +19,15 @@ def load_user(user_id: str) -> Associate | None:
     return db.session.get(Associate, int(user_id)) if user_id.isdigit() else None
 
 
+def _qbo_connection() -> object:
+    """The current QuickBooks connection, loaded once per request (for the banner)."""
+    if "qbo_connection" not in g:
+        from app.qbo.connection import current_connection
+
+        g.qbo_connection = current_connection(db.session)
+    return g.qbo_connection
+
+
 def _error(status: int, title: str, message: str) -> tuple[str, int]:
     template = "errors/_error.html" if request.headers.get("HX-Request") else "errors/error.html"
     return render_template(template, status=status, title=title, message=message), status
@@ -26,14 +35,24 @@ def _error(status: int, title: str, message: str) -> tuple[str, int]:
 
 def init_app(app: Flask) -> None:
     """Register blueprints, template helpers and error pages."""
-    from app.web import admin, auth, catalog, clients, history, invoices, main, organizations
-    from app.web import purchasing
+    from app.web import (
+        admin,
+        auth,
+        catalog,
+        clients,
+        history,
+        invoices,
+        main,
+        organizations,
+        purchasing,
+        qbo,
+    )
 
     for module in (auth, main, admin, catalog, clients, organizations, invoices, purchasing,
-                   history):
+                   history, qbo):
         app.register_blueprint(module.bp)
 
-    app.jinja_env.globals.update(template_globals())
+    app.jinja_env.globals.update(template_globals(), qbo_connection=_qbo_connection)
     app.jinja_env.filters["money"] = format_money
 
     @app.errorhandler(403)

@@ -80,6 +80,25 @@ def money_field(label: str, required: bool = False, places: int = 2) -> DecimalF
     return DecimalField(label, places=places, validators=[first, NumberRange(min=0)])
 
 
+def id_select(label: str, model: type, required: bool = False) -> SelectField:
+    """A select of row ids of ``model``, blank meaning none, checked to exist."""
+    from wtforms.validators import DataRequired
+
+    first = DataRequired(message="Required.") if required else Optional()
+    return SelectField(label, coerce=optional_int, validate_choice=False,
+                       validators=[first, Exists(model)])
+
+
+def decimal_field(label: str, places: int, maximum: str, required: bool = True,
+                  minimum: str = "0") -> DecimalField:
+    """A Decimal input that fits its Numeric column exactly (places and magnitude)."""
+    from wtforms.validators import InputRequired
+
+    first = InputRequired(message="Required.") if required else Optional()
+    return DecimalField(label, places=places, validators=[
+        first, NumberRange(min=Decimal(minimum), max=Decimal(maximum)), Places(places)])
+
+
 def currency_field(label: str = "Currency") -> SelectField:
     """ISO 4217 currency code."""
     return SelectField(label, choices=[(c, c) for c in CURRENCIES], default="USD")
@@ -114,5 +133,6 @@ def parse_decimal(text: str | None) -> Decimal | None:
         return None
 
 
-__all__ = ["CURRENCIES", "Exists", "Places", "QBOName", "Length", "currency_field", "model_choices",
-           "money_field", "name_field", "optional_int", "parse_decimal", "strip_filter"]
+__all__ = ["CURRENCIES", "Exists", "Places", "QBOName", "Length", "currency_field",
+           "decimal_field", "id_select", "model_choices", "money_field", "name_field",
+           "optional_int", "parse_decimal", "strip_filter"]

@@ -1,0 +1,116 @@
+"""Tokens of the QuickBooks connection: single-flight refresh across every process.
+
+A refresh takes a Redis lock per realm, re-reads the connection row, and only calls Intuit when
+no other process has refreshed meanwhile. The rotated refresh token is committed before the new
+access token is handed out, so a crash can never leave us holding only a rotated-out token.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from redis import Redis
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from app.models import ConnectionStatus, QboConnection
+from app.models.base import utcnow
+from app.models.people import as_utc
+from app.qbo.crypto import TokenCipher
+from app.qbo.faults import AuthenticationError, ReconnectRequired
+from app.qbo.oauth import InvalidGrant, QBOOAuth, TokenSet
+
+log = logging.getLogger(__name__)
+
+EXPIRY_MARGIN = timedelta(seconds=120)
+LOCK_TIMEOUT = 60
+
+
+def store_tokens(
+    row: QboConnection, tokens: TokenSet, cipher: TokenCipher, now: datetime | None = None
+) -> None:
+    """Put a token set on the connection row, encrypted."""
+    row.access_token_enc = cipher.encrypt(tokens.access_token)
+    row.refresh_token_enc = cipher.encrypt(tokens.refresh_token)
+    row.access_expires_at = tokens.access_expires_at
+    row.refresh_expires_at = tokens.refresh_expires_at
+    row.last_refreshed_at = now or utcnow()
+
+
+class ConnectionTokens:
+    """The TokenSource of one realm's connection, shared safely by web and worker processes."""
+
+    def __init__(
+        self, realm_id: str, *, engine: Engine, redis: Redis, oauth: QBOOAuth, cipher: TokenCipher
+    ) -> None:
+        self.realm_id = realm_id
+        self.engine = engine
+        self.redis = redis
+        self.oauth = oauth
+        self.cipher = cipher
+
+    def _row(self, session: Session) -> QboConnection:
+        row = session.scalars(
+            select(QboConnection).where(QboConnection.realm_id == self.realm_id)
+        ).first()
+        if row is None:
+            raise ReconnectRequired("QuickBooks is not connected.", code="not_connected")
+        if row.status == ConnectionStatus.NEEDS_RECONNECT:
+            raise ReconnectRequired(
+                row.status_reason or "QuickBooks needs to be reconnected.", code="invalid_grant"
+            )
+        return row
+
+    @staticmethod
+    def _fresh(row: QboConnection) -> bool:
+        return as_utc(row.access_expires_at) - EXPIRY_MARGIN > utcnow()
+
+    def access_token(self) -> str:
+        """The current access token, refreshed first when it is about to expire."""
+        with Session(self.engine) as session:
+            row = self._row(session)
+            token = self.cipher.decrypt(row.access_token_enc)
+            if self._fresh(row):
+                return token
+        return self.refresh(token)
+
+    def refresh(self, rejected_token: str) -> str:
+        """A valid access token after ``rejected_token`` failed or expired (single-flight)."""
+        lock = self.redis.lock(
+            f"ledgerhub:qbo:refresh:{self.realm_id}",
+            timeout=LOCK_TIMEOUT,
+            blocking_timeout=LOCK_TIMEOUT + 5,
+        )
+        if not lock.acquire():
+            raise AuthenticationError(
+                "Timed out waiting for another process to refresh the QuickBooks token.",
+                retryable=True,
+            )
+        try:
+            with Session(self.engine) as session:
+                row = self._row(session)
+                current = self.cipher.decrypt(row.access_token_enc)
+                if current != rejected_token and self._fresh(row):
+                    return current  # another process refreshed while we waited
+                try:
+                    tokens = self.oauth.refresh(self.cipher.decrypt(row.refresh_token_enc))
+                except InvalidGrant:
+                    row.status = ConnectionStatus.NEEDS_RECONNECT
+                    row.status_reason = (
+                        "QuickBooks refused the saved authorization "
+                        "(invalid_grant). A QBO admin must reconnect."
+                    )
+                    session.commit()
+                    log.warning("QBO refresh refused for realm %s: needs reconnect", self.realm_id)
+                    raise ReconnectRequired(row.status_reason, code="invalid_grant") from None
+                store_tokens(row, tokens, self.cipher)
+                row.refresh_count = (row.refresh_count or 0) + 1
+                session.commit()  # the rotated refresh token is durable before any use
+                log.info("QBO token refreshed for realm %s", self.realm_id)
+                return tokens.access_token
+        finally:
+            try:
+                lock.release()
+            except Exception:  # noqa: BLE001 - lock expired: nothing to release
+                log.warning("QBO refresh lock for realm %s expired before release", self.realm_id)

@@ -1,0 +1,72 @@
+"""RQ entry points: ids in, a service function called inside an application context.
+
+Jobs stay thin: the work lives in ``app.sync`` and ``app.qbo`` modules that know nothing of RQ.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Flask, current_app, has_app_context
+
+from app.extensions import db, get_redis
+
+log = logging.getLogger(__name__)
+F = TypeVar("F", bound=Callable[..., Any])
+_app: Flask | None = None
+
+
+def _application() -> Flask:
+    """One application per worker process, created on first use."""
+    global _app
+    if _app is None:
+        from app import create_app
+
+        _app = create_app()
+    return _app
+
+
+def job(fn: F) -> F:
+    """Run the job inside an application context and always release the DB session."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if has_app_context():
+            return fn(*args, **kwargs)
+        with _application().app_context():
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                db.session.remove()
+
+    return wrapper  # type: ignore[return-value]
+
+
+@job
+def keep_connection_alive(max_age_hours: int = 24) -> str:
+    """Refresh the QuickBooks tokens once a day so the 100-day refresh token never lapses."""
+    from app.models.base import utcnow
+    from app.models.people import as_utc
+    from app.qbo.connection import client_for, current_connection
+    from app.qbo.faults import QBOError
+
+    row = current_connection(db.session)
+    if row is None or row.status.value != "connected":
+        return "not connected"
+    last = as_utc(row.last_refreshed_at)
+    if last is not None and utcnow() - last < timedelta(hours=max_age_hours):
+        return "fresh"
+    client = client_for(current_app.config, db.engine, get_redis(), row.realm_id)
+    try:
+        tokens = client.tokens
+        tokens.refresh(tokens.access_token())
+    except QBOError as exc:
+        log.warning("Keeping the QuickBooks connection alive failed: %s", exc.plain_message())
+        return "failed"
+    finally:
+        client.close()
+    return "refreshed"
