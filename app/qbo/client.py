@@ -85,6 +85,7 @@ class Exchange:
     fault_code: str | None
     error: str | None = None
     realm_id: str | None = None
+    started_at: float = 0.0  # wall-clock (epoch) time the attempt was sent
 
 
 @dataclass(frozen=True)
@@ -564,9 +565,11 @@ class QBOClient:
             if call.content_type:
                 headers["Content-Type"] = call.content_type
             started = time.monotonic()
+            sent_at = time.time()
             try:
                 with self._slot(call.batch):
                     started = time.monotonic()
+                    sent_at = time.time()
                     resp = self.session.request(
                         call.method,
                         url,
@@ -594,6 +597,7 @@ class QBOClient:
                         None,
                         error=error_text,
                         realm_id=self.realm_id,
+                        started_at=sent_at,
                     )
                 )
                 if retries < self.max_retries:
@@ -659,6 +663,7 @@ class QBOClient:
                     attempt,
                     fault.code if fault else None,
                     realm_id=self.realm_id,
+                    started_at=sent_at,
                 )
             )
             if fault is None:

@@ -30,6 +30,9 @@ local lease = tonumber(ARGV[6])
 local member = ARGV[7]
 local sec_window = tonumber(ARGV[8])
 local sec_limit = tonumber(ARGV[9])
+-- Grants are spaced a little more than a window apart: a request granted here may reach QBO
+-- later than one granted after it, and QBO counts arrivals.
+window = window + tonumber(ARGV[10])
 
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - window)
@@ -113,6 +116,7 @@ class RateLimiter:
         safety: float = 0.95,
         per_second: int | None = 10,
         lease_seconds: float = 120.0,
+        slack_seconds: float | None = None,
         key_prefix: str = "ledgerhub:qbo:rl",
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -129,6 +133,9 @@ class RateLimiter:
         # "Per second" scales with the window so a time-scaled test QBO keeps the same shape.
         self.second_seconds = window_seconds / 60.0
         self.lease_seconds = lease_seconds
+        # Default 1% of the window (0.6 s for QBO's minute): covers the spread in network delay
+        # between two requests, at a cost of about 1% of throughput.
+        self.slack_seconds = window_seconds / 100 if slack_seconds is None else slack_seconds
         self.key_prefix = key_prefix
         self._sleep = sleep
         self._acquire = redis.register_script(_ACQUIRE)
@@ -161,6 +168,7 @@ class RateLimiter:
                 member,
                 int(self.second_seconds * 1_000_000),
                 self.second_limit,
+                int(self.slack_seconds * 1_000_000),
             ],
         )
         if int(ok) == 1:
@@ -230,7 +238,7 @@ class RateLimiter:
         req, batch, inflight, _ = self._keys(realm_id)
         sec, usec = self._redis.time()
         now = sec * 1_000_000 + usec
-        lo = f"({now - int(self.window_seconds * 1_000_000)}"
+        lo = f"({now - int((self.window_seconds + self.slack_seconds) * 1_000_000)}"
         return {
             "requests": int(self._redis.zcount(req, lo, "+inf")),
             "batch": int(self._redis.zcount(batch, lo, "+inf")),
