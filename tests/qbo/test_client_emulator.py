@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from app.qbo.client import BatchOp, BatchQuery
+from app.qbo.client import BatchOp, BatchQuery, QBOClient
 from app.qbo.faults import (
     AuthenticationError,
     AuthorizationError,
@@ -128,6 +128,11 @@ def test_names_with_quotes_and_backslashes(company: Company) -> None:
         assert [r["DisplayName"] for r in rows] == [name]
     found = list(client.query_rows("Customer", where_in("DisplayName", names)))
     assert sorted(r["DisplayName"] for r in found) == sorted(names)
+    # A long IN list goes as a POST body instead of a URL.
+    padding = [f"Nobody {i:03d} O'Hara" for i in range(150)]
+    found = list(client.query_rows("Customer", where_in("DisplayName", names + padding)))
+    assert sorted(r["DisplayName"] for r in found) == sorted(names)
+    assert company.stats()["requests"]["POST /query"]["200"] == 1
 
 
 def test_batch_split_pagination_and_count(company: Company) -> None:
@@ -277,7 +282,7 @@ def test_fault_mapping_for_every_code(company: Company, make_company: Any) -> No
 
     # 3100: a token for another company.
     other = make_company()
-    stranger = other.client.__class__(
+    stranger = QBOClient(
         base_url=client.base_url, realm_id=company.realm_id, tokens=other.tokens,
         limiter=client.limiter,
     )  # fmt: skip
@@ -292,14 +297,14 @@ def test_fault_mapping_for_every_code(company: Company, make_company: Any) -> No
         def refresh(self, rejected_token: str) -> str:
             return "still-not-a-token"
 
-    dead = client.__class__(base_url=client.base_url, realm_id=company.realm_id,
+    dead = QBOClient(base_url=client.base_url, realm_id=company.realm_id,
                             tokens=DeadTokens())  # fmt: skip
     err = _fault(lambda: dead.read("Customer", customer["Id"]))
     assert (err.code, type(err), err.status) == ("3200", AuthenticationError, 401)
 
     # 3001: a 429 that outlasts the retries.
     company.faults({"kind": "throttle_429", "next_n": 2, "path": "/customer/"})
-    quick = client.__class__(base_url=client.base_url, realm_id=company.realm_id,
+    quick = QBOClient(base_url=client.base_url, realm_id=company.realm_id,
                              tokens=company.tokens, max_retries=1, backoff_base=0.001,
                              backoff_cap=0.01)  # fmt: skip
     err = _fault(lambda: quick.read("Customer", customer["Id"]))
