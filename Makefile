@@ -1,7 +1,10 @@
 # Ledgerhub: `make run` starts the demo, `make test` runs the test-suite.
 # Both set themselves up on a fresh machine (Python 3.11+, git, make, a C compiler).
 
-PYTHON ?= $(shell command -v python3.12 || command -v python3.11 || command -v python3)
+# The first interpreter that runs and is 3.11+ (a pyenv shim may exist without its version).
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && echo $$p && break; \
+	done)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
@@ -22,7 +25,7 @@ bench: $(STAMP)
 	$(PY) -m qbo_emulator.bench
 
 $(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
+	@test -n "$(PYTHON)" || (echo "Python 3.11 or newer is required" >&2; exit 1)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'

@@ -27,8 +27,17 @@ from app.models.clients import Client
 from app.models.organizations import Contact, Organization
 from app.models.people import Associate, PermissionLevel
 from app.models.purchasing import POLine, POStatus, PurchaseOrder
-from app.models.qbo import ConnectionStatus, LinkState, QboConnection, QboLink
+from app.models.qbo import (
+    ConnectionStatus,
+    LinkOrigin,
+    LinkState,
+    QboConnection,
+    QboLink,
+    QboObject,
+    QboPreference,
+)
 from app.models.settings import CompanySettings, Integration
+from app.models.sync import EventOutcome, RunKind, RunStatus, SyncEvent, SyncRun
 
 __all__ = [
     "Account",
@@ -41,6 +50,7 @@ __all__ = [
     "ConnectionStatus",
     "Contact",
     "EntryStatus",
+    "EventOutcome",
     "ExpenseEntry",
     "HoursEntry",
     "Integration",
@@ -48,6 +58,7 @@ __all__ = [
     "InvoiceLine",
     "InvoiceStatus",
     "LineKind",
+    "LinkOrigin",
     "LinkState",
     "MileageEntry",
     "Organization",
@@ -60,6 +71,12 @@ __all__ = [
     "PurchaseOrder",
     "QboConnection",
     "QboLink",
+    "QboObject",
+    "QboPreference",
+    "RunKind",
+    "RunStatus",
+    "SyncEvent",
+    "SyncRun",
     "TaxCode",
     "TxnClass",
 ]

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, DateTime, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
-from app.models.base import Currency, TimestampMixin
+from app.models.base import Currency, TimestampMixin, utcnow
 
 
 def _enum(cls: type[enum.Enum]) -> Enum:
@@ -57,6 +68,15 @@ class LinkState(enum.StrEnum):
     FAILED = "failed"
 
 
+class LinkOrigin(enum.StrEnum):
+    """How a link came to be."""
+
+    PUSHED = "pushed"  # Ledgerhub created the QBO object
+    IMPORTED = "imported"  # the local record was created from the QBO object
+    MATCHED = "matched"  # an existing pair was linked (automatically or by a person)
+    MAPPED = "mapped"  # a list entry mapped to an existing QBO list entry
+
+
 class QboLink(TimestampMixin, db.Model):
     """One local record's counterpart in one QBO company (links never cross realms)."""
 
@@ -73,4 +93,42 @@ class QboLink(TimestampMixin, db.Model):
     pending_request_id: Mapped[str | None] = mapped_column(String(50))
     state: Mapped[LinkState] = mapped_column(_enum(LinkState), default=LinkState.PENDING)
     last_error: Mapped[str | None] = mapped_column(Text)
+    origin: Mapped[LinkOrigin] = mapped_column(_enum(LinkOrigin), default=LinkOrigin.PUSHED,
+                                               server_default=LinkOrigin.PUSHED.value)
     synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class QboObject(db.Model):
+    """A read-only copy of a QBO list row (accounts, items, terms, parties...) for one realm.
+
+    Imports and refreshes keep it current; mapping dropdowns, matching, readiness checks and
+    drift detection read it instead of asking QBO again.
+    """
+
+    __tablename__ = "qbo_objects"
+    __table_args__ = (UniqueConstraint("realm_id", "entity", "qbo_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    realm_id: Mapped[str] = mapped_column(String(32), index=True)
+    entity: Mapped[str] = mapped_column(String(40))
+    qbo_id: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    sync_token: Mapped[str | None] = mapped_column(String(32))
+    subtype: Mapped[str | None] = mapped_column(String(100))  # AccountType, Item Type...
+    currency: Mapped[str | None] = mapped_column(String(3))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    qbo_updated_at: Mapped[str | None] = mapped_column(String(40))
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class QboPreference(db.Model):
+    """A per-company choice: default accounts and items (AR, AP, bank, mileage...), options."""
+
+    __tablename__ = "qbo_preferences"
+    __table_args__ = (UniqueConstraint("realm_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    realm_id: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(60))
+    value: Mapped[str | None] = mapped_column(String(255))

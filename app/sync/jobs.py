@@ -5,6 +5,7 @@ Jobs stay thin: the work lives in ``app.sync`` and ``app.qbo`` modules that know
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Callable
 from datetime import timedelta
@@ -70,3 +71,51 @@ def keep_connection_alive(max_age_hours: int = 24) -> str:
     finally:
         client.close()
     return "refreshed"
+
+
+# A handler per run kind, imported when first needed: "module:function".
+HANDLERS = {
+    "push": "app.sync.push:run_push",
+    "import": "app.sync.importer:run_import",
+    "scheduled": "app.sync.scheduled:run_scheduled",
+    "reconcile": "app.sync.reconcile:run_reconcile",
+}
+
+
+def _handler(kind: str) -> Callable[..., Any]:
+    module_name, _, attr = HANDLERS[kind].partition(":")
+    return getattr(importlib.import_module(module_name), attr)
+
+
+@job
+def execute_run(run_id: int) -> str:
+    """Execute a SyncRun; its final state is always written, whatever happens."""
+    from app.models import RunStatus, SyncRun
+    from app.qbo.faults import QBOError, ReconnectRequired
+    from app.sync.context import RunContext
+    from app.sync.progress import Progress
+
+    run = db.session.get(SyncRun, run_id)
+    if run is None or run.status.finished:
+        return "nothing to do"
+    progress = Progress(db.engine, run.id)
+    context = RunContext(run=run, progress=progress, session=db.session,
+                         config=current_app.config, redis=get_redis())
+    try:
+        _handler(run.kind.value)(context)
+        status = progress.finish()
+    except ReconnectRequired as exc:
+        db.session.rollback()
+        status = progress.finish(RunStatus.FAILED, f"Stopped: {exc.plain_message()}")
+    except QBOError as exc:
+        db.session.rollback()
+        status = progress.finish(RunStatus.FAILED, f"Stopped: {exc.plain_message()}")
+    except Exception:
+        db.session.rollback()
+        log.exception("Run %s failed", run_id)
+        progress.finish(RunStatus.FAILED, "Stopped by an unexpected error; it was logged and "
+                        "nothing after it was sent.")
+        raise
+    finally:
+        context.close()
+    return status.value

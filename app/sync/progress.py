@@ -1,0 +1,112 @@
+"""The one progress writer: a run's DB row (which outlives RQ's result TTL) and ``job.meta``.
+
+It writes through its own short transactions, so progress and events are visible to the web
+app at once and survive a rollback of the work they describe.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from rq import get_current_job
+from sqlalchemy import Engine, update
+from sqlalchemy.orm import Session
+
+from app.models import EventOutcome, RunStatus, SyncEvent, SyncRun
+from app.models.base import utcnow
+
+_COUNTER = {
+    EventOutcome.CREATED: "created_count",
+    EventOutcome.LINKED: "created_count",
+    EventOutcome.UPDATED: "updated_count",
+    EventOutcome.SKIPPED: "skipped_count",
+    EventOutcome.FAILED: "failed_count",
+}
+_FLUSH_SECONDS = 0.3
+
+
+class Progress:
+    """Counts, current record and events of one run."""
+
+    def __init__(self, engine: Engine, run_id: int) -> None:
+        self.engine = engine
+        self.run_id = run_id
+        self._pending: dict[str, Any] = {}
+        self._last_flush = 0.0
+        self.counts = {"done": 0, "created_count": 0, "updated_count": 0, "skipped_count": 0,
+                       "failed_count": 0}
+
+    def start(self, total: int, realm_id: str | None = None) -> None:
+        """Mark the run as running with the number of records it will go through."""
+        values: dict[str, Any] = {"status": RunStatus.RUNNING, "total": total,
+                                  "started_at": utcnow()}
+        if realm_id:
+            values["realm_id"] = realm_id
+        self._write(values)
+
+    def set_total(self, total: int) -> None:
+        """Change the number of records (the plan grew or shrank)."""
+        self._write({"total": total})
+
+    def current(self, label: str) -> None:
+        """Name the record being worked on (written at most a few times a second)."""
+        self._pending["current"] = label[:255]
+        self._maybe_flush()
+
+    def record(self, outcome: EventOutcome, *, entity_type: str | None = None,
+               local_id: int | None = None, label: str | None = None, action: str = "",
+               qbo_id: str | None = None, request_id: str | None = None,
+               fault_code: str | None = None, message: str | None = None,
+               request_body: str | None = None, response_body: str | None = None,
+               intuit_tid: str | None = None, realm_id: str | None = None,
+               counts: bool = True) -> None:
+        """Store one SyncEvent and count it (``counts=False`` for extra detail rows)."""
+        with Session(self.engine) as session, session.begin():
+            session.add(SyncEvent(
+                run_id=self.run_id, realm_id=realm_id, entity_type=entity_type,
+                local_id=local_id, label=(label or "")[:255] or None, action=action or "",
+                outcome=outcome, qbo_id=qbo_id, request_id=request_id, fault_code=fault_code,
+                message=message, request_body=request_body, response_body=response_body,
+                intuit_tid=intuit_tid,
+            ))
+        if counts:
+            self.counts["done"] += 1
+            counter = _COUNTER.get(outcome)
+            if counter:
+                self.counts[counter] += 1
+            self._pending.update(self.counts)
+            self._maybe_flush()
+
+    def finish(self, status: RunStatus | None = None, message: str | None = None,
+               summary: dict[str, Any] | None = None) -> RunStatus:
+        """Write the final state; by default succeeded, or partial when something failed."""
+        if status is None:
+            status = RunStatus.PARTIAL if self.counts["failed_count"] else RunStatus.SUCCEEDED
+        values: dict[str, Any] = {**self.counts, **self._pending, "status": status,
+                                  "finished_at": utcnow(), "current": None}
+        if message is not None:
+            values["message"] = message
+        if summary is not None:
+            values["summary"] = summary
+        self._pending.clear()
+        self._write(values)
+        return status
+
+    def _maybe_flush(self) -> None:
+        now = time.monotonic()
+        if self._pending and now - self._last_flush >= _FLUSH_SECONDS:
+            self._write({})
+
+    def _write(self, values: dict[str, Any]) -> None:
+        values = {**self._pending, **values}
+        self._pending.clear()
+        self._last_flush = time.monotonic()
+        with Session(self.engine) as session, session.begin():
+            session.execute(update(SyncRun).where(SyncRun.id == self.run_id).values(**values))
+        job = get_current_job()
+        if job is not None:
+            job.meta.update({k: (v.value if hasattr(v, "value") else v)
+                             for k, v in values.items()
+                             if isinstance(v, (int, str)) or hasattr(v, "value")})
+            job.save_meta()
