@@ -1,0 +1,69 @@
+"""Helpers shared by the import, matching and import-page tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from rq import SimpleWorker
+
+from app.extensions import db, get_queue
+from app.models import ConnectionStatus, QboConnection
+from app.qbo.client import QBOClient
+from app.qbo.connection import cipher_for, client_for
+from app.qbo.oauth import TokenSet
+from app.qbo.tokens import store_tokens
+
+
+def use_dev_client(app: Flask, emulator: Any, monkeypatch: Any) -> None:
+    """Point the app at the emulator with its default development client."""
+    monkeypatch.setitem(app.config, "QBO_EMULATOR_URL", emulator.url)
+    monkeypatch.setitem(app.config, "QBO_ENVIRONMENT", "emulator")
+    monkeypatch.setitem(app.config, "QBO_CLIENT_ID", emulator.client_id)
+    monkeypatch.setitem(app.config, "QBO_CLIENT_SECRET", emulator.client_secret)
+    monkeypatch.setitem(app.config, "TOKEN_ENCRYPTION_KEY", "test-token-encryption-key")
+
+
+def connect_company(app: Flask, emulator: Any, name: str = "Import Co",
+                    **options: Any) -> str:
+    """Create an emulator company and save it as Ledgerhub's connection; returns the realm."""
+    company = emulator.create_company(name=name, **options)
+    row = QboConnection(realm_id=company.realm_id, environment="emulator",
+                        status=ConnectionStatus.CONNECTED, company_name=name,
+                        home_currency=options.get("home_currency") or "USD",
+                        multicurrency_enabled=bool(options.get("multicurrency")))
+    store_tokens(row, TokenSet.from_response(company.tokens), cipher_for(app.config))
+    db.session.add(row)
+    db.session.commit()
+    return company.realm_id
+
+
+def qbo_client(app: Flask, realm_id: str) -> QBOClient:
+    """The app's own QBO client for the realm."""
+    from app.extensions import get_redis
+
+    return client_for(app.config, db.engine, get_redis(), realm_id)
+
+
+def api(emulator: Any, realm_id: str, method: str, path: str,
+        body: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Call the company's API directly (as someone working in QBO would change it)."""
+    import requests
+
+    company = emulator.connect(realm_id)
+    response = requests.request(method, f"{company.base_url}/{path}", json=body,
+                                headers=company.headers, params={"minorversion": "75"},
+                                timeout=30)
+    assert response.status_code == 200, response.text[:500]
+    return response.json()
+
+
+def work_queue() -> None:
+    """Run every queued job in this process (a real RQ worker, burst mode)."""
+    queue = get_queue()
+    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+
+
+def request_count(emulator: Any, realm_id: str) -> dict[str, Any]:
+    """The emulator's request statistics for one company."""
+    return emulator.control("GET", f"stats?realm={realm_id}")
