@@ -67,3 +67,15 @@ def work_queue() -> None:
 def request_count(emulator: Any, realm_id: str) -> dict[str, Any]:
     """The emulator's request statistics for one company."""
     return emulator.control("GET", f"stats?realm={realm_id}")
+
+
+def import_steps(realm_id: str, *steps: str) -> Any:
+    """Enqueue an import run for the steps, work it off, and return the finished run."""
+    from app.models import RunKind, SyncRun
+    from app.sync.runs import enqueue_run
+
+    run = enqueue_run(db.session, get_queue(), RunKind.IMPORT, {"steps": list(steps)},
+                      user_id=None, realm_id=realm_id)
+    work_queue()
+    db.session.expire_all()
+    return db.session.get(SyncRun, run.id)
