@@ -36,6 +36,7 @@ from app.models.qbo import (
     QboObject,
     QboPreference,
 )
+from app.models.rates import ExchangeRate
 from app.models.settings import CompanySettings, Integration
 from app.models.sync import EventOutcome, RunKind, RunStatus, SyncEvent, SyncRun
 
@@ -51,6 +52,7 @@ __all__ = [
     "Contact",
     "EntryStatus",
     "EventOutcome",
+    "ExchangeRate",
     "ExpenseEntry",
     "HoursEntry",
     "Integration",

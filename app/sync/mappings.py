@@ -1,0 +1,389 @@
+"""Mappings between Ledgerhub's lists and QBO's, and the per-company default accounts.
+
+A mapping is a QboLink with origin MAPPED pointing at a row of the QboObject cache. The push
+engine resolves every list reference through ``mapped_qbo_id``; lists QBO lets an app create
+(Items, Terms, Classes) may stay unmapped and are created by the push.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import (
+    Account,
+    BillingCode,
+    LinkOrigin,
+    LinkState,
+    PaymentMethod,
+    PaymentTerm,
+    QboLink,
+    QboObject,
+    QboPreference,
+    TaxCode,
+    TxnClass,
+)
+from app.models.base import utcnow
+
+
+class MappingError(ValueError):
+    """A mapping or default that cannot be saved; the message is shown to the user."""
+
+
+@dataclass(frozen=True)
+class ListKind:
+    """One local list and the QBO list it maps to."""
+
+    entity_type: str  # QboLink.entity_type of the local rows
+    qbo_entity: str  # QboObject.entity of the QBO rows
+    model: type
+    slug: str  # URL segment
+    label: str
+    name_attr: str
+    creatable: bool  # the push may create the QBO row when no mapping exists
+    max_name: int = 100
+    alt_name_attrs: tuple[str, ...] = ()
+
+    def local_name(self, record: Any) -> str:
+        """The name QBO would show for the local row."""
+        return str(getattr(record, self.name_attr) or "")
+
+    def names(self, record: Any) -> list[str]:
+        """Every name a suggestion may match on."""
+        values = [self.local_name(record)]
+        values += [str(getattr(record, a) or "") for a in self.alt_name_attrs]
+        if isinstance(record, Account) and record.number:
+            values.append(f"{record.number} {record.name}")
+        return [v for v in values if v]
+
+
+LIST_KINDS: dict[str, ListKind] = {k.entity_type: k for k in (
+    ListKind("billing_code", "Item", BillingCode, "billing-codes", "Billing codes → Items",
+             "code", True),
+    ListKind("payment_term", "Term", PaymentTerm, "payment-terms", "Payment terms → Terms",
+             "name", True, max_name=31),
+    ListKind("txn_class", "Class", TxnClass, "classes", "Classes → Classes", "name", True),
+    ListKind("tax_code", "TaxCode", TaxCode, "tax-codes", "Tax codes → Tax codes", "code",
+             False, alt_name_attrs=("name",)),
+    ListKind("account", "Account", Account, "accounts", "Accounts → Accounts", "name", False),
+    ListKind("payment_method", "PaymentMethod", PaymentMethod, "payment-methods",
+             "Payment methods → Payment methods", "name", False, max_name=31),
+)}
+NOUNS = {"billing_code": "billing code", "payment_term": "payment term", "txn_class": "class",
+         "tax_code": "tax code", "account": "account", "payment_method": "payment method"}
+KIND_BY_SLUG: dict[str, ListKind] = {k.slug: k for k in LIST_KINDS.values()}
+
+# AccountType values (QboObject.subtype) that fit each kind of default.
+EXPENSE_TYPES = ("Expense", "Other Expense", "Cost of Goods Sold")
+INCOME_TYPES = ("Income", "Other Income")
+PAYMENT_TYPES = ("Cash", "Check", "CreditCard")
+TAX_MODES = ("qbo", "override")
+GLOBAL_TAX_MODES = ("TaxExcluded", "TaxInclusive")
+
+
+@dataclass(frozen=True)
+class DefaultSpec:
+    """A per-company default: a QBO row of an entity (and account types), or a fixed choice."""
+
+    key: str
+    label: str
+    help: str
+    entity: str | None = None
+    subtypes: tuple[str, ...] = ()
+    choices: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    default: str | None = None
+
+
+DEFAULT_KEYS: dict[str, DefaultSpec] = {d.key: d for d in (
+    DefaultSpec("ar_account", "Accounts receivable (A/R) account",
+                "Where invoices post.", "Account", ("Accounts Receivable",)),
+    DefaultSpec("ap_account", "Accounts payable (A/P) account",
+                "Sent as APAccountRef on purchase orders and bills.", "Account",
+                ("Accounts Payable",)),
+    DefaultSpec("expense_payment_account", "Expenses are paid from",
+                "The bank or credit-card account associates' expenses are paid from.",
+                "Account", ("Bank", "Credit Card")),
+    DefaultSpec("expense_payment_type", "Expense payment type",
+                "Credit card needs a credit-card account above; cash and check a bank account.",
+                choices=(("Cash", "Cash"), ("Check", "Check"), ("CreditCard", "Credit card")),
+                default="Cash"),
+    DefaultSpec("expense_account", "Expense account",
+                "Expense category of associates' expenses and expense billing codes.",
+                "Account", EXPENSE_TYPES),
+    DefaultSpec("mileage_item", "Mileage item",
+                "The QBO item mileage is recorded with (or set a mileage account below).",
+                "Item"),
+    DefaultSpec("mileage_account", "Mileage expense account",
+                "Used for mileage when no mileage item is set.", "Account", EXPENSE_TYPES),
+    DefaultSpec("income_account", "Income account for new items",
+                "IncomeAccountRef of the items the push creates for unmapped billing codes.",
+                "Account", INCOME_TYPES),
+    DefaultSpec("exempt_tax_code", "Tax code for non-taxable lines (outside the US)",
+                "Companies outside the US need a tax code on every line, e.g. Exempt or "
+                "Zero-rated.", "TaxCode"),
+    DefaultSpec("global_tax_calculation", "Prices on invoices (outside the US)",
+                "Whether line amounts exclude or include tax.",
+                choices=(("TaxExcluded", "Exclusive of tax"),
+                         ("TaxInclusive", "Inclusive of tax")), default="TaxExcluded"),
+    DefaultSpec("tax_mode", "Tax after a copy",
+                "Write QuickBooks' computed tax back, or send Ledgerhub's tax as an override.",
+                choices=(("qbo", "Use the tax QuickBooks computes"),
+                         ("override", "Send Ledgerhub's tax (TxnTaxDetail.TotalTax)")),
+                default="qbo"),
+)}
+
+# Defaults every go-live needs (mileage is checked as "item or account").
+REQUIRED_DEFAULTS = ("ar_account", "ap_account", "expense_payment_account", "expense_account",
+                     "income_account")
+
+
+# ---------------------------------------------------------------- links and preferences
+
+
+def _link(session: Session, realm_id: str, entity_type: str, local_id: int) -> QboLink | None:
+    return session.scalars(
+        select(QboLink).where(QboLink.realm_id == realm_id, QboLink.entity_type == entity_type,
+                              QboLink.local_id == local_id)
+    ).first()
+
+
+def mapped_qbo_id(session: Session, realm_id: str, entity_type: str,
+                  local_id: int) -> str | None:
+    """The QBO Id a local record is linked or mapped to in this company (any origin)."""
+    link = _link(session, realm_id, entity_type, local_id)
+    return link.qbo_id if link is not None else None
+
+
+def mapped_ids(session: Session, realm_id: str, entity_type: str) -> dict[int, QboLink]:
+    """All links of one local list in one company, by local id."""
+    links = session.scalars(
+        select(QboLink).where(QboLink.realm_id == realm_id, QboLink.entity_type == entity_type)
+    )
+    return {link.local_id: link for link in links}
+
+
+def preference(session: Session, realm_id: str, key: str) -> str | None:
+    """A company default (or its built-in default for choice settings)."""
+    value = session.scalar(
+        select(QboPreference.value).where(QboPreference.realm_id == realm_id,
+                                          QboPreference.key == key)
+    )
+    if value in (None, "") and key in DEFAULT_KEYS:
+        return DEFAULT_KEYS[key].default
+    return value
+
+
+def set_preference(session: Session, realm_id: str, key: str, value: str | None) -> None:
+    """Store a company default; None or '' clears it. Flushes, does not commit."""
+    row = session.scalars(
+        select(QboPreference).where(QboPreference.realm_id == realm_id,
+                                    QboPreference.key == key)
+    ).first()
+    if value in (None, ""):
+        if row is not None:
+            session.delete(row)
+    elif row is None:
+        session.add(QboPreference(realm_id=realm_id, key=key, value=value))
+    else:
+        row.value = value
+    session.flush()
+
+
+# ---------------------------------------------------------------- the QBO side (cache)
+
+
+def qbo_object(session: Session, realm_id: str, entity: str, qbo_id: str | None
+               ) -> QboObject | None:
+    """One cached QBO row."""
+    if not qbo_id:
+        return None
+    return session.scalars(
+        select(QboObject).where(QboObject.realm_id == realm_id, QboObject.entity == entity,
+                                QboObject.qbo_id == qbo_id)
+    ).first()
+
+
+def qbo_choices(session: Session, realm_id: str, entity: str,
+                subtypes: Iterable[str] = ()) -> list[QboObject]:
+    """Cached QBO rows of one list (active first, then by name), optionally of some types."""
+    stmt = select(QboObject).where(QboObject.realm_id == realm_id, QboObject.entity == entity)
+    wanted = tuple(subtypes)
+    if wanted:
+        stmt = stmt.where(QboObject.subtype.in_(wanted))
+    rows = session.scalars(stmt).all()
+    return sorted(rows, key=lambda o: (not o.active, o.name.casefold()))
+
+
+def normalize(name: str) -> str:
+    """Case-, accent-, space- and punctuation-insensitive form of a name."""
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    text = re.sub(r"[^0-9a-z]+", " ", text.casefold())
+    return " ".join(text.split())
+
+
+def _compatible(kind: ListKind, record: Any, obj: QboObject) -> bool:
+    """An account suggestion must be of the same account type."""
+    if isinstance(record, Account) and obj.subtype:
+        return obj.subtype == record.account_type.value
+    return True
+
+
+def _local_rows(session: Session, kind: ListKind, active_only: bool = True) -> list[Any]:
+    stmt = select(kind.model)
+    if active_only:
+        stmt = stmt.where(kind.model.active.is_(True))
+    return list(session.scalars(stmt.order_by(getattr(kind.model, kind.name_attr))))
+
+
+def suggestions(session: Session, realm_id: str, entity_type: str) -> dict[int, QboObject | None]:
+    """For each active local row of a list, the active QBO row with the same normalized name."""
+    kind = LIST_KINDS[entity_type]
+    by_name: dict[str, list[QboObject]] = {}
+    for obj in qbo_choices(session, realm_id, kind.qbo_entity):
+        if obj.active:
+            by_name.setdefault(normalize(obj.name), []).append(obj)
+            full = (obj.data or {}).get("FullyQualifiedName")
+            if isinstance(full, str) and full != obj.name:
+                by_name.setdefault(normalize(full), []).append(obj)
+    result: dict[int, QboObject | None] = {}
+    for record in _local_rows(session, kind):
+        found = None
+        for name in kind.names(record):
+            candidates = [o for o in by_name.get(normalize(name), [])
+                          if _compatible(kind, record, o)]
+            if candidates:
+                found = candidates[0]
+                break
+        result[record.id] = found
+    return result
+
+
+# ---------------------------------------------------------------- saving mappings
+
+
+def set_mapping(session: Session, realm_id: str, entity_type: str, local_id: int,
+                qbo_id: str | None) -> QboLink | None:
+    """Map a local list row to a cached QBO row (None removes a mapping). Flushes only.
+
+    Raises MappingError when the QBO row is unknown, or when the row was created in QBO by a
+    push or import (unlinking it would create a duplicate).
+    """
+    kind = LIST_KINDS.get(entity_type)
+    if kind is None:
+        raise MappingError(f"Unknown list {entity_type!r}.")
+    if session.get(kind.model, local_id) is None:
+        raise MappingError("That record no longer exists.")
+    link = _link(session, realm_id, entity_type, local_id)
+    if not qbo_id:
+        if link is None:
+            return None
+        if link.origin != LinkOrigin.MAPPED:
+            raise MappingError("This record was copied to or from QuickBooks; it stays linked "
+                               "to its QuickBooks counterpart. Map it to another row instead.")
+        session.delete(link)
+        session.flush()
+        return None
+    obj = qbo_object(session, realm_id, kind.qbo_entity, qbo_id)
+    if obj is None:
+        raise MappingError(f"QuickBooks {kind.qbo_entity} #{qbo_id} is not in the imported "
+                           "lists. Refresh the lists and try again.")
+    if link is None:
+        link = QboLink(realm_id=realm_id, entity_type=entity_type, local_id=local_id)
+        session.add(link)
+    elif link.qbo_id == qbo_id:
+        return link
+    link.qbo_id = obj.qbo_id
+    link.sync_token = obj.sync_token
+    link.origin = LinkOrigin.MAPPED
+    link.state = LinkState.SYNCED
+    link.pushed_hash = None
+    link.pending_request_id = None
+    link.last_error = None
+    link.synced_at = utcnow()
+    session.flush()
+    return link
+
+
+def accept_suggestions(session: Session, realm_id: str, entity_type: str) -> int:
+    """Map every unmapped active row that has a suggestion; returns how many. Flushes only."""
+    links = mapped_ids(session, realm_id, entity_type)
+    count = 0
+    for local_id, obj in suggestions(session, realm_id, entity_type).items():
+        if obj is not None and local_id not in links:
+            set_mapping(session, realm_id, entity_type, local_id, obj.qbo_id)
+            count += 1
+    return count
+
+
+def check_default(session: Session, realm_id: str, key: str, value: str | None) -> str | None:
+    """Why a default value is not acceptable, or None."""
+    spec = DEFAULT_KEYS.get(key)
+    if spec is None:
+        return f"Unknown setting {key!r}."
+    if value in (None, ""):
+        return None
+    if spec.choices:
+        return None if value in dict(spec.choices) else "Choose one of the listed options."
+    obj = qbo_object(session, realm_id, spec.entity or "", value)
+    if obj is None:
+        return "That QuickBooks row is not in the imported lists."
+    if spec.subtypes and obj.subtype not in spec.subtypes:
+        return f"Choose an account of type {' or '.join(spec.subtypes)}."
+    return None
+
+
+def save_defaults(session: Session, realm_id: str, values: dict[str, str | None]
+                  ) -> dict[str, str]:
+    """Validate and store defaults; returns errors by key and writes nothing if any."""
+    errors = {key: message for key, value in values.items()
+              if (message := check_default(session, realm_id, key, value))}
+    pay_type = values.get("expense_payment_type", preference(session, realm_id,
+                                                             "expense_payment_type"))
+    account = qbo_object(session, realm_id, "Account",
+                         values.get("expense_payment_account",
+                                    preference(session, realm_id, "expense_payment_account")))
+    problem = payment_account_problem(pay_type, account)
+    if problem and "expense_payment_type" not in errors:
+        errors["expense_payment_type"] = problem
+    if errors:
+        return errors
+    for key, value in values.items():
+        set_preference(session, realm_id, key, value)
+    return {}
+
+
+def payment_account_problem(payment_type: str | None, account: QboObject | None) -> str | None:
+    """QBO refuses a credit-card expense from a bank account and the reverse."""
+    if account is None or not payment_type or not account.subtype:
+        return None
+    wanted = "Credit Card" if payment_type == "CreditCard" else "Bank"
+    if account.subtype != wanted:
+        return (f"A {payment_type} expense must be paid from a {wanted} account; "
+                f"“{account.name}” is a {account.subtype} account.")
+    return None
+
+
+def income_account_name(session: Session, realm_id: str, item: QboObject) -> str | None:
+    """The name of an item's income account (from the item, else the account cache)."""
+    ref = (item.data or {}).get("IncomeAccountRef")
+    if not isinstance(ref, dict):
+        return None
+    if ref.get("name"):
+        return str(ref["name"])
+    account = qbo_object(session, realm_id, "Account", str(ref.get("value") or ""))
+    return account.name if account is not None else None
+
+
+def rows_with_links(session: Session, realm_id: str, entity_type: str,
+                    active_only: bool = True) -> list[tuple[Any, QboLink | None]]:
+    """The local rows of a list with their link in this company."""
+    kind = LIST_KINDS[entity_type]
+    links = mapped_ids(session, realm_id, entity_type)
+    return [(row, links.get(row.id)) for row in _local_rows(session, kind, active_only)]
+
