@@ -79,3 +79,29 @@ def import_steps(realm_id: str, *steps: str) -> Any:
     work_queue()
     db.session.expire_all()
     return db.session.get(SyncRun, run.id)
+
+
+def bulk_customers(emulator: Any, realm_id: str, count: int, prefix: str = "Bulk") -> None:
+    """Create many customers straight in the emulator's store (as its seeding does)."""
+    from qbo_emulator import operations
+    from qbo_emulator.entities.common import WriteContext
+    from qbo_emulator.jsonutil import now
+
+    store = emulator.emulator.store
+    with store.lock:
+        company = store.companies[realm_id]
+        ctx = WriteContext(store, company, now())
+        for i in range(count):
+            operations.save(ctx, "Customer", {
+                "DisplayName": f"{prefix} Customer {i:05d}",
+                "PrimaryEmailAddr": {"Address": f"c{i}@bulk.example"},
+                "PrimaryPhone": {"FreeFormNumber": f"555-{i // 10000:03d}-{i % 10000:04d}"},
+                "BillAddr": {"Line1": f"{i} Main St", "City": "Springfield",
+                             "PostalCode": "12345"},
+            })
+
+
+def query_requests(stats: dict[str, Any]) -> int:
+    """How many query requests the emulator's statistics show."""
+    return sum(sum(by_status.values()) for key, by_status in (stats.get("requests") or {}).items()
+               if key.lower().endswith("/query"))

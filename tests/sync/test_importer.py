@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import (
@@ -35,9 +35,12 @@ from app.sync.importer import steps_from_scope
 from app.sync.lists import ALL_ENTITIES, cache_age, refresh_lists
 from tests.sync.import_support import (
     api,
+    bulk_customers,
     connect_company,
     import_steps,
     qbo_client,
+    query_requests,
+    request_count,
     use_dev_client,
 )
 
@@ -238,3 +241,47 @@ def test_unknown_step_fails_the_run_clearly(dev_app: Flask, emulator: Any) -> No
     with pytest.raises(ValueError, match="Unknown import step"):
         steps_from_scope({"steps": ["everything"]})
     assert realm
+
+
+@pytest.mark.slow
+def test_ten_thousand_customers_in_eleven_queries(dev_app: Flask, emulator: Any) -> None:
+    realm = connect_company(dev_app, emulator, "Big Co", seed="empty")
+    bulk_customers(emulator, realm, 10_000)
+    before = query_requests(request_count(emulator, realm))
+    run = import_steps(realm, "clients")
+    queries = query_requests(request_count(emulator, realm)) - before
+    assert run.status == RunStatus.SUCCEEDED, run.message
+    assert queries <= 11
+    assert run.summary["added"] == 10_000 and run.done == 10_000
+    assert db.session.scalar(select(func.count(Client.id))) == 10_000
+    assert db.session.scalar(select(func.count(QboLink.id))) == 10_000
+    # A re-run after a crash finds everything imported and adds nothing twice.
+    run = import_steps(realm, "clients")
+    assert run.summary["already_linked"] == 10_000 and run.summary["added"] == 0
+
+
+def test_an_interrupted_import_keeps_its_pages_and_a_rerun_finishes(
+        dev_app: Flask, emulator: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.sync import importer
+
+    realm = connect_company(dev_app, emulator, "Crash Co", seed="empty")
+    bulk_customers(emulator, realm, 25)
+    monkeypatch.setattr(importer, "PAGE_SIZE", 10)
+    original = importer.Importer._write
+    calls = {"n": 0}
+
+    def crash_on_third_page(self: Any, entity: str, decisions: list[Any]) -> None:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("worker lost")
+        original(self, entity, decisions)
+
+    monkeypatch.setattr(importer.Importer, "_write", crash_on_third_page)
+    run = import_steps(realm, "clients")
+    assert run.status == RunStatus.FAILED
+    assert db.session.scalar(select(func.count(Client.id))) == 20
+    monkeypatch.setattr(importer.Importer, "_write", original)
+    run = import_steps(realm, "clients")
+    assert run.status == RunStatus.SUCCEEDED
+    assert (run.summary["added"], run.summary["already_linked"]) == (5, 20)
+    assert db.session.scalar(select(func.count(Client.id))) == 25
