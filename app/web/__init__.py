@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, g, render_template, request
+from flask import Flask, g, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
+from werkzeug.routing import BuildError
 
 from app.extensions import db, login_manager
 from app.models import Associate
@@ -28,6 +30,18 @@ def _qbo_connection() -> object:
     return g.qbo_connection
 
 
+def _optional_url(endpoint: str, *arg_names: str) -> Callable[..., str | None]:
+    """A URL builder for a page another feature provides (None while it is not installed)."""
+
+    def build(*args: Any) -> str | None:
+        try:
+            return url_for(endpoint, **dict(zip(arg_names, args, strict=True)))
+        except BuildError:
+            return None
+
+    return build
+
+
 def _error(status: int, title: str, message: str) -> tuple[str, int]:
     template = "errors/_error.html" if request.headers.get("HX-Request") else "errors/error.html"
     return render_template(template, status=status, title=title, message=message), status
@@ -46,13 +60,20 @@ def init_app(app: Flask) -> None:
         organizations,
         purchasing,
         qbo,
+        qbo_push,
     )
 
     for module in (auth, main, admin, catalog, clients, organizations, invoices, purchasing,
-                   history, qbo):
+                   history, qbo, qbo_push):
         app.register_blueprint(module.bp)
 
-    app.jinja_env.globals.update(template_globals(), qbo_connection=_qbo_connection)
+    from app.web.qbo_push.targets import TARGETS, qbo_state
+
+    app.jinja_env.globals.update(template_globals(), qbo_connection=_qbo_connection,
+                                 qbo_state=qbo_state, push_targets=TARGETS,
+                                 match_url=_optional_url("qbo_import.match", "entity",
+                                                         "local_id"),
+                                 settings_url=_optional_url("qbo_mappings.mappings"))
     app.jinja_env.filters["money"] = format_money
 
     @app.errorhandler(403)

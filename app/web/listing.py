@@ -59,10 +59,8 @@ def paginate(
     filters: Mapping[str, str] | None = None,
 ) -> Page:
     """Apply ?q, ?sort, ?dir and ?page from the request to a select and fetch one page."""
-    q = request.args.get("q", "").strip()[:100]
-    if q and search:
-        like = f"%{q.lower()}%"
-        stmt = stmt.where(or_(*(func.lower(col).like(like) for col in search)))
+    q = _query_text()
+    stmt = apply_search(stmt, search)
     sort = request.args.get("sort", default_sort)
     if sort not in sorts:
         sort = default_sort
@@ -78,6 +76,33 @@ def paginate(
     items = db.session.scalars(ordered.limit(per_page).offset((page - 1) * per_page)).unique().all()
     return Page(items=items, total=total or 0, page=page, per_page=per_page, sort=sort,
                 direction=direction, q=q, filters=dict(filters or {}))
+
+
+def _query_text() -> str:
+    return request.args.get("q", "").strip()[:100]
+
+
+def apply_search(stmt: Select, search: Sequence[ColumnElement]) -> Select:
+    """Apply ?q from the request: a case-insensitive substring match on any search column."""
+    q = _query_text()
+    if q and search:
+        like = f"%{q.lower()}%"
+        stmt = stmt.where(or_(*(func.lower(col).like(like) for col in search)))
+    return stmt
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A listing's query with the request's filters applied, before search and paging."""
+
+    stmt: Select
+    search: Sequence[ColumnElement]
+    filters: dict[str, str]
+
+    def ids(self, id_column: ColumnElement) -> list[int]:
+        """Ids of every row the listing shows across all pages (for "QBO Add All")."""
+        stmt = apply_search(self.stmt, self.search).with_only_columns(id_column).order_by(None)
+        return list(db.session.scalars(stmt.distinct()))
 
 
 def render_listing(page_template: str, fragment_template: str, **context: Any) -> str:

@@ -18,6 +18,7 @@ from app.models import (
     Client,
     CompanySettings,
     Contact,
+    EventOutcome,
     ExpenseEntry,
     HoursEntry,
     Integration,
@@ -31,6 +32,10 @@ from app.models import (
     PaymentTerm,
     POLine,
     PurchaseOrder,
+    RunKind,
+    RunStatus,
+    SyncEvent,
+    SyncRun,
     TaxCode,
     TxnClass,
 )
@@ -84,6 +89,15 @@ def _records(users: dict) -> dict[str, int]:
             db.session.add(entry)
             db.session.flush()
             ids[f"{model.__tablename__}:{name}"] = entry.id
+    run = SyncRun(kind=RunKind.PUSH, status=RunStatus.FAILED, scope={"records": []},
+                  requested_by_id=users["alex"].id)
+    db.session.add(run)
+    db.session.flush()
+    event = SyncEvent(run_id=run.id, entity_type="client", local_id=client.id, action="create",
+                      outcome=EventOutcome.FAILED, label="Acme")
+    db.session.add(event)
+    db.session.flush()
+    ids.update(run_id=run.id, event_id=event.id)
     db.session.commit()
     return ids
 
@@ -103,6 +117,14 @@ def _url(app: Flask, rule: Rule, ids: dict[str, int], role: str) -> str:
             values[arg] = ids[arg]
         elif arg == "kind":
             values[arg] = "billing-codes"
+        elif arg == "entity":
+            values[arg] = ("hours" if rule.endpoint.startswith("qbo_push.push_mine")
+                           else "client")
+        elif arg == "local_id":
+            values[arg] = (ids[f"hours_entries:{role if role != 'anonymous' else 'alex'}"]
+                           if rule.endpoint.startswith("qbo_push.push_mine") else ids["client_id"])
+        elif arg in ("run_id", "event_id"):
+            values[arg] = ids[arg]
         else:
             pytest.fail(f"test_authz: no value for <{arg}> in {rule.rule}; add one to _records")
     with app.test_request_context():
@@ -129,8 +151,9 @@ def test_every_route_declares_its_access_level(app: Flask) -> None:
 def test_state_changing_routes_are_post_only(app: Flask) -> None:
     """No route changes state through GET: such endpoints accept POST and not GET."""
     for rule in _rules(app):
-        if any(word in rule.endpoint for word in ("delete", "remove", "logout", "push", "retry",
-                                                  "disconnect", "enqueue", "finalize")):
+        view = rule.endpoint.rsplit(".", 1)[-1]
+        if any(word in view for word in ("delete", "remove", "logout", "push", "retry",
+                                         "disconnect", "enqueue", "finalize", "confirm")):
             assert "GET" not in rule.methods, rule.endpoint
 
 

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import Associate, Integration, PermissionLevel
 from app.permissions import company_settings, manager_required, owner_required
 from app.web.admin.forms import AssociateForm, BasicSettingsForm
-from app.web.listing import paginate, render_listing
+from app.web.listing import Listing, paginate, render_listing
 from app.web.records import active_filter, apply_form
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -43,10 +43,16 @@ def settings() -> Response | str:
 @manager_required
 def associates() -> str:
     """Associate Manager: everyone at the firm."""
-    stmt, filters = active_filter(select(Associate), Associate)
-    page = paginate(stmt, search=[Associate.display_name, Associate.email, Associate.username],
-                    sorts=SORTS, default_sort="name", filters=filters)
+    found = associate_listing()
+    page = paginate(found.stmt, search=found.search, sorts=SORTS, default_sort="name",
+                    filters=found.filters)
     return render_listing("admin/associates.html", "admin/_associates_table.html", page=page)
+
+
+def associate_listing() -> Listing:
+    """The associates the listing shows for the request's filters."""
+    stmt, filters = active_filter(select(Associate), Associate)
+    return Listing(stmt, [Associate.display_name, Associate.email, Associate.username], filters)
 
 
 def _username_taken(username: str | None, exclude_id: int | None) -> bool:

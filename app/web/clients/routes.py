@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import Client
 from app.permissions import manager_required
 from app.web.clients.forms import ClientForm
-from app.web.listing import paginate, render_listing
+from app.web.listing import Listing, paginate, render_listing
 from app.web.records import active_filter, apply_form
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
@@ -27,10 +27,16 @@ SORTS = {
 @manager_required
 def index() -> str:
     """All clients, searchable and sortable."""
-    stmt, filters = active_filter(select(Client), Client)
-    page = paginate(stmt, search=[Client.name, Client.email, Client.contact_name, Client.phone],
-                    sorts=SORTS, default_sort="name", filters=filters)
+    found = listing()
+    page = paginate(found.stmt, search=found.search, sorts=SORTS, default_sort="name",
+                    filters=found.filters)
     return render_listing("clients/index.html", "clients/_table.html", page=page)
+
+
+def listing() -> Listing:
+    """The clients the listing shows for the request's filters."""
+    stmt, filters = active_filter(select(Client), Client)
+    return Listing(stmt, [Client.name, Client.email, Client.contact_name, Client.phone], filters)
 
 
 def _save(form: ClientForm, client: Client) -> None:

@@ -16,7 +16,7 @@ from app.extensions import db
 from app.models import EntryStatus, ExpenseEntry, HoursEntry, MileageEntry
 from app.permissions import signed_in
 from app.web.history.forms import ExpenseForm, HoursForm, MileageForm
-from app.web.listing import paginate, render_listing
+from app.web.listing import Listing, paginate, render_listing
 from app.web.records import apply_form
 
 bp = Blueprint("history", __name__, url_prefix="/my")
@@ -65,6 +65,16 @@ def _own(kind: EntryKind, entry_id: int) -> Any:
 
 def list_entries(kind: EntryKind) -> str:
     """The associate's entries of one kind, filtered by date range and status."""
+    found = listing(kind)
+    sorts = {"date": kind.column(kind.date_column), "status": kind.model.status}
+    page = paginate(found.stmt, search=found.search, sorts=sorts, default_sort="date",
+                    default_direction="desc", filters=found.filters)
+    return render_listing("history/index.html", "history/_table.html", page=page, kind=kind,
+                          statuses=list(EntryStatus))
+
+
+def listing(kind: EntryKind) -> Listing:
+    """The logged-in associate's entries of one kind for the request's filters."""
     model, when = kind.model, kind.column(kind.date_column)
     stmt = select(model).where(model.associate_id == current_user.id)
     filters: dict[str, str] = {}
@@ -79,11 +89,7 @@ def list_entries(kind: EntryKind) -> str:
     if status in {s.value for s in EntryStatus}:
         stmt = stmt.where(model.status == EntryStatus(status))
         filters["status"] = status
-    sorts = {"date": when, "status": model.status}
-    page = paginate(stmt, search=[model.description], sorts=sorts, default_sort="date",
-                    default_direction="desc", filters=filters)
-    return render_listing("history/index.html", "history/_table.html", page=page, kind=kind,
-                          statuses=list(EntryStatus))
+    return Listing(stmt, [model.description], filters)
 
 
 def edit_entry(kind: EntryKind, entry_id: int | None = None) -> Response | str:

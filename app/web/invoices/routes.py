@@ -23,7 +23,7 @@ from app.models import (
 )
 from app.permissions import manager_required
 from app.web.invoices.forms import LINE_FORMS, InvoiceForm, LineForm
-from app.web.listing import paginate, render_listing
+from app.web.listing import Listing, paginate, render_listing
 from app.web.records import apply_form, is_htmx, next_number, value_taken
 
 bp = Blueprint("invoices", __name__, url_prefix="/invoices")
@@ -42,16 +42,22 @@ FINAL_MESSAGE = "This invoice is final and cannot be changed. Move it back to dr
 @manager_required
 def index() -> str:
     """All invoices, searchable by number or client, filtered by status."""
-    stmt = (select(Invoice).join(Invoice.client)
-            .options(selectinload(Invoice.lines), selectinload(Invoice.tax_code)))
+    found = listing()
+    stmt = found.stmt.options(selectinload(Invoice.lines), selectinload(Invoice.tax_code))
+    page = paginate(stmt, search=found.search, sorts=SORTS, default_sort="date",
+                    default_direction="desc", filters=found.filters)
+    return render_listing("invoices/index.html", "invoices/_table.html", page=page)
+
+
+def listing() -> Listing:
+    """The invoices the listing shows for the request's filters."""
+    stmt = select(Invoice).join(Invoice.client)
     filters: dict[str, str] = {}
     status = request.args.get("status", "")
     if status in {s.value for s in InvoiceStatus}:
         stmt = stmt.where(Invoice.status == InvoiceStatus(status))
         filters["status"] = status
-    page = paginate(stmt, search=[Invoice.number, Client.name], sorts=SORTS,
-                    default_sort="date", default_direction="desc", filters=filters)
-    return render_listing("invoices/index.html", "invoices/_table.html", page=page)
+    return Listing(stmt, [Invoice.number, Client.name], filters)
 
 
 def _get(invoice_id: int) -> Invoice:

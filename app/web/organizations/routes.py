@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from app.extensions import db
 from app.models import Contact, Organization, OrganizationCategory
 from app.permissions import manager_required
-from app.web.listing import paginate, render_listing
+from app.web.listing import Listing, paginate, render_listing
 from app.web.organizations.forms import ContactForm, OrganizationForm
 from app.web.records import active_filter, apply_form, is_htmx
 
@@ -40,15 +40,21 @@ def _category_filter(stmt, filters: dict[str, str]):  # noqa: ANN001, ANN202 - a
 @manager_required
 def index() -> str:
     """All organizations, searchable, sortable, filtered by status and category."""
-    stmt = select(Organization).outerjoin(Organization.category)
-    stmt, filters = active_filter(stmt, Organization)
-    stmt = _category_filter(stmt, filters)
-    page = paginate(stmt, search=[Organization.name, Organization.email, Organization.phone],
-                    sorts=SORTS, default_sort="name", filters=filters)
+    found = listing()
+    page = paginate(found.stmt, search=found.search, sorts=SORTS, default_sort="name",
+                    filters=found.filters)
     categories = db.session.scalars(
         select(OrganizationCategory).order_by(OrganizationCategory.name)).all()
     return render_listing("organizations/index.html", "organizations/_table.html", page=page,
                           categories=categories)
+
+
+def listing() -> Listing:
+    """The organizations the listing shows for the request's filters."""
+    stmt = select(Organization).outerjoin(Organization.category)
+    stmt, filters = active_filter(stmt, Organization)
+    stmt = _category_filter(stmt, filters)
+    return Listing(stmt, [Organization.name, Organization.email, Organization.phone], filters)
 
 
 def _get(organization_id: int) -> Organization:

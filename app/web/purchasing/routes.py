@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from app.extensions import db
 from app.models import Organization, POLine, POStatus, PurchaseOrder
 from app.permissions import manager_required
-from app.web.listing import paginate, render_listing
+from app.web.listing import Listing, paginate, render_listing
 from app.web.purchasing.forms import POLineForm, PurchaseOrderForm
 from app.web.records import apply_form, is_htmx, next_number, value_taken
 
@@ -32,16 +32,22 @@ CLOSED_MESSAGE = "This purchase order is closed. Reopen it to change its lines."
 @manager_required
 def index() -> str:
     """All purchase orders, searchable by number or organization, filtered by status."""
-    stmt = (select(PurchaseOrder).join(PurchaseOrder.organization)
-            .options(selectinload(PurchaseOrder.lines)))
+    found = listing()
+    page = paginate(found.stmt.options(selectinload(PurchaseOrder.lines)), search=found.search,
+                    sorts=SORTS, default_sort="date", default_direction="desc",
+                    filters=found.filters)
+    return render_listing("purchasing/index.html", "purchasing/_table.html", page=page)
+
+
+def listing() -> Listing:
+    """The purchase orders the listing shows for the request's filters."""
+    stmt = select(PurchaseOrder).join(PurchaseOrder.organization)
     filters: dict[str, str] = {}
     status = request.args.get("status", "")
     if status in {s.value for s in POStatus}:
         stmt = stmt.where(PurchaseOrder.status == POStatus(status))
         filters["status"] = status
-    page = paginate(stmt, search=[PurchaseOrder.number, Organization.name], sorts=SORTS,
-                    default_sort="date", default_direction="desc", filters=filters)
-    return render_listing("purchasing/index.html", "purchasing/_table.html", page=page)
+    return Listing(stmt, [PurchaseOrder.number, Organization.name], filters)
 
 
 def _get(po_id: int) -> PurchaseOrder:

@@ -1,0 +1,435 @@
+"""What each local record becomes in QuickBooks: its QBO entity, dependencies and payload.
+
+A payload is built from the record and a ``Refs`` resolver. Built with ``LocalRefs`` (local ids
+in place of QBO ids), the same function yields the record's fingerprint, so "changed since it
+was copied" and "nothing to send" are decided without asking QBO.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Protocol
+
+from app.models import (
+    Associate,
+    BillingCode,
+    Client,
+    ExpenseEntry,
+    HoursEntry,
+    Invoice,
+    LineKind,
+    MileageEntry,
+    Organization,
+    PaymentTerm,
+    PurchaseOrder,
+    TxnClass,
+)
+from app.money import ZERO, line_amount
+
+Key = tuple[str, int]  # (entity_type, local id)
+
+
+class NotSendable(Exception):
+    """The record cannot be sent as it is; the message names the fix."""
+
+    def __init__(self, message: str, fix_url: str | None = None, code: str = "local") -> None:
+        super().__init__(message)
+        self.message = message
+        self.fix_url = fix_url
+        self.code = code
+
+
+class Refs(Protocol):
+    """Resolves references while a payload is built."""
+
+    def ref(self, entity_type: str, local_id: int) -> dict[str, str]:
+        """The QBO reference of a record the push creates or links (a dependency)."""
+
+    def mapped(self, entity_type: str, local_id: int, what: str) -> dict[str, str]:
+        """The QBO reference of a list entry that must be mapped (tax codes, accounts)."""
+
+    def preference(self, key: str, what: str) -> dict[str, str]:
+        """A default account or item chosen in the QBO settings."""
+
+    def option(self, key: str, default: str) -> str:
+        """A plain per-company option."""
+
+    @property
+    def us_tax(self) -> bool:
+        """True for a US company (TAX/NON line codes)."""
+
+    def currency(self, code: str | None, rate: Decimal | None) -> dict[str, Any]:
+        """CurrencyRef (+ ExchangeRate) when multi-currency applies, else nothing."""
+
+
+@dataclass(frozen=True)
+class EntityType:
+    """How one kind of local record is copied to QBO."""
+
+    name: str
+    model: type
+    qbo_entity: str
+    layer: int
+    label: Callable[[Any], str]
+    deps: Callable[[Any], Iterable[Key]]
+    payload: Callable[[Any, Refs], dict[str, Any]]
+    name_field: str | None = None  # unique name in QBO (name lists); None for transactions
+    marker_field: str | None = None  # where transactions carry Ledgerhub's marker
+    txn_date: Callable[[Any], Any] | None = None
+
+
+def _clip(text: str | None, limit: int) -> str | None:
+    return text[:limit] if text else None
+
+
+def _address(record: Any) -> dict[str, str] | None:
+    parts = {"Line1": record.address_line1, "Line2": record.address_line2, "City": record.city,
+             "CountrySubDivisionCode": record.region, "PostalCode": record.postal_code,
+             "Country": record.country}
+    parts = {k: v for k, v in parts.items() if v}
+    return parts or None
+
+
+def _contact(body: dict[str, Any], email: str | None, phone: str | None) -> None:
+    if email:
+        body["PrimaryEmailAddr"] = {"Address": email}
+    if phone:
+        body["PrimaryPhone"] = {"FreeFormNumber": phone}
+
+
+def _split_name(name: str) -> tuple[str, str]:
+    given, _, family = name.strip().partition(" ")
+    return given[:100], family[:100]
+
+
+def customer(c: Client, refs: Refs) -> dict[str, Any]:
+    """Client -> Customer."""
+    body: dict[str, Any] = {"DisplayName": c.name, "Active": c.active}
+    if c.is_company:
+        body["CompanyName"] = c.name
+    else:
+        body["GivenName"], body["FamilyName"] = _split_name(c.name)
+    _contact(body, c.email, c.phone)
+    if (addr := _address(c)) is not None:
+        body["BillAddr"] = addr
+    if c.notes:
+        body["Notes"] = _clip(c.notes, 2000)
+    if c.payment_term_id:
+        body["SalesTermRef"] = refs.ref("payment_term", c.payment_term_id)
+    body.update(refs.currency(c.currency, None))
+    return body
+
+
+def vendor(o: Organization, refs: Refs) -> dict[str, Any]:
+    """Organization -> Vendor."""
+    body: dict[str, Any] = {"DisplayName": o.name, "CompanyName": o.name, "Active": o.active}
+    _contact(body, o.email, o.phone)
+    if (addr := _address(o)) is not None:
+        body["BillAddr"] = addr
+    if o.notes:
+        body["Notes"] = _clip(o.notes, 2000)
+    if o.payment_term_id:
+        body["TermRef"] = refs.ref("payment_term", o.payment_term_id)
+    body.update(refs.currency(o.currency, None))
+    return body
+
+
+def employee(a: Associate, refs: Refs) -> dict[str, Any]:
+    """Associate -> Employee (QBO needs a given or family name)."""
+    given, family = a.first_name, a.last_name
+    if not (given or family):
+        given, family = _split_name(a.display_name)
+    body: dict[str, Any] = {"DisplayName": a.display_name, "Active": a.active}
+    if given:
+        body["GivenName"] = given
+    if family:
+        body["FamilyName"] = family
+    _contact(body, a.email, a.phone)
+    if a.hourly_rate is not None:
+        body["BillRate"] = a.hourly_rate
+    if a.cost_rate is not None:
+        body["CostRate"] = a.cost_rate
+    return body
+
+
+def item(b: BillingCode, refs: Refs) -> dict[str, Any]:
+    """Billing code -> Service item (sold; also purchasable when an expense account is set)."""
+    body: dict[str, Any] = {"Name": b.code, "Type": "Service", "Active": b.active,
+                            "Taxable": b.taxable,
+                            "IncomeAccountRef": refs.preference("income_account",
+                                                                "income account for new items")}
+    if b.description:
+        body["Description"] = _clip(b.description, 4000)
+    if b.default_rate is not None:
+        body["UnitPrice"] = b.default_rate
+    return body
+
+
+def term(t: PaymentTerm, refs: Refs) -> dict[str, Any]:
+    """Payment term -> Term."""
+    return {"Name": t.name, "DueDays": t.due_days, "Active": t.active}
+
+
+def qbo_class(c: TxnClass, refs: Refs) -> dict[str, Any]:
+    """Class -> Class."""
+    return {"Name": c.name, "Active": c.active}
+
+
+def _line_tax(refs: Refs, taxable: bool, tax_code_id: int | None) -> dict[str, Any]:
+    if refs.us_tax:
+        return {"TaxCodeRef": {"value": "TAX" if taxable else "NON"}}
+    if tax_code_id is not None:
+        return {"TaxCodeRef": refs.mapped("tax_code", tax_code_id, "tax code")}
+    return {}
+
+
+def invoice(inv: Invoice, refs: Refs) -> dict[str, Any]:
+    """Invoice -> Invoice with one SalesItemLineDetail line per local line."""
+    if not inv.lines:
+        raise NotSendable(f"Invoice {inv.number} has no lines.")
+    lines = []
+    for n, line in enumerate(inv.lines, start=1):
+        if line.billing_code_id is None:
+            raise NotSendable(f"Line {n} of invoice {inv.number} has no billing code.")
+        detail: dict[str, Any] = {"ItemRef": refs.ref("billing_code", line.billing_code_id),
+                                  "Qty": line.quantity, "UnitPrice": line.unit_price}
+        if line.service_date:
+            detail["ServiceDate"] = line.service_date.isoformat()
+        if inv.class_id:
+            detail["ClassRef"] = refs.ref("txn_class", inv.class_id)
+        detail.update(_line_tax(refs, line.taxable, inv.tax_code_id if line.taxable else None))
+        description = line.description or (line.billing_code.description
+                                           if line.billing_code else None)
+        if line.kind == LineKind.HOURLY and line.associate is not None:
+            description = f"{line.associate.display_name}: {description or ''}".rstrip(": ")
+        entry: dict[str, Any] = {"DetailType": "SalesItemLineDetail", "Amount": line.amount,
+                                 "SalesItemLineDetail": detail}
+        if description:
+            entry["Description"] = _clip(description, 4000)
+        lines.append(entry)
+    body: dict[str, Any] = {"CustomerRef": refs.ref("client", inv.client_id),
+                            "DocNumber": inv.number, "TxnDate": inv.issue_date.isoformat(),
+                            "Line": lines}
+    if inv.due_date:
+        body["DueDate"] = inv.due_date.isoformat()
+    if inv.payment_term_id:
+        body["SalesTermRef"] = refs.ref("payment_term", inv.payment_term_id)
+    if inv.memo:
+        body["CustomerMemo"] = {"value": _clip(inv.memo, 1000)}
+    if inv.tax_code_id and refs.us_tax and any(line.taxable for line in inv.lines):
+        body["TxnTaxDetail"] = {"TxnTaxCodeRef": refs.mapped("tax_code", inv.tax_code_id,
+                                                             "tax code")}
+    elif not refs.us_tax:
+        body["GlobalTaxCalculation"] = refs.option("global_tax_calculation", "TaxExcluded")
+    body.update(refs.currency(inv.currency, inv.exchange_rate))
+    return body
+
+
+def time_activity(e: HoursEntry, refs: Refs) -> dict[str, Any]:
+    """Hours entry -> TimeActivity for the associate as an Employee."""
+    whole = int(e.hours)
+    minutes = int(((e.hours - whole) * 60).to_integral_value())
+    body: dict[str, Any] = {"NameOf": "Employee", "EmployeeRef": refs.ref("associate",
+                                                                          e.associate_id),
+                            "TxnDate": e.work_date.isoformat(), "Hours": whole,
+                            "Minutes": minutes}
+    if e.client_id:
+        body["CustomerRef"] = refs.ref("client", e.client_id)
+    if e.billing_code_id:
+        body["ItemRef"] = refs.ref("billing_code", e.billing_code_id)
+    if e.billable and e.client_id and e.rate is not None:
+        body["BillableStatus"] = "Billable"
+        body["HourlyRate"] = e.rate
+    else:
+        body["BillableStatus"] = "NotBillable"
+    if e.description:
+        body["Description"] = _clip(e.description, 3900)
+    return body
+
+
+def _expense_purchase(entry: Any, refs: Refs, amount: Decimal, account_key: str,
+                      what: str, description: str | None) -> dict[str, Any]:
+    detail: dict[str, Any] = {"AccountRef": refs.preference(account_key, what)}
+    if entry.client_id and entry.billable:
+        detail["BillableStatus"] = "Billable"
+        detail["CustomerRef"] = refs.ref("client", entry.client_id)
+    else:
+        detail["BillableStatus"] = "NotBillable"
+    line: dict[str, Any] = {"DetailType": "AccountBasedExpenseLineDetail", "Amount": amount,
+                            "AccountBasedExpenseLineDetail": detail}
+    if description:
+        line["Description"] = _clip(description, 4000)
+    return {
+        "PaymentType": refs.option("expense_payment_type", "Cash"),
+        "AccountRef": refs.preference("expense_payment_account",
+                                      "bank or card account expenses are paid from"),
+        "EntityRef": {**refs.ref("associate", entry.associate_id), "type": "Employee"},
+        "TxnDate": entry.entry_date.isoformat(),
+        "Line": [line],
+    }
+
+
+def purchase_for_expense(e: ExpenseEntry, refs: Refs) -> dict[str, Any]:
+    """Expense entry -> Purchase against the mapped expense and payment accounts."""
+    return _expense_purchase(e, refs, e.amount, "expense_account", "expense account",
+                             e.description)
+
+
+def purchase_for_mileage(m: MileageEntry, refs: Refs) -> dict[str, Any]:
+    """Mileage entry -> Purchase against the mileage account."""
+    text = f"{m.miles} mi x {m.rate_per_mile}" + (f": {m.description}" if m.description else "")
+    return _expense_purchase(m, refs, m.amount, "mileage_account", "mileage expense account",
+                             text)
+
+
+def purchase_order(po: PurchaseOrder, refs: Refs) -> dict[str, Any]:
+    """Purchase order -> PurchaseOrder (item lines for billing codes, account lines otherwise)."""
+    if not po.lines:
+        raise NotSendable(f"Purchase order {po.number} has no lines.")
+    lines = []
+    for n, line in enumerate(po.lines, start=1):
+        entry: dict[str, Any] = {"Amount": line_amount(line.quantity, line.unit_cost)}
+        if line.description:
+            entry["Description"] = _clip(line.description, 4000)
+        if line.billing_code_id:
+            entry["DetailType"] = "ItemBasedExpenseLineDetail"
+            entry["ItemBasedExpenseLineDetail"] = {
+                "ItemRef": refs.ref("billing_code", line.billing_code_id),
+                "Qty": line.quantity, "UnitPrice": line.unit_cost}
+        elif line.account_id:
+            entry["DetailType"] = "AccountBasedExpenseLineDetail"
+            entry["AccountBasedExpenseLineDetail"] = {
+                "AccountRef": refs.mapped("account", line.account_id, "account")}
+        else:
+            raise NotSendable(f"Line {n} of purchase order {po.number} has neither a billing "
+                              "code nor an account.")
+        lines.append(entry)
+    body: dict[str, Any] = {"VendorRef": refs.ref("organization", po.organization_id),
+                            "DocNumber": po.number, "TxnDate": po.order_date.isoformat(),
+                            "POStatus": "Closed" if po.status.value == "closed" else "Open",
+                            "Line": lines}
+    ap = refs.option("ap_account", "")
+    if ap:
+        body["APAccountRef"] = {"value": ap}
+    body.update(refs.currency(po.currency, None))
+    return body
+
+
+def _invoice_deps(inv: Invoice) -> Iterable[Key]:
+    yield ("client", inv.client_id)
+    if inv.payment_term_id:
+        yield ("payment_term", inv.payment_term_id)
+    if inv.class_id:
+        yield ("txn_class", inv.class_id)
+    for line in inv.lines:
+        if line.billing_code_id:
+            yield ("billing_code", line.billing_code_id)
+        if line.associate_id:
+            yield ("associate", line.associate_id)
+
+
+def _entry_deps(entry: Any) -> Iterable[Key]:
+    yield ("associate", entry.associate_id)
+    if entry.client_id:
+        yield ("client", entry.client_id)
+    if getattr(entry, "billing_code_id", None):
+        yield ("billing_code", entry.billing_code_id)
+
+
+def _po_deps(po: PurchaseOrder) -> Iterable[Key]:
+    yield ("organization", po.organization_id)
+    for line in po.lines:
+        if line.billing_code_id:
+            yield ("billing_code", line.billing_code_id)
+
+
+def _term_dep(record: Any) -> Iterable[Key]:
+    if record.payment_term_id:
+        yield ("payment_term", record.payment_term_id)
+
+
+def _none(_: Any) -> Iterable[Key]:
+    return ()
+
+
+ENTITY_TYPES: dict[str, EntityType] = {t.name: t for t in (
+    EntityType("payment_term", PaymentTerm, "Term", 0, lambda t: t.name, _none, term,
+               name_field="Name"),
+    EntityType("txn_class", TxnClass, "Class", 0, lambda c: c.name, _none, qbo_class,
+               name_field="Name"),
+    EntityType("billing_code", BillingCode, "Item", 0, lambda b: b.code, _none, item,
+               name_field="Name"),
+    EntityType("client", Client, "Customer", 1, lambda c: c.name, _term_dep, customer,
+               name_field="DisplayName"),
+    EntityType("organization", Organization, "Vendor", 1, lambda o: o.name, _term_dep, vendor,
+               name_field="DisplayName"),
+    EntityType("associate", Associate, "Employee", 1, lambda a: a.display_name, _none,
+               employee, name_field="DisplayName"),
+    EntityType("invoice", Invoice, "Invoice", 2, lambda i: f"Invoice {i.number}",
+               _invoice_deps, invoice, marker_field="PrivateNote",
+               txn_date=lambda i: i.issue_date),
+    EntityType("hours", HoursEntry, "TimeActivity", 2,
+               lambda e: f"{e.hours} h on {e.work_date.isoformat()}", _entry_deps,
+               time_activity, marker_field="Description", txn_date=lambda e: e.work_date),
+    EntityType("expense", ExpenseEntry, "Purchase", 2,
+               lambda e: f"Expense {e.amount} on {e.expense_date.isoformat()}", _entry_deps,
+               purchase_for_expense, marker_field="PrivateNote",
+               txn_date=lambda e: e.expense_date),
+    EntityType("mileage", MileageEntry, "Purchase", 2,
+               lambda m: f"{m.miles} mi on {m.trip_date.isoformat()}", _entry_deps,
+               purchase_for_mileage, marker_field="PrivateNote",
+               txn_date=lambda m: m.trip_date),
+    EntityType("purchase_order", PurchaseOrder, "PurchaseOrder", 2,
+               lambda p: f"Purchase order {p.number}", _po_deps, purchase_order,
+               marker_field="PrivateNote", txn_date=lambda p: p.order_date),
+)}
+
+
+class LocalRefs:
+    """Refs that stand for local ids: the payload becomes a fingerprint of the record."""
+
+    us_tax = True
+
+    def ref(self, entity_type: str, local_id: int) -> dict[str, str]:
+        """A stand-in reference."""
+        return {"value": f"{entity_type}:{local_id}"}
+
+    def mapped(self, entity_type: str, local_id: int, what: str) -> dict[str, str]:
+        """A stand-in reference."""
+        return {"value": f"{entity_type}:{local_id}"}
+
+    def preference(self, key: str, what: str) -> dict[str, str]:
+        """A stand-in reference."""
+        return {"value": f"pref:{key}"}
+
+    def option(self, key: str, default: str) -> str:
+        """A stand-in option."""
+        return f"option:{key}"
+
+    def currency(self, code: str | None, rate: Decimal | None) -> dict[str, Any]:
+        """Currency and rate as entered."""
+        return {"currency": code, "rate": rate}
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value.normalize()) if value != ZERO else "0"
+    if isinstance(value, dict):
+        return {k: _canonical(v) for k, v in sorted(value.items())}
+    if isinstance(value, list):
+        return [_canonical(v) for v in value]
+    return value
+
+
+def fingerprint(entity_type: str, record: Any) -> str | None:
+    """A hash of everything the record would send; None when it cannot be sent as is."""
+    try:
+        body = ENTITY_TYPES[entity_type].payload(record, LocalRefs())
+    except NotSendable:
+        return None
+    text = json.dumps(_canonical(body), sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -1,0 +1,535 @@
+"""Add QBO: copy records and their dependencies to QuickBooks exactly once, in batches.
+
+For every run: plan the dependency closure of the scope, then go layer by layer (lists, then
+parties, then transactions). Before a write the intended requestid is committed to the link row
+(the outbox) and transactions carry a marker built from it; a record whose earlier write had an
+unknown outcome is first looked for in QBO, so nothing is ever created twice. One push per
+company runs at a time (a Redis lock), so overlapping runs cannot copy a record twice either.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from redis import Redis
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import (
+    EventOutcome,
+    LinkOrigin,
+    LinkState,
+    QboConnection,
+    QboLink,
+    QboPreference,
+    RunKind,
+    RunStatus,
+    SyncRun,
+)
+from app.models.base import utcnow
+from app.qbo.client import BATCH_MAX_ITEMS, BatchOp, BatchResult, QBOClient, dumps_json
+from app.qbo.faults import DuplicateNameError, QBOError, StaleObjectError
+from app.qbo.query import and_, where_eq
+from app.sync.context import RunContext
+from app.sync.entities import ENTITY_TYPES, EntityType, Key, NotSendable, fingerprint
+
+log = logging.getLogger(__name__)
+
+LOCK_SECONDS_DEFAULT = 60
+
+
+# --------------------------------------------------------------------------- references
+
+
+class RunRefs:
+    """Resolves references to QBO ids from the run's links, mappings and preferences."""
+
+    def __init__(self, session: Session, realm_id: str, connection: QboConnection,
+                 links: dict[Key, QboLink]) -> None:
+        self.session = session
+        self.realm_id = realm_id
+        self.connection = connection
+        self.links = links
+        self.planned: set[Key] = set()  # dry run: created earlier in this preview
+        self._prefs = {p.key: p.value for p in session.scalars(
+            select(QboPreference).where(QboPreference.realm_id == realm_id))}
+
+    @property
+    def us_tax(self) -> bool:
+        """US companies use TAX/NON on lines."""
+        return (self.connection.country or "US").upper() in ("US", "USA")
+
+    def _link(self, entity_type: str, local_id: int) -> QboLink | None:
+        key = (entity_type, local_id)
+        if key not in self.links:
+            self.links[key] = self.session.scalars(select(QboLink).where(
+                QboLink.realm_id == self.realm_id, QboLink.entity_type == entity_type,
+                QboLink.local_id == local_id)).first()
+        return self.links[key]
+
+    def ref(self, entity_type: str, local_id: int) -> dict[str, str]:
+        """The QBO id of a dependency copied (or linked) earlier in this run or before."""
+        if (entity_type, local_id) in self.planned:
+            return {"value": "(new)"}
+        link = self._link(entity_type, local_id)
+        if link is None or link.qbo_id is None or link.state != LinkState.SYNCED:
+            raise NotSendable(f"Its {entity_type.replace('_', ' ')} is not in QuickBooks yet.",
+                              code="dependency")
+        return {"value": link.qbo_id}
+
+    def mapped(self, entity_type: str, local_id: int, what: str) -> dict[str, str]:
+        """A list entry Ledgerhub cannot create in QBO: it must be mapped."""
+        link = self._link(entity_type, local_id)
+        if link is None or link.qbo_id is None:
+            raise NotSendable(f"The {what} is not mapped to QuickBooks: map it in QuickBooks "
+                              "Online Settings -> Mappings.", code=f"mapping:{entity_type}")
+        return {"value": link.qbo_id}
+
+    def preference(self, key: str, what: str) -> dict[str, str]:
+        """A default chosen in the QuickBooks settings."""
+        value = self._prefs.get(key)
+        if not value:
+            raise NotSendable(f"Choose the {what} in QuickBooks Online Settings -> Mappings.",
+                              code=f"preference:{key}")
+        return {"value": value}
+
+    def option(self, key: str, default: str) -> str:
+        """A per-company option, or its default."""
+        return self._prefs.get(key) or default
+
+    def currency(self, code: str | None, rate: Decimal | None) -> dict[str, Any]:
+        """CurrencyRef and ExchangeRate as QBO's multi-currency rules want them."""
+        home = (self.connection.home_currency or "USD").upper()
+        code = (code or home).upper()
+        if not self.connection.multicurrency_enabled:
+            if code != home:
+                raise NotSendable(f"It is in {code}, but multi-currency is off in QuickBooks "
+                                  f"(home currency {home}). Turn multi-currency on in "
+                                  "QuickBooks or change the currency.", code="currency")
+            return {}
+        body: dict[str, Any] = {"CurrencyRef": {"value": code}}
+        if code != home and rate is not None:
+            body["ExchangeRate"] = rate
+        return body
+
+
+# --------------------------------------------------------------------------- plan
+
+
+@dataclass
+class Node:
+    """One record of the run: what it is, what it depends on, what happens to it."""
+
+    key: Key
+    etype: EntityType
+    record: Any
+    link: QboLink | None
+    deps: list[Key]
+    fingerprint: str | None = None
+    body: dict[str, Any] | None = None
+    operation: str = ""  # create | update
+    outcome: EventOutcome | None = None
+    message: str | None = None
+
+    @property
+    def label(self) -> str:
+        """How the record is named in progress and feedback."""
+        return self.etype.label(self.record)
+
+
+@dataclass
+class Plan:
+    """The dependency closure of a scope, by layer."""
+
+    nodes: dict[Key, Node] = field(default_factory=dict)
+    missing: list[Key] = field(default_factory=list)
+
+    def layers(self) -> Iterator[list[Node]]:
+        """Nodes grouped by layer, lists first, transactions last."""
+        for layer in sorted({n.etype.layer for n in self.nodes.values()}):
+            yield [n for n in self.nodes.values() if n.etype.layer == layer]
+
+
+def build_plan(session: Session, realm_id: str, roots: Iterable[Key]) -> Plan:
+    """Load the scope's records and everything they depend on, with their links."""
+    plan = Plan()
+    stack = list(roots)
+    while stack:
+        key = stack.pop()
+        if key in plan.nodes or key[0] not in ENTITY_TYPES:
+            continue
+        etype = ENTITY_TYPES[key[0]]
+        record = session.get(etype.model, key[1])
+        if record is None:
+            plan.missing.append(key)
+            continue
+        deps = list(dict.fromkeys(etype.deps(record)))
+        plan.nodes[key] = Node(key=key, etype=etype, record=record, link=None, deps=deps)
+        stack.extend(deps)
+    by_type: dict[str, list[int]] = {}
+    for entity_type, local_id in plan.nodes:
+        by_type.setdefault(entity_type, []).append(local_id)
+    for entity_type, ids in by_type.items():
+        for start in range(0, len(ids), 500):
+            for link in session.scalars(select(QboLink).where(
+                    QboLink.realm_id == realm_id, QboLink.entity_type == entity_type,
+                    QboLink.local_id.in_(ids[start:start + 500]))):
+                plan.nodes[(entity_type, link.local_id)].link = link
+    return plan
+
+
+def scope_roots(scope: dict[str, Any]) -> list[Key]:
+    """The records a run was asked to copy: ``{"records": [[entity_type, id], ...]}``."""
+    return [(str(t), int(i)) for t, i in scope.get("records", [])]
+
+
+# --------------------------------------------------------------------------- the engine
+
+
+def _marker(request_id: str) -> str:
+    return f"Ledgerhub ref {request_id}"
+
+
+def _new_request_id(key: Key) -> str:
+    return f"lh-{key[0][:8]}-{key[1]}-{uuid.uuid4().hex[:16]}"
+
+
+def _json(value: Any) -> str:
+    return dumps_json(value)[:64_000]
+
+
+class PushEngine:
+    """Executes one push run (or its dry run)."""
+
+    def __init__(self, ctx: RunContext, realm_id: str, *, batching: bool = True) -> None:
+        self.ctx = ctx
+        self.session = ctx.session
+        self.realm_id = realm_id
+        self.batching = batching
+        self.connection = self.session.scalars(select(QboConnection).where(
+            QboConnection.realm_id == realm_id)).one()
+        self.client: QBOClient | None = None
+        self.lock = None
+
+    # ------------------------------------------------------------------ run
+
+    def run(self, roots: list[Key], dry_run: bool = False) -> None:
+        """Plan, then copy layer by layer."""
+        plan = build_plan(self.session, self.realm_id, roots)
+        progress = self.ctx.progress
+        progress.start(len(plan.nodes) + len(plan.missing), realm_id=self.realm_id)
+        for entity_type, local_id in plan.missing:
+            progress.record(EventOutcome.FAILED, entity_type=entity_type, local_id=local_id,
+                            action="plan", realm_id=self.realm_id,
+                            message="The record no longer exists in Ledgerhub.")
+        links = {key: node.link for key, node in plan.nodes.items() if node.link is not None}
+        refs = RunRefs(self.session, self.realm_id, self.connection, links)
+        if not dry_run:
+            self.client = self.ctx.client()
+        for layer in plan.layers():
+            ready = [n for n in layer if self._prepare(n, plan, refs)]
+            if dry_run:
+                for node in ready:
+                    refs.planned.add(node.key)
+                    self._finish(node, EventOutcome.PLANNED, action=node.operation,
+                                 request_body=_json(node.body),
+                                 message=f"Would {node.operation} {node.etype.qbo_entity}")
+                continue
+            self._extend_lock()
+            self._recover([n for n in ready if self._pending(n)])
+            ready = [n for n in ready if n.outcome is None]
+            self._write_outbox(ready)
+            self._send(ready)
+
+    # ------------------------------------------------------------------ preparing
+
+    def _prepare(self, node: Node, plan: Plan, refs: RunRefs) -> bool:
+        """Decide the node's operation; False when it is done (skipped or failed)."""
+        self.ctx.progress.current(node.label)
+        failed_dep = next((plan.nodes[d] for d in node.deps if d in plan.nodes
+                           and plan.nodes[d].outcome == EventOutcome.FAILED), None)
+        if failed_dep is not None:
+            self._finish(node, EventOutcome.FAILED, action="plan",
+                         message=f"Not sent: {failed_dep.label} could not be copied.")
+            return False
+        node.fingerprint = fingerprint(node.etype.name, node.record)
+        link = node.link
+        if (link is not None and link.state == LinkState.SYNCED and link.qbo_id
+                and link.pushed_hash == node.fingerprint):
+            self._finish(node, EventOutcome.SKIPPED, action="skip", qbo_id=link.qbo_id,
+                         message=f"Already in QuickBooks (#{link.qbo_id}), unchanged.")
+            return False
+        try:
+            self._preflight(node)
+            node.body = node.etype.payload(node.record, refs)
+        except NotSendable as exc:
+            self._finish(node, EventOutcome.FAILED, action="plan", fault_code=exc.code,
+                         message=exc.message)
+            return False
+        synced = link is not None and link.qbo_id and link.state == LinkState.SYNCED
+        node.operation = "update" if synced else "create"
+        return True
+
+    def _preflight(self, node: Node) -> None:
+        """Checks that can be known before any write (mappings, names, currencies)."""
+        try:
+            from app.sync.preflight import check_record
+        except ImportError:  # pragma: no cover - the module ships with the mappings feature
+            return
+        problems = check_record(self.session, self.realm_id, node.etype.name, node.record)
+        if problems:
+            raise NotSendable(" ".join(p.message for p in problems), code=problems[0].code)
+
+    @staticmethod
+    def _pending(node: Node) -> bool:
+        link = node.link
+        return bool(link is not None and link.state == LinkState.PENDING
+                    and link.pending_request_id and node.operation == "create")
+
+    # ------------------------------------------------------------------ recovery
+
+    def _recover(self, nodes: list[Node]) -> None:
+        """Look for the records an earlier attempt may have created before writing again."""
+        for node in nodes:
+            found = self._find_existing(node)
+            if found is None:
+                continue  # not there: the create is sent again with the same requestid
+            link = node.link
+            link.qbo_id, link.sync_token = str(found["Id"]), str(found.get("SyncToken", "0"))
+            link.state = LinkState.SYNCED
+            link.pending_request_id = None
+            link.synced_at = utcnow()
+            self.session.commit()
+            # What was created may predate an edit: bring it up to date in the same run.
+            node.operation = "update"
+
+    def _find_existing(self, node: Node) -> dict[str, Any] | None:
+        assert self.client is not None and node.link is not None
+        etype = node.etype
+        if etype.name_field:
+            name = node.body.get(etype.name_field) if node.body else None
+            where = and_(where_eq(etype.name_field, name), "Active IN (true, false)")
+            rows = list(self.client.query_rows(etype.qbo_entity, where, page_size=100))
+            return rows[0] if rows else None
+        marker = _marker(node.link.pending_request_id)
+        where = where_eq("TxnDate", etype.txn_date(node.record).isoformat())
+        for row in self.client.query_rows(etype.qbo_entity, where):
+            if marker in str(row.get(etype.marker_field) or ""):
+                return row
+        return None
+
+    # ------------------------------------------------------------------ outbox
+
+    def _write_outbox(self, nodes: list[Node]) -> None:
+        """Commit each write's requestid (and for transactions its marker) before sending."""
+        for node in nodes:
+            link = node.link
+            if link is None:
+                link = QboLink(realm_id=self.realm_id, entity_type=node.key[0],
+                               local_id=node.key[1], origin=LinkOrigin.PUSHED)
+                self.session.add(link)
+                node.link = link
+            if node.operation == "create":
+                link.state = LinkState.PENDING
+                link.pending_request_id = link.pending_request_id or _new_request_id(node.key)
+                if node.etype.marker_field:
+                    field_name = node.etype.marker_field
+                    text = node.body.get(field_name) or ""
+                    node.body[field_name] = f"{text}\n{_marker(link.pending_request_id)}".strip()
+            else:
+                link.pending_request_id = _new_request_id(node.key)
+                node.body = {**node.body, "Id": link.qbo_id, "SyncToken": link.sync_token,
+                             "sparse": True}
+        self.session.commit()
+
+    # ------------------------------------------------------------------ sending
+
+    def _send(self, nodes: list[Node]) -> None:
+        if not nodes:
+            return
+        if not self.batching:
+            for node in nodes:
+                self._send_single(node)
+            return
+        for start in range(0, len(nodes), BATCH_MAX_ITEMS):
+            chunk = nodes[start:start + BATCH_MAX_ITEMS]
+            self._extend_lock()
+            ops = [BatchOp(bid=str(i), operation=n.operation, entity=n.etype.qbo_entity,
+                           body=n.body) for i, n in enumerate(chunk)]
+            ids = ",".join(n.link.pending_request_id for n in chunk)
+            prefix = "lhb-" + hashlib.sha256(ids.encode()).hexdigest()[:24]
+            results = self.client.batch(ops, request_id_prefix=prefix)
+            by_bid = {r.bid: r for r in results}
+            for i, node in enumerate(chunk):
+                self._apply(node, by_bid.get(str(i)))
+
+    def _send_single(self, node: Node) -> None:
+        entity = node.etype.qbo_entity
+        request_id = node.link.pending_request_id
+        try:
+            if node.operation == "create":
+                data = self.client.create(entity, node.body, request_id=request_id)
+            else:
+                data = self.client.update(entity, node.body, request_id=request_id)
+            result = BatchResult(bid="0", operation=node.operation, entity=entity, data=data)
+        except QBOError as exc:
+            result = BatchResult(bid="0", operation=node.operation, entity=entity, fault=exc,
+                                 sent=True)
+        self._apply(node, result)
+
+    def _apply(self, node: Node, result: BatchResult | None) -> None:
+        link = node.link
+        tid = self.client.last_intuit_tid if self.client else None
+        request = _json(node.body)
+        if result is not None and result.ok:
+            data = result.data
+            request_id = link.pending_request_id
+            link.qbo_id = str(data["Id"])
+            link.sync_token = str(data.get("SyncToken", "0"))
+            link.state = LinkState.SYNCED
+            link.pushed_hash = node.fingerprint
+            link.pending_request_id = None
+            link.last_error = None
+            link.synced_at = utcnow()
+            self.session.commit()
+            outcome = EventOutcome.CREATED if node.operation == "create" else EventOutcome.UPDATED
+            verb = "Created" if outcome == EventOutcome.CREATED else "Updated"
+            self._finish(node, outcome, action=node.operation, qbo_id=link.qbo_id,
+                         request_id=request_id, request_body=request,
+                         response_body=_json(data), intuit_tid=tid,
+                         message=f"{verb} {node.etype.qbo_entity} #{link.qbo_id}.")
+            self._after_copy(node, data)
+            return
+        fault = result.fault if result is not None else None
+        if fault is None or not result.sent or fault.outcome_unknown:
+            # QBO may or may not have the record: keep the requestid, look first next time.
+            link.last_error = "QuickBooks did not answer; checked and completed on retry."
+            self.session.commit()
+            self._finish(node, EventOutcome.FAILED, action=node.operation,
+                         request_id=link.pending_request_id, request_body=request,
+                         fault_code=fault.code if fault else "unknown", intuit_tid=tid,
+                         message="QuickBooks did not answer in time. Retry: Ledgerhub first "
+                                 "checks whether it arrived, so it is never copied twice.")
+            return
+        if isinstance(fault, StaleObjectError) and node.operation == "update":
+            self._reapply(node)
+            return
+        self._fail_link(node, fault, request, tid)
+
+    def _reapply(self, node: Node) -> None:
+        """5010: someone changed it in QBO; re-read its SyncToken and apply once more."""
+        try:
+            current = self.client.read(node.etype.qbo_entity, node.link.qbo_id)
+            node.body = {**node.body, "SyncToken": str(current.get("SyncToken", "0"))}
+            node.link.pending_request_id = _new_request_id(node.key)
+            self.session.commit()
+            data = self.client.update(node.etype.qbo_entity, node.body,
+                                      request_id=node.link.pending_request_id)
+        except QBOError as exc:
+            self._fail_link(node, exc, _json(node.body), self.client.last_intuit_tid)
+            return
+        self._apply(node, BatchResult(bid="0", operation="update",
+                                      entity=node.etype.qbo_entity, data=data))
+
+    def _fail_link(self, node: Node, fault: QBOError, request: str, tid: str | None) -> None:
+        link = node.link
+        # A definite refusal: nothing was created, so the next attempt needs a new requestid
+        # (QBO would replay this refusal for the old one).
+        request_id = link.pending_request_id
+        link.pending_request_id = None
+        if link.qbo_id is None:
+            link.state = LinkState.FAILED
+        link.last_error = fault.plain_message()[:2000]
+        self.session.commit()
+        message = fault.plain_message()
+        if isinstance(fault, DuplicateNameError):
+            message += (" It may be the same record someone created in QuickBooks by hand: "
+                        "link the two instead of creating another.")
+        self._finish(node, EventOutcome.FAILED, action=node.operation, fault_code=fault.code,
+                     request_id=request_id, request_body=request, intuit_tid=tid or
+                     fault.intuit_tid, response_body=_json({"code": fault.code,
+                                                            "message": fault.message,
+                                                            "detail": fault.detail,
+                                                            "element": fault.element}),
+                     message=message)
+
+    def _after_copy(self, node: Node, data: dict[str, Any]) -> None:
+        """Compare QBO's computed totals with Ledgerhub's (a cent or more is flagged)."""
+        if node.etype.name != "invoice":
+            return
+        try:
+            from app.sync.tax import compare, invoice_totals_for
+        except ImportError:  # pragma: no cover - ships with the tax feature
+            return
+        drift = compare(invoice_totals_for(self.session, self.realm_id, node.record), data)
+        if drift is not None:
+            self.ctx.progress.record(EventOutcome.INFO, entity_type="invoice",
+                                     local_id=node.key[1], label=node.label, action="compare",
+                                     qbo_id=node.link.qbo_id, fault_code="drift",
+                                     message=str(drift), realm_id=self.realm_id, counts=False)
+
+    # ------------------------------------------------------------------ bookkeeping
+
+    def _finish(self, node: Node, outcome: EventOutcome, *, action: str,
+                message: str | None = None, **fields: Any) -> None:
+        node.outcome = outcome
+        node.message = message
+        self.ctx.progress.record(outcome, entity_type=node.key[0], local_id=node.key[1],
+                                 label=node.label, action=action, message=message,
+                                 realm_id=self.realm_id, **fields)
+
+    def _extend_lock(self) -> None:
+        if self.lock is not None:
+            self.lock.extend(self.lock.timeout, replace_ttl=True)
+
+
+@contextmanager
+def realm_lock(redis: Redis, realm_id: str, seconds: int,
+               waiting: Any = None) -> Iterator[Any]:
+    """One push per company at a time; waits (reporting it) while another one runs."""
+    lock = redis.lock(f"ledgerhub:push:{realm_id}", timeout=seconds)
+    while not lock.acquire(blocking=True, blocking_timeout=2):
+        if waiting is not None:
+            waiting()
+    try:
+        yield lock
+    finally:
+        try:
+            lock.release()
+        except Exception:  # noqa: BLE001 - expired while the run was stopping
+            log.warning("push lock for realm %s expired before release", realm_id)
+
+
+def run_push(ctx: RunContext) -> None:
+    """Handler for push runs (``jobs.execute_run``)."""
+    realm_id = ctx.realm_id()
+    seconds = int(ctx.config.get("QBO_PUSH_LOCK_SECONDS", LOCK_SECONDS_DEFAULT))
+    with realm_lock(ctx.redis, realm_id, seconds,
+                    waiting=lambda: ctx.progress.current("Waiting for another QuickBooks run "
+                                                         "to finish")) as lock:
+        _close_interrupted_runs(ctx.session, ctx.run.id, realm_id)
+        engine = PushEngine(ctx, realm_id,
+                            batching=bool(ctx.config.get("QBO_PUSH_BATCHING", True)))
+        engine.lock = lock
+        engine.run(scope_roots(ctx.run.scope), dry_run=ctx.run.dry_run)
+
+
+def _close_interrupted_runs(session: Session, run_id: int, realm_id: str) -> None:
+    """Holding the lock proves no other push is alive: close runs a dead worker left open."""
+    stale = session.scalars(select(SyncRun).where(
+        SyncRun.id != run_id, SyncRun.realm_id == realm_id, SyncRun.kind == RunKind.PUSH,
+        SyncRun.status == RunStatus.RUNNING)).all()
+    for run in stale:
+        run.status = RunStatus.FAILED
+        run.finished_at = utcnow()
+        run.message = ("Interrupted: the worker stopped during this run. Records it was "
+                       "sending are checked in QuickBooks and completed by the next run.")
+    if stale:
+        session.commit()

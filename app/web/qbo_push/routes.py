@@ -1,0 +1,180 @@
+"""Add QBO / QBO Add All / QBO Add Selected, the run progress fragment, the sync log."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from app.extensions import db, get_queue
+from app.models import EventOutcome, RunKind, SyncEvent, SyncRun
+from app.permissions import can_admin_qbo, qbo_admin_required, qbo_self_push_required
+from app.qbo.connection import current_connection
+from app.sync.runs import enqueue_run
+from app.web.listing import paginate
+from app.web.qbo_push.targets import TARGETS, PushTarget
+
+bp = Blueprint("qbo_push", __name__)
+
+LOG_SORTS = {"time": SyncEvent.id}
+MAX_SCOPE = 20_000
+
+
+def _respond(run: SyncRun) -> Response | str:
+    """The progress fragment for HTMX, the run page otherwise."""
+    if request.headers.get("HX-Request"):
+        return render_template("qbo/_run.html", run=run)
+    return redirect(url_for(".run_page", run_id=run.id))
+
+
+def _start(records: list[tuple[str, int]], description: str) -> Response | str:
+    connection = current_connection(db.session)
+    if connection is None or connection.status.value != "connected":
+        message = ("QuickBooks is not connected." if connection is None
+                   else "QuickBooks needs to be reconnected before anything can be copied.")
+        if request.headers.get("HX-Request"):
+            return render_template("qbo/_notice.html", level="danger", message=message)
+        flash(message, "danger")
+        return redirect(request.referrer or url_for("main.dashboard"))
+    if not records:
+        message = f"Nothing to copy: {description} is empty."
+        if request.headers.get("HX-Request"):
+            return render_template("qbo/_notice.html", level="warning", message=message)
+        flash(message, "warning")
+        return redirect(request.referrer or url_for("main.dashboard"))
+    run = enqueue_run(db.session, get_queue(), RunKind.PUSH,
+                      {"records": [list(r) for r in records[:MAX_SCOPE]],
+                       "description": description},
+                      user_id=current_user.id, realm_id=connection.realm_id,
+                      dry_run=request.form.get("dry_run") == "1")
+    return _respond(run)
+
+
+def _target(entity: str, self_service: bool) -> PushTarget:
+    target = TARGETS.get(entity)
+    if target is None or target.self_service != self_service:
+        abort(404)
+    return target
+
+
+@bp.post("/admin/qbo/push/<entity>/<int:local_id>")
+@qbo_admin_required
+def push_record(entity: str, local_id: int) -> Response | str:
+    """Add QBO on one record (with its dependencies)."""
+    target = _target(entity, self_service=False)
+    model = _model(target)
+    record = db.session.get(model, local_id) or abort(404)
+    return _start([(entity, record.id)], f"{target.noun} {record.id}")
+
+
+@bp.post("/admin/qbo/push/<entity>")
+@qbo_admin_required
+def push_many(entity: str) -> Response | str:
+    """QBO Add Selected (``ids`` in the form) or QBO Add All (the listing's current filter)."""
+    target = _target(entity, self_service=False)
+    return _start(_chosen(target), f"the {target.noun} selection")
+
+
+@bp.post("/my/qbo/push/<entity>")
+@qbo_self_push_required
+def push_mine(entity: str) -> Response | str:
+    """An associate copies their own entries (selected, or all that the filter shows)."""
+    target = _target(entity, self_service=True)
+    return _start(_chosen(target), f"your {target.noun} selection")
+
+
+@bp.post("/my/qbo/push/<entity>/<int:local_id>")
+@qbo_self_push_required
+def push_mine_one(entity: str, local_id: int) -> Response | str:
+    """An associate copies one of their own entries; anyone else's is not found."""
+    target = _target(entity, self_service=True)
+    record = db.session.get(_model(target), local_id)
+    if record is None or record.associate_id != current_user.id:
+        abort(404)
+    return _start([(entity, record.id)], f"your {target.noun}")
+
+
+def _model(target: PushTarget) -> type:
+    from app.sync.entities import ENTITY_TYPES
+
+    return ENTITY_TYPES[target.entity_type].model
+
+
+def _chosen(target: PushTarget) -> list[tuple[str, int]]:
+    """Selected ids (only those the listing would show) or every id the listing shows."""
+    model = _model(target)
+    allowed = target.listing().ids(model.id)
+    selected = request.form.getlist("ids", type=int)
+    if request.form.get("selection") == "selected":
+        allowed_set = set(allowed)
+        ids = [i for i in selected if i in allowed_set]
+    else:
+        ids = allowed
+    return [(target.entity_type, i) for i in sorted(ids)]
+
+
+@bp.get("/admin/qbo/runs/<int:run_id>")
+@qbo_self_push_required
+def run_page(run_id: int) -> str:
+    """A run's live progress, then its feedback (own runs only for associates)."""
+    run = db.session.get(SyncRun, run_id) or abort(404)
+    if not can_admin_qbo() and run.requested_by_id != current_user.id:
+        abort(404)
+    template = "qbo/_run.html" if request.headers.get("HX-Request") else "qbo/run.html"
+    return render_template(template, run=run)
+
+
+@bp.get("/admin/qbo/log")
+@qbo_admin_required
+def sync_log() -> str:
+    """Every attempt, newest first; filter failures, entity, run."""
+    stmt = select(SyncEvent)
+    filters: dict[str, str] = {}
+    outcome = request.args.get("outcome", "")
+    if outcome in {o.value for o in EventOutcome}:
+        stmt = stmt.where(SyncEvent.outcome == EventOutcome(outcome))
+        filters["outcome"] = outcome
+    if request.args.get("open") == "1":
+        stmt = stmt.where(SyncEvent.outcome == EventOutcome.FAILED,
+                          SyncEvent.resolved.is_(False))
+        filters["open"] = "1"
+    entity = request.args.get("entity", "")
+    if entity:
+        stmt = stmt.where(SyncEvent.entity_type == entity)
+        filters["entity"] = entity
+    run_id = request.args.get("run", type=int)
+    if run_id:
+        stmt = stmt.where(SyncEvent.run_id == run_id)
+        filters["run"] = str(run_id)
+    page = paginate(stmt, search=[SyncEvent.label, SyncEvent.message, SyncEvent.qbo_id],
+                    sorts=LOG_SORTS, default_sort="time", default_direction="desc",
+                    filters=filters)
+    template = ("qbo/_log_table.html" if request.headers.get("HX-Target") == "listing"
+                else "qbo/log.html")
+    return render_template(template, page=page, targets=TARGETS)
+
+
+@bp.post("/admin/qbo/events/<int:event_id>/retry")
+@qbo_admin_required
+def retry(event_id: int) -> Response | str:
+    """Copy a failed record again (exactly once: an unknown earlier outcome is checked first)."""
+    event = db.session.get(SyncEvent, event_id) or abort(404)
+    if event.entity_type is None or event.local_id is None:
+        abort(404)
+    for older in db.session.scalars(select(SyncEvent).where(
+            SyncEvent.entity_type == event.entity_type, SyncEvent.local_id == event.local_id,
+            SyncEvent.outcome == EventOutcome.FAILED, SyncEvent.resolved.is_(False))):
+        older.resolved = True
+    db.session.commit()
+    current_app.logger.info("Retry of %s %s requested", event.entity_type, event.local_id)
+    return _start([(event.entity_type, event.local_id)], f"retry of {event.label}")

@@ -1,0 +1,108 @@
+"""Which local records can be copied from which page, and how their listings are filtered."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import url_for
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import QboLink
+from app.qbo.connection import current_connection
+from app.sync.entities import ENTITY_TYPES, fingerprint
+from app.web.listing import Listing
+
+
+@dataclass(frozen=True)
+class PushTarget:
+    """A kind of record with an "Add QBO" button."""
+
+    entity_type: str
+    noun: str
+    listing: Callable[[], Listing]
+    edit_endpoint: str
+    id_arg: str
+    self_service: bool = False  # pushed by associates from My History
+
+    def edit_url(self, local_id: int) -> str:
+        """The record's page (where a failed push is fixed)."""
+        return url_for(self.edit_endpoint, **{self.id_arg: local_id})
+
+
+def _history(slug: str) -> Callable[[], Listing]:
+    def listing() -> Listing:
+        from app.web.history.routes import KINDS
+        from app.web.history.routes import listing as history_listing
+
+        return history_listing(KINDS[slug])
+
+    return listing
+
+
+def _lazy(module: str, name: str) -> Callable[[], Listing]:
+    def listing() -> Listing:
+        import importlib
+
+        return getattr(importlib.import_module(module), name)()
+
+    return listing
+
+
+TARGETS: dict[str, PushTarget] = {t.entity_type: t for t in (
+    PushTarget("client", "client", _lazy("app.web.clients.routes", "listing"), "clients.edit",
+               "client_id"),
+    PushTarget("organization", "organization", _lazy("app.web.organizations.routes", "listing"),
+               "organizations.edit", "organization_id"),
+    PushTarget("associate", "associate", _lazy("app.web.admin.routes", "associate_listing"),
+               "admin.associate_edit", "associate_id"),
+    PushTarget("invoice", "invoice", _lazy("app.web.invoices.routes", "listing"),
+               "invoices.edit", "invoice_id"),
+    PushTarget("purchase_order", "purchase order", _lazy("app.web.purchasing.routes",
+                                                         "listing"),
+               "purchasing.edit", "po_id"),
+    PushTarget("hours", "hours entry", _history("hours"), "history.hours_edit", "entry_id",
+               self_service=True),
+    PushTarget("expense", "expense", _history("expenses"), "history.expenses_edit", "entry_id",
+               self_service=True),
+    PushTarget("mileage", "mileage entry", _history("mileage"), "history.mileage_edit",
+               "entry_id", self_service=True),
+)}
+HISTORY_SLUGS = {"hours": "hours", "expense": "expenses", "mileage": "mileage"}
+
+
+@dataclass(frozen=True)
+class QboState:
+    """A record's QBO status badge."""
+
+    state: str  # none | synced | changed | pending | failed
+    link: QboLink | None = None
+
+    @property
+    def label(self) -> str:
+        """Badge text."""
+        if self.link is None or self.state == "none":
+            return "Not in QBO"
+        return {"synced": f"In QBO #{self.link.qbo_id}", "changed": "Changed since copied",
+                "pending": "Being checked", "failed": "Failed"}[self.state]
+
+
+def qbo_state(entity_type: str, record: Any) -> QboState:
+    """The QBO state of a record in the connected company."""
+    connection = current_connection(db.session)
+    if connection is None or entity_type not in ENTITY_TYPES:
+        return QboState("none")
+    link = db.session.scalars(select(QboLink).where(
+        QboLink.realm_id == connection.realm_id, QboLink.entity_type == entity_type,
+        QboLink.local_id == record.id)).first()
+    if link is None:
+        return QboState("none")
+    if link.state.value == "failed" and link.qbo_id is None:
+        return QboState("failed", link)
+    if link.state.value == "pending" and link.qbo_id is None:
+        return QboState("pending", link)
+    if link.pushed_hash and link.pushed_hash != fingerprint(entity_type, record):
+        return QboState("changed", link)
+    return QboState("failed" if link.last_error else "synced", link)

@@ -1,0 +1,144 @@
+"""Add QBO: records and their dependencies copied exactly once (emulator, real RQ worker)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from app.extensions import db
+from app.models import EventOutcome, LinkState, RunStatus, SyncEvent, TaxCode
+from tests.sync.import_support import connect_company, use_dev_client
+from tests.sync.push_support import (
+    link_of,
+    make_invoice,
+    push,
+    qbo_rows,
+    set_defaults,
+    total_requests,
+    writes,
+)
+
+
+@pytest.fixture()
+def realm(app: Flask, app_ctx: Flask, emulator: Any, enable_qbo: None,
+          monkeypatch: pytest.MonkeyPatch) -> str:
+    """A connected emulator company with its defaults chosen."""
+    use_dev_client(app, emulator, monkeypatch)
+    realm_id = connect_company(app, emulator, "Push Co")
+    set_defaults(emulator, realm_id)
+    return realm_id
+
+
+def test_invoice_brings_its_customer_employee_item_and_term(realm: str, emulator: Any) -> None:
+    invoice = make_invoice()
+    run = push([("invoice", invoice.id)])
+
+    assert run.status == RunStatus.SUCCEEDED, run.message
+    assert (run.created_count, run.failed_count) == (5, 0)  # term, item, client, employee, inv
+    inv_link = link_of(realm, "invoice", invoice.id)
+    [qbo_invoice] = qbo_rows(emulator, realm, "Invoice", f"Id = '{inv_link.qbo_id}'")
+    customer = link_of(realm, "client", invoice.client_id)
+    assert qbo_invoice["CustomerRef"]["value"] == customer.qbo_id
+    assert qbo_invoice["DocNumber"] == "1001"
+    sales = [line for line in qbo_invoice["Line"] if line["DetailType"] == "SalesItemLineDetail"]
+    assert [(line["SalesItemLineDetail"]["Qty"], line["Amount"]) for line in sales] == [
+        (Decimal("1.25"), Decimal("187.50")), (Decimal("2.50"), Decimal("375.00")),
+        (Decimal("3.75"), Decimal("562.50"))]
+    item = link_of(realm, "billing_code", invoice.lines[0].billing_code_id)
+    assert {line["SalesItemLineDetail"]["ItemRef"]["value"] for line in sales} == {item.qbo_id}
+    assert Decimal(str(qbo_invoice["TotalAmt"])) == invoice.total == Decimal("1125.00")
+    [employee] = qbo_rows(emulator, realm, "Employee", "DisplayName = 'Robin Hale 1001'")
+    assert employee["Id"] == link_of(realm, "associate", invoice.lines[0].associate_id).qbo_id
+    assert "Ledgerhub ref" in qbo_invoice["PrivateNote"]
+
+
+def test_second_push_makes_no_request_and_an_edit_updates(realm: str, emulator: Any) -> None:
+    invoice = make_invoice()
+    push([("invoice", invoice.id)])
+    before = total_requests(emulator, realm)
+
+    again = push([("invoice", invoice.id)])
+    assert again.status == RunStatus.SUCCEEDED
+    assert (again.created_count, again.updated_count, again.skipped_count) == (0, 0, 5)
+    assert total_requests(emulator, realm) == before  # not one request for unchanged records
+
+    invoice = db.session.get(type(invoice), invoice.id)
+    invoice.lines[0].hours = Decimal("2.00")
+    db.session.commit()
+    edited = push([("invoice", invoice.id)])
+    assert (edited.updated_count, edited.skipped_count) == (1, 4)
+    link = link_of(realm, "invoice", invoice.id)
+    [qbo_invoice] = qbo_rows(emulator, realm, "Invoice", f"Id = '{link.qbo_id}'")
+    assert qbo_invoice["SyncToken"] == "1"
+    assert Decimal(str(qbo_invoice["TotalAmt"])) == Decimal("1237.50")
+    assert len(qbo_rows(emulator, realm, "Invoice")) == 1
+
+
+def test_changed_in_qbo_meanwhile_is_reread_and_reapplied(realm: str, emulator: Any) -> None:
+    from tests.sync.import_support import api
+
+    invoice = make_invoice()
+    push([("invoice", invoice.id)])
+    client_link = link_of(realm, "client", invoice.client_id)
+    # Someone edits the customer in QBO: our SyncToken is now stale (5010 on update).
+    api(emulator, realm, "POST", "customer", {"Id": client_link.qbo_id, "SyncToken": "0",
+                                              "sparse": True, "Notes": "edited in QBO"})
+    invoice.client.phone = "555-0199"
+    db.session.commit()
+    run = push([("client", invoice.client_id)])
+    assert (run.updated_count, run.failed_count) == (1, 0), run.message
+    [customer] = qbo_rows(emulator, realm, "Customer", f"Id = '{client_link.qbo_id}'")
+    assert customer["PrimaryPhone"]["FreeFormNumber"] == "555-0199"
+    assert customer["SyncToken"] == "2"
+
+
+def test_unmapped_tax_code_fails_alone_before_any_write(realm: str, emulator: Any) -> None:
+    bad = make_invoice("2001", client_name="Taxed Client")
+    bad.tax_code = TaxCode(code="STATE", name="State tax", rate_percent=Decimal("6"))
+    bad.lines[0].taxable = True
+    good = make_invoice("2002", client_name="Plain Client")
+    db.session.commit()
+    before = writes(emulator, realm)
+
+    run = push([("invoice", bad.id), ("invoice", good.id)])
+
+    assert run.status == RunStatus.PARTIAL
+    failed = db.session.scalars(db.select(SyncEvent).where(
+        SyncEvent.run_id == run.id, SyncEvent.outcome == EventOutcome.FAILED)).all()
+    assert [(e.entity_type, e.local_id) for e in failed] == [("invoice", bad.id)]
+    assert "is not mapped" in failed[0].message and "STATE" in failed[0].message
+    assert link_of(realm, "invoice", bad.id) is None
+    assert link_of(realm, "invoice", good.id).state == LinkState.SYNCED
+    assert writes(emulator, realm) > before  # the rest of the run went on
+
+
+def test_dry_run_writes_nothing(realm: str, emulator: Any) -> None:
+    invoice = make_invoice()
+    before = writes(emulator, realm)
+    run = push([("invoice", invoice.id)], dry_run=True)
+    assert run.status == RunStatus.SUCCEEDED
+    planned = db.session.scalars(db.select(SyncEvent).where(
+        SyncEvent.run_id == run.id, SyncEvent.outcome == EventOutcome.PLANNED)).all()
+    assert {e.entity_type for e in planned} == {"payment_term", "billing_code", "client",
+                                                "associate", "invoice"}
+    [preview] = [e for e in planned if e.entity_type == "invoice"]
+    assert '"CustomerRef":{"value":"(new)"}' in preview.request_body
+    assert writes(emulator, realm) == before
+    assert link_of(realm, "invoice", invoice.id) is None
+
+
+def test_duplicate_name_in_qbo_offers_to_link(realm: str, emulator: Any) -> None:
+    from app.models import Client
+
+    client = Client(name="Amy's Bird Sanctuary")  # created in QBO by hand already (seed)
+    db.session.add(client)
+    db.session.commit()
+    run = push([("client", client.id)])
+    [event] = db.session.scalars(db.select(SyncEvent).where(SyncEvent.run_id == run.id)).all()
+    assert event.outcome == EventOutcome.FAILED and event.fault_code == "6240"
+    assert "link the two instead of creating another" in event.message
+    assert len(qbo_rows(emulator, realm, "Customer",
+                        "DisplayName = 'Amy\\'s Bird Sanctuary'")) == 1
