@@ -25,4 +25,4 @@ class ExchangeRate(TimestampMixin, db.Model):
     as_of: Mapped[date] = mapped_column(Date, index=True)
 
     def __str__(self) -> str:
-        return f"1 {self.currency} = {self.rate.normalize()} {self.home_currency} ({self.as_of})"
+        return f"1 {self.currency} = {self.rate.normalize():f} {self.home_currency} ({self.as_of})"

@@ -372,11 +372,13 @@ def payment_account_problem(payment_type: str | None, account: QboObject | None)
 def income_account_name(session: Session, realm_id: str, item: QboObject) -> str | None:
     """The name of an item's income account (from the item, else the account cache)."""
     ref = (item.data or {}).get("IncomeAccountRef")
-    if not isinstance(ref, dict):
+    if isinstance(ref, dict):  # a full QBO reference
+        if ref.get("name"):
+            return str(ref["name"])
+        ref = ref.get("value")
+    if not ref:
         return None
-    if ref.get("name"):
-        return str(ref["name"])
-    account = qbo_object(session, realm_id, "Account", str(ref.get("value") or ""))
+    account = qbo_object(session, realm_id, "Account", str(ref))
     return account.name if account is not None else None
 
 

@@ -198,7 +198,7 @@ def rates_of(session: Session, realm_id: str, tax_code: Any) -> list[tuple[str, 
 
     data = tax_code.data or {}
     found: list[tuple[str, Decimal]] = []
-    simple = data.get("rates")
+    simple = data.get("sales_rates", data.get("rates"))
     if isinstance(simple, list):
         for entry in simple:
             if not isinstance(entry, dict):

@@ -60,11 +60,12 @@ def init_app(app: Flask) -> None:
         organizations,
         purchasing,
         qbo,
+        qbo_mappings,
         qbo_push,
     )
 
     for module in (auth, main, admin, catalog, clients, organizations, invoices, purchasing,
-                   history, qbo, qbo_push):
+                   history, qbo, qbo_push, qbo_mappings):
         app.register_blueprint(module.bp)
 
     from app.web.qbo_push.targets import TARGETS, qbo_state

@@ -179,6 +179,8 @@ def test_income_account_of_an_item(app_ctx: Flask) -> None:
     named = qbo("Item", "1", "A", IncomeAccountRef={"value": "40", "name": "Services"})
     bare = qbo("Item", "2", "B", IncomeAccountRef={"value": "40"})
     none = qbo("Item", "3", "C")
+    cached = qbo("Item", "4", "D", IncomeAccountRef="40")  # as refresh_lists stores it
+    assert mappings.income_account_name(db.session, REALM, cached) == "Services Income"
     assert mappings.income_account_name(db.session, REALM, named) == "Services"
     assert mappings.income_account_name(db.session, REALM, bare) == "Services Income"
     assert mappings.income_account_name(db.session, REALM, none) is None

@@ -206,3 +206,26 @@ def test_local_rates_default_to_the_invoice_tax_code(companies: dict[str, Compan
     assert local == invoice_totals(invoice, us=True, rates=_rates(code_id, [Decimal("8.25")]))
     assert local.subtotal == Decimal("111.01") + Decimal("10.01")
     _check(company, invoice, _rates(code_id, [Decimal("8.25")]), us=True)
+
+
+def test_qbo_rates_read_the_cached_tax_codes(app_ctx: Any) -> None:
+    """Rates come from the TaxCode rows refresh_lists caches, through the tax code mapping."""
+    from app.extensions import db
+    from app.models import QboObject
+    from app.sync.lists import describe
+    from app.sync.mappings import set_mapping
+    from app.sync.tax import qbo_rates
+
+    realm = "9130000000000009"
+    row = {"Id": "2", "SyncToken": "0", "Name": "Texas", "Active": True, "Taxable": True,
+           "TaxGroup": True, "SalesTaxRateList": {"TaxRateDetail": [
+               {"TaxRateRef": {"value": "1"}}, {"TaxRateRef": {"value": "5"}}]}}
+    rates = {"1": {"name": "State", "percent": "6.25"}, "5": {"name": "City", "percent": "2"}}
+    db.session.add(QboObject(realm_id=realm, entity="TaxCode", qbo_id="2",
+                             **describe("TaxCode", row, rates)))
+    local = TaxCode(code="TX", name="Texas", rate_percent=Decimal("8.25"))
+    db.session.add(local)
+    db.session.flush()
+    set_mapping(db.session, realm, "tax_code", local.id, "2")
+    assert qbo_rates(db.session, realm) == {
+        local.id: [("1", Decimal("6.25")), ("5", Decimal("2"))]}

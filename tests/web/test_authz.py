@@ -19,6 +19,7 @@ from app.models import (
     CompanySettings,
     Contact,
     EventOutcome,
+    ExchangeRate,
     ExpenseEntry,
     HoursEntry,
     Integration,
@@ -98,6 +99,11 @@ def _records(users: dict) -> dict[str, int]:
     db.session.add(event)
     db.session.flush()
     ids.update(run_id=run.id, event_id=event.id)
+    rate = ExchangeRate(currency="CAD", home_currency="USD", rate=Decimal("0.73"),
+                        as_of=date.today())
+    db.session.add(rate)
+    db.session.flush()
+    ids["rate_id"] = rate.id
     db.session.commit()
     return ids
 

@@ -11,6 +11,7 @@ from app.models import Client
 from app.permissions import manager_required
 from app.web.clients.forms import ClientForm
 from app.web.listing import Listing, paginate, render_listing
+from app.web.qbo_mappings.locks import currency_lock, refuse_currency_change
 from app.web.records import active_filter, apply_form
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
@@ -69,9 +70,10 @@ def edit(client_id: int) -> Response | str:
     if not form.is_submitted():
         form.is_company.data = "1" if client.is_company else "0"
         form.act_as_reference.data = {True: "1", False: "0"}.get(client.act_as_reference, "")
-    if form.validate_on_submit():
+    lock = currency_lock("client", client)
+    if form.validate_on_submit() and not refuse_currency_change(form, client, lock):
         _save(form, client)
         db.session.commit()
         flash(f"Client “{client.name}” saved.", "success")
         return redirect(url_for(".edit", client_id=client.id))
-    return render_template("clients/form.html", form=form, client=client)
+    return render_template("clients/form.html", form=form, client=client, currency_lock=lock)

@@ -11,6 +11,7 @@ from app.models import Contact, Organization, OrganizationCategory
 from app.permissions import manager_required
 from app.web.listing import Listing, paginate, render_listing
 from app.web.organizations.forms import ContactForm, OrganizationForm
+from app.web.qbo_mappings.locks import currency_lock, refuse_currency_change
 from app.web.records import active_filter, apply_form, is_htmx
 
 bp = Blueprint("organizations", __name__, url_prefix="/organizations")
@@ -82,6 +83,7 @@ def _page(organization: Organization, form: OrganizationForm | None = None,
     """The organization page, with its contacts section in a given state."""
     return render_template(
         "organizations/form.html", form=form or OrganizationForm(obj=organization, formdata=None),
+        currency_lock=currency_lock("organization", organization),
         **_contacts_context(organization, contact_form, editing, edit_form),
     )
 
@@ -113,7 +115,8 @@ def edit(organization_id: int) -> Response | str:
     """An organization's details, editable, with its contacts."""
     organization = _get(organization_id)
     form = OrganizationForm(obj=organization)
-    if form.validate_on_submit():
+    lock = currency_lock("organization", organization)
+    if form.validate_on_submit() and not refuse_currency_change(form, organization, lock):
         apply_form(form, organization)
         db.session.commit()
         flash(f"Organization “{organization.name}” saved.", "success")
