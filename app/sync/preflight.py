@@ -21,7 +21,6 @@ from app.models import (
     Client,
     ConnectionStatus,
     Invoice,
-    LineKind,
     Organization,
     QboConnection,
     QboLink,
@@ -211,7 +210,8 @@ def _qbo_name_taken(session: Session, realm_id: str, entity_type: str, record: A
     mine = PARTY_ENTITIES[entity_type]
     rows = session.scalars(
         select(QboObject).where(QboObject.realm_id == realm_id,
-                                QboObject.entity.in_(tuple(PARTY_ENTITIES.values())))
+                                QboObject.entity.in_(tuple(PARTY_ENTITIES.values())),
+                                func.lower(func.trim(QboObject.name)) == key)
     )
     for obj in rows:
         if display_key(obj.name) != key:
@@ -320,15 +320,10 @@ def _invoice_problems(session: Session, realm_id: str, invoice: Invoice,
             seen.add((entity_type, row.id))
             problems.extend(_list_problems(session, realm_id, entity_type, row, company))
 
-    for line in invoice.lines:
+    for number, line in enumerate(invoice.lines, start=1):
         refer("billing_code", line.billing_code)
-        if line.billing_code is None and line.kind == LineKind.MILEAGE:
-            mileage = _mileage_problem(session, realm_id)
-            if mileage and ("mileage", 0) not in seen:
-                seen.add(("mileage", 0))
-                problems.append(mileage)
-        elif line.billing_code is None:
-            problems.append(Problem("no_item", f"Line {line.position + 1} has no billing code; "
+        if line.billing_code is None:
+            problems.append(Problem("no_item", f"Line {number} has no billing code; "
                                     "QuickBooks needs an item on every line.", fix))
     refer("payment_term", invoice.payment_term)
     refer("txn_class", invoice.txn_class)
@@ -407,19 +402,20 @@ def _po_problems(session: Session, realm_id: str, po: Any,
                                 "at least one.", fix))
     problems += _transaction_currency(session, "purchase_order", po, po.organization,
                                       po.order_date, company)
-    problem = _default_problem(session, realm_id, "ap_account", "Purchase orders")
-    if problem:
-        problems.append(problem)
+    if preference(session, realm_id, "ap_account"):  # optional: QBO uses its A/P otherwise
+        problem = _default_problem(session, realm_id, "ap_account", "Purchase orders")
+        if problem:
+            problems.append(problem)
     seen: set[tuple[str, int]] = set()
-    for line in po.lines:
+    for number, line in enumerate(po.lines, start=1):
         for entity_type, row in (("billing_code", line.billing_code),
                                  ("account", line.account)):
             if row is not None and (entity_type, row.id) not in seen:
                 seen.add((entity_type, row.id))
                 problems += _list_problems(session, realm_id, entity_type, row, company)
         if line.billing_code is None and line.account is None:
-            problems.append(Problem("no_item", f"Line {line.position + 1} has neither a billing "
-                                    "code nor an account.", fix))
+            problems.append(Problem("no_item", f"Line {number} has neither a billing code nor "
+                                    "an account.", fix))
     return problems
 
 
@@ -552,8 +548,16 @@ def _names_check(session: Session) -> Check:
 def _currency_check(session: Session, realm_id: str, company: _Company) -> Check:
     bad: list[tuple[str, Any]] = []
     for entity_type, model in (("client", Client), ("organization", Organization)):
+        links = _links(session, realm_id, entity_type)
+        qbo_currency = dict(session.execute(
+            select(QboObject.qbo_id, QboObject.currency).where(
+                QboObject.realm_id == realm_id,
+                QboObject.entity == PARTY_ENTITIES[entity_type])).tuples().all())
         for row in session.scalars(select(model).where(model.active.is_(True))):
-            if _currency_problems(session, realm_id, entity_type, row, company):
+            link = links.get(row.id)
+            theirs = qbo_currency.get(link.qbo_id) if link is not None and link.qbo_id else None
+            if ((row.currency != company.home and not company.multicurrency)
+                    or (theirs and theirs != row.currency)):
                 bad.append((entity_type, row))
     fix = record_url(bad[0][0], bad[0][1].id) if bad else None
     mode = (f"multi-currency on, home {company.home}" if company.multicurrency

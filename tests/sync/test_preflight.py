@@ -151,6 +151,8 @@ def test_linked_party_currency_must_match_qbo(app_ctx: Flask) -> None:
     problems = check_record(db.session, REALM, "organization", org)
     assert codes(problems) == ["currency_mismatch"]
     assert "Set it back to GBP" in problems[0].message
+    check = _by_key(readiness(db.session, REALM))["currencies"]
+    assert (check.ok, check.count) == (False, 1) and "“Northwind” (EUR)" in check.message
 
 
 def test_invoice_currency_and_exchange_rate(app_ctx: Flask) -> None:
@@ -201,6 +203,9 @@ def test_invoice_lists_must_be_mapped_or_creatable(app_ctx: Flask) -> None:
     assert check_record(db.session, REALM, "invoice", inv) == []
     empty = invoice(client, number="1002")
     assert codes(check_record(db.session, REALM, "invoice", empty)) == ["no_lines"]
+    no_code = invoice(client, hours_line(None), number="1003")
+    problems = check_record(db.session, REALM, "invoice", no_code)
+    assert codes(problems) == ["no_item"] and "Line 1 has no billing code" in problems[0].message
 
 
 def _obj_id(entity: str, qbo_id: str) -> int:
@@ -263,13 +268,16 @@ def test_purchase_order_accounts_must_be_mapped(app_ctx: Flask) -> None:
                                      unit_cost=Decimal("4.50"))])
     db.session.add(po)
     db.session.flush()
-    assert codes(check_record(db.session, REALM, "purchase_order", po)) == [
-        "default_missing", "not_mapped"]
+    assert codes(check_record(db.session, REALM, "purchase_order", po)) == ["not_mapped"]
     qbo("Account", "8", "Supplies", subtype="Expense")
-    qbo("Account", "9", "Payables", subtype="Accounts Payable")
+    qbo("Account", "9", "Payables", subtype="Accounts Payable", active=False)
     mappings.accept_suggestions(db.session, REALM, "account")
     mappings.set_preference(db.session, REALM, "ap_account", "9")
+    assert codes(check_record(db.session, REALM, "purchase_order", po)) == ["qbo_inactive"]
+    db.session.get(QboObject, _obj_id("Account", "9")).active = True
     assert check_record(db.session, REALM, "purchase_order", po) == []
+    po.lines.append(POLine(quantity=Decimal(1), unit_cost=Decimal(1)))
+    assert codes(check_record(db.session, REALM, "purchase_order", po)) == ["no_item"]
 
 
 def _by_key(checks: list) -> dict[str, Any]:
