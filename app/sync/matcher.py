@@ -178,11 +178,13 @@ def name_conflicts(session: Session, realm_id: str, entity_type: str,
 
 
 def link_record(session: Session, realm_id: str, entity_type: str, record: Any,
-                qbo_row: Mapping[str, Any], *, user_label: str | None = None) -> QboLink:
+                qbo_row: Mapping[str, Any], *, user_label: str | None = None,
+                allow_inactive: bool = False) -> QboLink:
     """Link the record to a QBO row just read from QBO (origin MATCHED); commits.
 
     Raises ``LinkRefused`` when the QBO record is linked to another local record, the local
-    record is already linked, a push of it is under way, or the QBO record is inactive.
+    record is already linked, a push of it is under way, or the QBO record is inactive
+    (``allow_inactive`` for imports, where inactive records pair with inactive ones).
     """
     qbo_id = str(qbo_row["Id"])
     qbo_name = str(qbo_row.get("DisplayName") or qbo_row.get("Name") or qbo_id)
@@ -206,7 +208,7 @@ def link_record(session: Session, realm_id: str, entity_type: str, record: Any,
     if mine is not None and mine.state == LinkState.PENDING and mine.pending_request_id:
         raise LinkRefused("A copy of this record to QuickBooks is under way or its outcome is "
                           "not known yet; wait for it or retry it from the sync log first.")
-    if qbo_row.get("Active") is False:
+    if qbo_row.get("Active") is False and not allow_inactive:
         raise LinkRefused(f"QuickBooks record “{qbo_name}” is inactive. Make it active in "
                           "QuickBooks first, or choose another record.")
     token = qbo_row.get("SyncToken")

@@ -60,12 +60,13 @@ def init_app(app: Flask) -> None:
         organizations,
         purchasing,
         qbo,
+        qbo_import,
         qbo_mappings,
         qbo_push,
     )
 
     for module in (auth, main, admin, catalog, clients, organizations, invoices, purchasing,
-                   history, qbo, qbo_push, qbo_mappings):
+                   history, qbo, qbo_push, qbo_mappings, qbo_import):
         app.register_blueprint(module.bp)
 
     from app.web.qbo_push.targets import TARGETS, qbo_state

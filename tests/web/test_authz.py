@@ -80,6 +80,7 @@ def _records(users: dict) -> dict[str, int]:
         "purchase_order_id": po.id, "po_line_id": po.lines[0].id,
         "associate_id": users["alex"].id, "account_id": account.id,
         "record_id": code.id,  # catalog.edit, walked with kind=billing-codes
+        "billing_code_id": code.id,
     }
     for name, user in users.items():
         for model, kw in ((HoursEntry, {"work_date": date.today(), "hours": Decimal(1)}),

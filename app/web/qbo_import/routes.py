@@ -1,0 +1,595 @@
+"""Import from QuickBooks, the "needs attention" questions, post-import follow-ups, match & link."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from redis.exceptions import RedisError
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.routing import BuildError
+from werkzeug.wrappers import Response
+
+from app.extensions import db, get_queue, get_redis
+from app.models import (
+    Associate,
+    BillingCode,
+    BillingCodeKind,
+    Client,
+    EventOutcome,
+    Organization,
+    OrganizationCategory,
+    QboConnection,
+    QboLink,
+    QboObject,
+    RunKind,
+    RunStatus,
+    SyncEvent,
+    SyncRun,
+)
+from app.permissions import owner_required, qbo_admin_required
+from app.qbo.client import QBOClient
+from app.qbo.connection import client_for, current_connection
+from app.qbo.faults import QBOError
+from app.sync import importer, matcher
+from app.sync.lists import cache_age, load_tax_rates, refresh_lists, store_page
+from app.sync.runs import enqueue_run, fail_run
+from app.web.forms import model_choices
+from app.web.listing import paginate
+from app.web.qbo_import.forms import (
+    AttentionLinkForm,
+    CategoryForm,
+    DefaultRateForm,
+    LinkForm,
+    LoginForm,
+    RatesForm,
+    ReferenceForm,
+    StartImportForm,
+)
+from app.web.records import is_htmx
+
+log = logging.getLogger(__name__)
+bp = Blueprint("qbo_import", __name__)
+PREFIX = "/admin/qbo/import"
+MATCH_PREFIX = "/admin/qbo/match"
+QBO_ENTITY_OF = {local: qbo for qbo, local in importer.ENTITY_TYPES.items()}
+ENTITY_NOUNS = {"client": "client", "organization": "organization", "associate": "associate"}
+_FEEDBACK_LIMIT = 200
+
+
+def match_url(entity_type: str, local_id: int) -> str:
+    """The match-and-link page of a local client, organization or associate."""
+    try:
+        return url_for("qbo_import.match", entity=entity_type, local_id=local_id)
+    except RuntimeError:  # no application or request context: build the path by hand
+        return f"{MATCH_PREFIX}/{entity_type}/{local_id}"
+
+
+def _connected() -> QboConnection | None:
+    connection = current_connection(db.session)
+    if connection is None or connection.status.value != "connected":
+        return None
+    return connection
+
+
+def _not_connected_message() -> str:
+    connection = current_connection(db.session)
+    if connection is None:
+        return "QuickBooks is not connected: connect it first (QuickBooks Online Connect)."
+    return "QuickBooks needs to be reconnected first (QuickBooks Online Connect)."
+
+
+def _client(connection: QboConnection) -> QBOClient:
+    return client_for(current_app.config, db.engine, get_redis(), connection.realm_id)
+
+
+def _back(endpoint: str = ".index", **values: Any) -> Response:
+    return redirect(url_for(endpoint, **values))
+
+
+# ---------------------------------------------------------------- import page and runs
+
+
+def _open_questions(realm_id: str | None) -> Select:
+    return select(SyncEvent).where(
+        SyncEvent.realm_id == realm_id, SyncEvent.action == importer.ATTENTION_ACTION,
+        SyncEvent.resolved.is_(False)).order_by(SyncEvent.id)
+
+
+@bp.get(f"{PREFIX}/")
+@qbo_admin_required
+def index() -> str:
+    """Admin -> QuickBooks Online Settings -> Import."""
+    connection = _connected()
+    realm = connection.realm_id if connection else None
+    runs = db.session.scalars(select(SyncRun).where(SyncRun.kind == RunKind.IMPORT)
+                              .order_by(SyncRun.id.desc()).limit(5)).all()
+    questions = db.session.scalar(select(func.count()).select_from(
+        _open_questions(realm).subquery())) if realm else 0
+    return render_template("qbo_import/import.html", connection=connection, runs=runs,
+                           questions=questions, follow_up_counts=_follow_up_counts(),
+                           labels=importer.STEP_LABELS, form=StartImportForm(),
+                           not_connected=None if connection else _not_connected_message())
+
+
+@bp.post(f"{PREFIX}/start")
+@qbo_admin_required
+def start() -> Response | str:
+    """Start an import run (RQ job); answers with the live progress fragment."""
+    form = StartImportForm()
+    if not form.validate_on_submit():
+        flash("Choose which import to run.", "danger")
+        return _back()
+    connection = _connected()
+    if connection is None:
+        flash(_not_connected_message(), "danger")
+        return _back()
+    step = form.step.data
+    steps = ["clients", "organizations", "associates"] if step == "parties" else [step]
+    try:
+        run = enqueue_run(db.session, get_queue(), RunKind.IMPORT, {"steps": steps},
+                          user_id=current_user.id, realm_id=connection.realm_id)
+    except RedisError:
+        db.session.rollback()
+        stranded = db.session.scalars(select(SyncRun).where(
+            SyncRun.kind == RunKind.IMPORT, SyncRun.status == RunStatus.QUEUED,
+            SyncRun.rq_job_id.is_(None), SyncRun.requested_by_id == current_user.id)).all()
+        for row in stranded:
+            fail_run(db.session, row, "The job queue (Redis) could not be reached.")
+        flash("The job queue could not be reached, so the import did not start. Try again "
+              "shortly; if it persists, check that Redis and the worker are running.", "danger")
+        return _back()
+    if is_htmx():
+        return render_template("qbo_import/_run.html", **_run_context(run))
+    return _back(".run_page", run_id=run.id)
+
+
+def _run_context(run: SyncRun) -> dict[str, Any]:
+    notes = []
+    if run.status.finished:
+        notes = db.session.scalars(select(SyncEvent).where(
+            SyncEvent.run_id == run.id,
+            SyncEvent.outcome.in_([EventOutcome.SKIPPED, EventOutcome.INFO,
+                                   EventOutcome.FAILED]),
+            SyncEvent.action != "already-linked").order_by(SyncEvent.id)
+            .limit(_FEEDBACK_LIMIT)).all()
+    return {"run": run, "notes": notes, "labels": importer.ENTITY_LABELS,
+            "buckets": importer.BUCKETS}
+
+
+@bp.get(f"{PREFIX}/runs/<int:run_id>")
+@qbo_admin_required
+def run_page(run_id: int) -> Response | str:
+    """An import run: the progress fragment for HTMX polling, the page otherwise."""
+    run = db.session.get(SyncRun, run_id) or abort(404)
+    if run.kind != RunKind.IMPORT:
+        return redirect(url_for("qbo_push.run_page", run_id=run.id))
+    if is_htmx():
+        return render_template("qbo_import/_run.html", **_run_context(run))
+    return render_template("qbo_import/run.html", **_run_context(run))
+
+
+# ---------------------------------------------------------------- needs attention
+
+
+@dataclass
+class Question:
+    """An import question: a QBO record and the local records it might be."""
+
+    event: SyncEvent
+    qbo: QboObject | None
+    locals: list[Any]
+    noun: str
+
+
+def _local_candidates(event: SyncEvent) -> list[Any]:
+    model, column = importer.MODEL_BY_TYPE[event.entity_type]
+    name = (event.label or "").removesuffix(" (deleted)")
+    conditions = [func.lower(getattr(model, column)) == name.lower()]
+    if event.local_id:
+        conditions.append(model.id == event.local_id)
+    rows = db.session.scalars(select(model).where(or_(*conditions)).order_by(model.id)).all()
+    linked = importer.linked_local_ids(db.session, event.realm_id or "", event.entity_type)
+    return [r for r in rows if r.id not in linked]
+
+
+@bp.get(f"{PREFIX}/attention")
+@qbo_admin_required
+def attention() -> str:
+    """Import questions a person decides: link to a local record, or create separately."""
+    connection = _connected()
+    questions = []
+    if connection is not None:
+        for event in db.session.scalars(_open_questions(connection.realm_id).limit(500)):
+            qbo = db.session.scalars(select(QboObject).where(
+                QboObject.realm_id == connection.realm_id,
+                QboObject.entity == QBO_ENTITY_OF.get(event.entity_type, ""),
+                QboObject.qbo_id == event.qbo_id)).first()
+            questions.append(Question(event, qbo, _local_candidates(event),
+                                      event.entity_type.replace("_", " ")))
+    return render_template("qbo_import/attention.html", questions=questions,
+                           connection=connection,
+                           not_connected=None if connection else _not_connected_message())
+
+
+def _open_question(event_id: int) -> tuple[SyncEvent, QboConnection] | None:
+    event = db.session.get(SyncEvent, event_id)
+    connection = _connected()
+    if connection is None:
+        flash(_not_connected_message(), "danger")
+        return None
+    if (event is None or event.resolved or event.action != importer.ATTENTION_ACTION
+            or event.realm_id != connection.realm_id or event.entity_type not in QBO_ENTITY_OF):
+        flash("That question was already answered.", "info")
+        return None
+    return event, connection
+
+
+def _read_qbo(connection: QboConnection, entity: str, qbo_id: str) -> dict[str, Any]:
+    with _client(connection) as client:
+        row = client.read(entity, qbo_id)
+        store_page(db.session, connection.realm_id, entity, [row])
+    return row
+
+
+@bp.post(f"{PREFIX}/attention/<int:event_id>/link")
+@qbo_admin_required
+def attention_link(event_id: int) -> Response:
+    """Answer an import question by linking the QBO record to a local one."""
+    found = _open_question(event_id)
+    if found is None:
+        return _back(".attention")
+    event, connection = found
+    form = AttentionLinkForm()
+    if not form.validate_on_submit():
+        flash("Choose the local record to link.", "danger")
+        return _back(".attention")
+    model, _column = importer.MODEL_BY_TYPE[event.entity_type]
+    record = db.session.get(model, int(form.local_id.data))
+    if record is None or record not in _local_candidates(event):
+        flash("That local record cannot be linked here (it is gone or already linked).",
+              "danger")
+        return _back(".attention")
+    try:
+        row = _read_qbo(connection, QBO_ENTITY_OF[event.entity_type], event.qbo_id or "")
+        matcher.link_record(db.session, connection.realm_id, event.entity_type, record, row,
+                            user_label=current_user.display_name, allow_inactive=True)
+    except QBOError as exc:
+        db.session.rollback()
+        flash(f"QuickBooks could not be read: {exc.plain_message()}", "danger")
+        return _back(".attention")
+    except matcher.LinkRefused as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return _back(".attention")
+    event.resolved = True
+    db.session.commit()
+    flash(f"“{event.label}” is now linked to the existing local record.", "success")
+    return _back(".attention")
+
+
+@bp.post(f"{PREFIX}/attention/<int:event_id>/create")
+@qbo_admin_required
+def attention_create(event_id: int) -> Response:
+    """Answer an import question by creating a separate local record from QBO."""
+    found = _open_question(event_id)
+    if found is None:
+        return _back(".attention")
+    event, connection = found
+    entity = QBO_ENTITY_OF[event.entity_type]
+    try:
+        row = _read_qbo(connection, entity, event.qbo_id or "")
+        if db.session.scalars(select(QboLink.id).where(
+                QboLink.realm_id == connection.realm_id,
+                QboLink.entity_type == event.entity_type,
+                QboLink.qbo_id == str(row["Id"]))).first() is not None:
+            raise ValueError(f"“{event.label}” is already linked to a local record.")
+        rates = None
+        if entity == "TaxCode":
+            with _client(connection) as client:
+                rates = load_tax_rates(client)
+        importer.create_from_qbo(db.session, connection.realm_id, entity, row, rates)
+        event.resolved = True
+        db.session.add(SyncEvent(realm_id=connection.realm_id, entity_type=event.entity_type,
+                                 label=event.label, action="import",
+                                 outcome=EventOutcome.CREATED, qbo_id=event.qbo_id,
+                                 message="Created separately by "
+                                 f"{current_user.display_name}."))
+        db.session.commit()
+    except QBOError as exc:
+        db.session.rollback()
+        flash(f"QuickBooks could not be read: {exc.plain_message()}", "danger")
+        return _back(".attention")
+    except (ValueError, SQLAlchemyError) as exc:
+        db.session.rollback()
+        message = str(exc) if isinstance(exc, ValueError) else "it could not be saved"
+        flash(f"Nothing was created: {message}", "danger")
+        return _back(".attention")
+    flash(f"“{event.label}” was created as a separate local record.", "success")
+    return _back(".attention")
+
+
+# ---------------------------------------------------------------- post-import follow-ups
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """One follow-up list: which records, how they are searched and edited."""
+
+    key: str
+    title: str
+    hint: str
+    model: type
+    name_column: str
+    where: Callable[[], list[Any]]
+    form: type
+    search: tuple[str, ...]
+
+
+def _rate_codes() -> list[Any]:
+    return [BillingCode.kind == BillingCodeKind.HOURLY, BillingCode.active.is_(True),
+            or_(BillingCode.default_rate.is_(None), BillingCode.default_rate == 0)]
+
+
+FOLLOW_UPS: dict[str, FollowUp] = {f.key: f for f in (
+    FollowUp("logins", "Associates without a login",
+             "QuickBooks has no usernames or passwords: imported associates cannot log in "
+             "until the Company Owner sets them.", Associate, "display_name",
+             lambda: [Associate.active.is_(True),
+                      or_(Associate.username.is_(None), Associate.password_hash.is_(None))],
+             LoginForm, ("display_name", "email", "username")),
+    FollowUp("rates", "Associates without an hourly rate",
+             "Hourly rates bill their time; fill them in before invoicing.", Associate,
+             "display_name", lambda: [Associate.active.is_(True),
+                                      Associate.hourly_rate.is_(None)],
+             RatesForm, ("display_name", "email")),
+    FollowUp("codes", "Hourly billing codes without a rate",
+             "QuickBooks items without a price: set the default hourly rate.", BillingCode,
+             "code", _rate_codes, DefaultRateForm, ("code", "description")),
+    FollowUp("references", "Clients without “Referred By” / “Act as Reference”",
+             "QuickBooks does not keep these; answer them here.", Client, "name",
+             lambda: [Client.active.is_(True), Client.is_inquiry.is_(False),
+                      or_(Client.referred_by.is_(None), Client.referred_by == "",
+                          Client.act_as_reference.is_(None))],
+             ReferenceForm, ("name", "email")),
+    FollowUp("vendors", "Uncategorized organizations",
+             "Vendors arrive without a category. That is allowed; categorize them when "
+             "useful.", Organization, "name",
+             lambda: [Organization.active.is_(True), Organization.category_id.is_(None)],
+             CategoryForm, ("name", "email")),
+)}
+ROW_ARG = {"logins": "associate_id", "rates": "associate_id", "codes": "billing_code_id",
+           "references": "client_id", "vendors": "organization_id"}
+
+
+def _follow_up_counts() -> dict[str, int]:
+    return {key: db.session.scalar(select(func.count(f.model.id)).where(*f.where())) or 0
+            for key, f in FOLLOW_UPS.items()}
+
+
+@bp.get(f"{PREFIX}/follow-ups")
+@qbo_admin_required
+def follow_ups() -> str:
+    """What QuickBooks could not provide, list by list, editable in place."""
+    key = request.args.get("list", "logins")
+    follow = FOLLOW_UPS.get(key) or FOLLOW_UPS["logins"]
+    model = follow.model
+    name = getattr(model, follow.name_column)
+    page = paginate(select(model).where(*follow.where()),
+                    search=[getattr(model, c) for c in follow.search],
+                    sorts={"name": name}, default_sort="name", filters={"list": follow.key})
+    editing = request.args.get("edit", type=int)
+    context = {"follow": follow, "page": page, "counts": _follow_up_counts(),
+               "follow_ups": FOLLOW_UPS, "editing": editing,
+               "forms": {r.id: _form_for(follow, r) for r in page.items if r.id == editing}}
+    if is_htmx() and request.headers.get("HX-Target") == "listing":
+        return render_template("qbo_import/_follow_up_table.html", **context)
+    return render_template("qbo_import/follow_ups.html", **context)
+
+
+def _form_for(follow: FollowUp, record: Any, formdata: Any = None) -> Any:
+    """The edit form of one row, filled from the record (or the submitted data)."""
+    prefix = f"r{record.id}"
+    form = follow.form(formdata=formdata, obj=record if formdata is None else None,
+                       prefix=prefix)
+    if follow.key == "references" and formdata is None:
+        form.act_as_reference.data = {True: "yes", False: "no"}.get(record.act_as_reference, "")
+    if follow.key == "vendors":
+        form.category_id.choices = model_choices(OrganizationCategory, blank="— uncategorized —")
+        if formdata is None:
+            form.category_id.data = record.category_id
+    if follow.key == "logins" and formdata is None:
+        form.password.data = None
+    return form
+
+
+def _render_row(follow: FollowUp, record: Any, form: Any = None, saved: bool = False) -> str:
+    return render_template("qbo_import/_follow_up_row.html", follow=follow, r=record,
+                           form=form, editing=form is not None, saved=saved,
+                           row_arg=ROW_ARG[follow.key])
+
+
+def _row(key: str, record_id: int) -> Response | str:
+    follow = FOLLOW_UPS[key]
+    record = db.session.get(follow.model, record_id) or abort(404)
+    editing = request.args.get("edit") == "1"
+    if not is_htmx():
+        return redirect(url_for(".follow_ups", list=key, edit=record.id if editing else None))
+    return _render_row(follow, record, _form_for(follow, record) if editing else None)
+
+
+def _apply(follow: FollowUp, form: Any, record: Any) -> bool:
+    """Copy a valid form onto the record; False (with a field error) leaves it untouched."""
+    if follow.key == "logins":
+        taken = db.session.scalar(select(Associate.id).where(
+            func.lower(Associate.username) == form.username.data.lower(),
+            Associate.id != record.id))
+        if taken is not None:
+            form.username.errors.append("Another associate already has this username.")
+            return False
+        record.username = form.username.data
+        record.set_password(form.password.data)
+    elif follow.key == "rates":
+        record.hourly_rate = form.hourly_rate.data
+        record.cost_rate = form.cost_rate.data
+    elif follow.key == "codes":
+        record.default_rate = form.default_rate.data
+    elif follow.key == "references":
+        record.referred_by = form.referred_by.data or None
+        record.act_as_reference = {"yes": True, "no": False}.get(form.act_as_reference.data)
+    elif follow.key == "vendors":
+        record.category_id = form.category_id.data
+    return True
+
+
+def _save(key: str, record_id: int) -> Response | str:
+    follow = FOLLOW_UPS[key]
+    record = db.session.get(follow.model, record_id) or abort(404)
+    form = _form_for(follow, record, formdata=request.form)
+    if not (form.validate() and _apply(follow, form, record)):
+        db.session.rollback()
+        if is_htmx():
+            return _render_row(follow, record, form)
+        for field in form:
+            for error in field.errors:
+                flash(f"{field.label.text}: {error}", "danger")
+        return redirect(url_for(".follow_ups", list=key, edit=record.id))
+    db.session.commit()
+    if is_htmx():
+        return _render_row(follow, record, saved=True)
+    flash("Saved.", "success")
+    return redirect(url_for(".follow_ups", list=key))
+
+
+def _register_follow_up_routes() -> None:
+    for key, arg in ROW_ARG.items():
+        url = f"{PREFIX}/follow-ups/{key}/<int:{arg}>"
+
+        def row_view(key: str = key, **values: int) -> Response | str:
+            return _row(key, next(iter(values.values())))
+
+        def save_view(key: str = key, **values: int) -> Response | str:
+            return _save(key, next(iter(values.values())))
+
+        row_view.__doc__ = f"One row of the {key} follow-up list (?edit=1: its edit form)."
+        save_view.__doc__ = f"Save one row of the {key} follow-up list."
+        guard = owner_required if key == "logins" else qbo_admin_required
+        bp.add_url_rule(url, f"follow_up_{key}", qbo_admin_required(row_view), methods=["GET"])
+        bp.add_url_rule(url, f"follow_up_{key}_save", guard(save_view), methods=["POST"])
+
+
+_register_follow_up_routes()
+
+
+# ---------------------------------------------------------------- match and link
+
+
+def _matchable(entity: str, local_id: int) -> tuple[Any, str]:
+    if entity not in matcher.MATCHABLE:
+        abort(404)
+    record = matcher.record_for(db.session, entity, local_id) or abort(404)
+    return record, matcher.MATCHABLE[entity][1]
+
+
+def _create_url(entity: str, local_id: int) -> str | None:
+    try:
+        return url_for("qbo_push.push_record", entity=entity, local_id=local_id, skip_match=1)
+    except BuildError:
+        return None
+
+
+@bp.get(f"{MATCH_PREFIX}/<entity>/<int:local_id>")
+@qbo_admin_required
+def match(entity: str, local_id: int) -> str:
+    """QBO records that may be this client, organization or associate, best first."""
+    record, qbo_entity = _matchable(entity, local_id)
+    connection = _connected()
+    context: dict[str, Any] = {
+        "record": record, "entity": entity, "qbo_entity": qbo_entity, "connection": connection,
+        "noun": ENTITY_NOUNS[entity], "create_url": _create_url(entity, local_id),
+        "not_connected": None if connection else _not_connected_message(),
+        "candidates": [], "conflicts": [], "age": None, "link": None, "linked_names": {},
+    }
+    if connection is not None:
+        realm = connection.realm_id
+        context["link"] = db.session.scalars(select(QboLink).where(
+            QboLink.realm_id == realm, QboLink.entity_type == entity,
+            QboLink.local_id == record.id)).first()
+        context["age"] = cache_age(db.session, realm, qbo_entity)
+        context["candidates"] = matcher.candidates(db.session, realm, entity, record)
+        context["conflicts"] = matcher.name_conflicts(db.session, realm, entity, record)
+        model = matcher.MATCHABLE[entity][0]
+        owners = [c.linked_local_id for c in context["candidates"] if c.linked_local_id]
+        context["linked_names"] = {
+            r.id: getattr(r, "display_name", None) or r.name
+            for r in db.session.scalars(select(model).where(model.id.in_(owners)))
+        } if owners else {}
+    return render_template("qbo_import/match.html", **context)
+
+
+@bp.post(f"{MATCH_PREFIX}/<entity>/<int:local_id>/refresh")
+@qbo_admin_required
+def match_refresh(entity: str, local_id: int) -> Response:
+    """Refresh the cached QBO list this page matches against (a few query pages)."""
+    record, qbo_entity = _matchable(entity, local_id)
+    connection = _connected()
+    if connection is None:
+        flash(_not_connected_message(), "danger")
+        return _back(".match", entity=entity, local_id=record.id)
+    try:
+        with _client(connection) as client:
+            counts = refresh_lists(client, db.session, connection.realm_id, [qbo_entity])
+    except QBOError as exc:
+        db.session.rollback()
+        flash(f"QuickBooks could not be read: {exc.plain_message()}", "danger")
+        return _back(".match", entity=entity, local_id=record.id)
+    flash(f"Refreshed from QuickBooks: {counts.get(qbo_entity, 0)} "
+          f"{qbo_entity.lower()} records.", "success")
+    return _back(".match", entity=entity, local_id=record.id)
+
+
+@bp.post(f"{MATCH_PREFIX}/<entity>/<int:local_id>/link")
+@qbo_admin_required
+def match_link(entity: str, local_id: int) -> Response:
+    """Link the record to the chosen QBO record; nothing is written to QBO."""
+    record, qbo_entity = _matchable(entity, local_id)
+    back = url_for(".match", entity=entity, local_id=record.id)
+    connection = _connected()
+    if connection is None:
+        flash(_not_connected_message(), "danger")
+        return redirect(back)
+    form = LinkForm()
+    if not form.validate_on_submit():
+        flash("Choose the QuickBooks record to link.", "danger")
+        return redirect(back)
+    try:
+        row = _read_qbo(connection, qbo_entity, form.qbo_id.data)
+        matcher.link_record(db.session, connection.realm_id, entity, record, row,
+                            user_label=current_user.display_name)
+    except QBOError as exc:
+        db.session.rollback()
+        flash(f"QuickBooks record #{form.qbo_id.data} could not be read: "
+              f"{exc.plain_message()}", "danger")
+        return redirect(back)
+    except matcher.LinkRefused as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(back)
+    name = row.get("DisplayName") or form.qbo_id.data
+    flash(f"Linked to QuickBooks record “{name}” (#{row['Id']}). Nothing was written to "
+          "QuickBooks.", "success")
+    return redirect(back)
