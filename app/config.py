@@ -71,6 +71,10 @@ class Config:
     QBO_MINOR_VERSION = 75
     QBO_HTTP_TIMEOUT = float(os.environ.get("QBO_HTTP_TIMEOUT", "30"))
     QBO_RATE_WINDOW_SECONDS = float(os.environ.get("QBO_RATE_WINDOW_SECONDS", "60"))
+    QBO_MAX_RETRIES = int(os.environ.get("QBO_MAX_RETRIES", "5"))
+    QBO_BACKOFF_BASE = float(os.environ.get("QBO_BACKOFF_BASE", "0.5"))
+    QBO_PUSH_LOCK_SECONDS = int(os.environ.get("QBO_PUSH_LOCK_SECONDS", "60"))
+    QBO_PUSH_BATCHING = _env_bool("QBO_PUSH_BATCHING", True)
 
     @property
     def is_production(self) -> bool:

@@ -82,6 +82,8 @@ def client_for(
         on_exchange=on_exchange,
         minor_version=config.get("QBO_MINOR_VERSION", 75),
         timeout=config.get("QBO_HTTP_TIMEOUT", 30.0),
+        max_retries=config.get("QBO_MAX_RETRIES", 5),
+        backoff_base=config.get("QBO_BACKOFF_BASE", 0.5),
     )
 
 

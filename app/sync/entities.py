@@ -58,12 +58,12 @@ class Refs(Protocol):
     def option(self, key: str, default: str) -> str:
         """A plain per-company option."""
 
-    @property
-    def us_tax(self) -> bool:
-        """True for a US company (TAX/NON line codes)."""
+    def invoice_tax(self, invoice: Invoice) -> dict[str, Any]:
+        """Tax parts of an invoice: ``line_tax_codes`` and TxnTaxDetail / GlobalTaxCalculation."""
 
-    def currency(self, code: str | None, rate: Decimal | None) -> dict[str, Any]:
-        """CurrencyRef (+ ExchangeRate) when multi-currency applies, else nothing."""
+    def currency(self, code: str | None, rate: Decimal | None = None,
+                 on: Any = None) -> dict[str, Any]:
+        """CurrencyRef (+ ExchangeRate for a transaction dated ``on``) under multi-currency."""
 
 
 @dataclass(frozen=True)
@@ -179,18 +179,12 @@ def qbo_class(c: TxnClass, refs: Refs) -> dict[str, Any]:
     return {"Name": c.name, "Active": c.active}
 
 
-def _line_tax(refs: Refs, taxable: bool, tax_code_id: int | None) -> dict[str, Any]:
-    if refs.us_tax:
-        return {"TaxCodeRef": {"value": "TAX" if taxable else "NON"}}
-    if tax_code_id is not None:
-        return {"TaxCodeRef": refs.mapped("tax_code", tax_code_id, "tax code")}
-    return {}
-
-
 def invoice(inv: Invoice, refs: Refs) -> dict[str, Any]:
     """Invoice -> Invoice with one SalesItemLineDetail line per local line."""
     if not inv.lines:
         raise NotSendable(f"Invoice {inv.number} has no lines.")
+    tax = refs.invoice_tax(inv)
+    line_codes = tax.pop("line_tax_codes", [])
     lines = []
     for n, line in enumerate(inv.lines, start=1):
         if line.billing_code_id is None:
@@ -201,7 +195,8 @@ def invoice(inv: Invoice, refs: Refs) -> dict[str, Any]:
             detail["ServiceDate"] = line.service_date.isoformat()
         if inv.class_id:
             detail["ClassRef"] = refs.ref("txn_class", inv.class_id)
-        detail.update(_line_tax(refs, line.taxable, inv.tax_code_id if line.taxable else None))
+        if n <= len(line_codes) and line_codes[n - 1]:
+            detail["TaxCodeRef"] = line_codes[n - 1]
         description = line.description or (line.billing_code.description
                                            if line.billing_code else None)
         if line.kind == LineKind.HOURLY and line.associate is not None:
@@ -220,12 +215,8 @@ def invoice(inv: Invoice, refs: Refs) -> dict[str, Any]:
         body["SalesTermRef"] = refs.ref("payment_term", inv.payment_term_id)
     if inv.memo:
         body["CustomerMemo"] = {"value": _clip(inv.memo, 1000)}
-    if inv.tax_code_id and refs.us_tax and any(line.taxable for line in inv.lines):
-        body["TxnTaxDetail"] = {"TxnTaxCodeRef": refs.mapped("tax_code", inv.tax_code_id,
-                                                             "tax code")}
-    elif not refs.us_tax:
-        body["GlobalTaxCalculation"] = refs.option("global_tax_calculation", "TaxExcluded")
-    body.update(refs.currency(inv.currency, inv.exchange_rate))
+    body.update(tax)
+    body.update(refs.currency(inv.currency, inv.exchange_rate, inv.issue_date))
     return body
 
 
@@ -251,16 +242,16 @@ def time_activity(e: HoursEntry, refs: Refs) -> dict[str, Any]:
     return body
 
 
-def _expense_purchase(entry: Any, refs: Refs, amount: Decimal, account_key: str,
-                      what: str, description: str | None) -> dict[str, Any]:
-    detail: dict[str, Any] = {"AccountRef": refs.preference(account_key, what)}
+def _expense_purchase(entry: Any, refs: Refs, amount: Decimal, detail: dict[str, Any],
+                      description: str | None) -> dict[str, Any]:
+    """A Purchase with one line; ``detail`` names the detail type and its account or item."""
+    detail_type, fields = next(iter(detail.items()))
     if entry.client_id and entry.billable:
-        detail["BillableStatus"] = "Billable"
-        detail["CustomerRef"] = refs.ref("client", entry.client_id)
+        fields["BillableStatus"] = "Billable"
+        fields["CustomerRef"] = refs.ref("client", entry.client_id)
     else:
-        detail["BillableStatus"] = "NotBillable"
-    line: dict[str, Any] = {"DetailType": "AccountBasedExpenseLineDetail", "Amount": amount,
-                            "AccountBasedExpenseLineDetail": detail}
+        fields["BillableStatus"] = "NotBillable"
+    line: dict[str, Any] = {"DetailType": detail_type, "Amount": amount, detail_type: fields}
     if description:
         line["Description"] = _clip(description, 4000)
     return {
@@ -275,15 +266,23 @@ def _expense_purchase(entry: Any, refs: Refs, amount: Decimal, account_key: str,
 
 def purchase_for_expense(e: ExpenseEntry, refs: Refs) -> dict[str, Any]:
     """Expense entry -> Purchase against the mapped expense and payment accounts."""
-    return _expense_purchase(e, refs, e.amount, "expense_account", "expense account",
+    account = refs.preference("expense_account", "expense account")
+    return _expense_purchase(e, refs, e.amount,
+                             {"AccountBasedExpenseLineDetail": {"AccountRef": account}},
                              e.description)
 
 
 def purchase_for_mileage(m: MileageEntry, refs: Refs) -> dict[str, Any]:
-    """Mileage entry -> Purchase against the mileage account."""
+    """Mileage entry -> Purchase with the mileage item (miles x rate) or the mileage account."""
     text = f"{m.miles} mi x {m.rate_per_mile}" + (f": {m.description}" if m.description else "")
-    return _expense_purchase(m, refs, m.amount, "mileage_account", "mileage expense account",
-                             text)
+    mileage_item = refs.option("mileage_item", "")
+    if mileage_item:
+        detail = {"ItemBasedExpenseLineDetail": {"ItemRef": {"value": mileage_item},
+                                                 "Qty": m.miles, "UnitPrice": m.rate_per_mile}}
+    else:
+        detail = {"AccountBasedExpenseLineDetail": {
+            "AccountRef": refs.preference("mileage_account", "mileage item or account")}}
+    return _expense_purchase(m, refs, m.amount, detail, text)
 
 
 def purchase_order(po: PurchaseOrder, refs: Refs) -> dict[str, Any]:
@@ -315,7 +314,7 @@ def purchase_order(po: PurchaseOrder, refs: Refs) -> dict[str, Any]:
     ap = refs.option("ap_account", "")
     if ap:
         body["APAccountRef"] = {"value": ap}
-    body.update(refs.currency(po.currency, None))
+    body.update(refs.currency(po.currency, None, po.order_date))
     return body
 
 
@@ -392,8 +391,6 @@ ENTITY_TYPES: dict[str, EntityType] = {t.name: t for t in (
 class LocalRefs:
     """Refs that stand for local ids: the payload becomes a fingerprint of the record."""
 
-    us_tax = True
-
     def ref(self, entity_type: str, local_id: int) -> dict[str, str]:
         """A stand-in reference."""
         return {"value": f"{entity_type}:{local_id}"}
@@ -410,7 +407,13 @@ class LocalRefs:
         """A stand-in option."""
         return f"option:{key}"
 
-    def currency(self, code: str | None, rate: Decimal | None) -> dict[str, Any]:
+    def invoice_tax(self, invoice: Invoice) -> dict[str, Any]:
+        """The local tax inputs: line taxability and the invoice's tax code."""
+        return {"line_tax_codes": [{"value": str(line.taxable)} for line in invoice.lines],
+                "tax_code": invoice.tax_code_id}
+
+    def currency(self, code: str | None, rate: Decimal | None = None,
+                 on: Any = None) -> dict[str, Any]:
         """Currency and rate as entered."""
         return {"currency": code, "rate": rate}
 

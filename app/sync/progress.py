@@ -93,6 +93,11 @@ class Progress:
         self._write(values)
         return status
 
+    def flush(self) -> None:
+        """Write pending counts now (before a step that may take a while)."""
+        if self._pending:
+            self._write({})
+
     def _maybe_flush(self) -> None:
         now = time.monotonic()
         if self._pending and now - self._last_flush >= _FLUSH_SECONDS:

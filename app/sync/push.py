@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import uuid
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from app.models import (
     EventOutcome,
+    Invoice,
     LinkOrigin,
     LinkState,
     QboConnection,
@@ -38,12 +40,12 @@ from app.qbo.client import BATCH_MAX_ITEMS, BatchOp, BatchResult, QBOClient, dum
 from app.qbo.faults import DuplicateNameError, QBOError, StaleObjectError
 from app.qbo.query import and_, where_eq
 from app.sync.context import RunContext
+from app.sync.currency import currency_fields, rate_for
 from app.sync.entities import ENTITY_TYPES, EntityType, Key, NotSendable, fingerprint
+from app.sync.preflight import check_record
+from app.sync.tax import EXCLUDED, Totals, compare, invoice_totals, qbo_rates, tax_fields
 
 log = logging.getLogger(__name__)
-
-LOCK_SECONDS_DEFAULT = 60
-
 
 # --------------------------------------------------------------------------- references
 
@@ -104,20 +106,43 @@ class RunRefs:
         """A per-company option, or its default."""
         return self._prefs.get(key) or default
 
-    def currency(self, code: str | None, rate: Decimal | None) -> dict[str, Any]:
-        """CurrencyRef and ExchangeRate as QBO's multi-currency rules want them."""
+    def currency(self, code: str | None, rate: Decimal | None = None,
+                 on: date | None = None) -> dict[str, Any]:
+        """CurrencyRef, and for a transaction the ExchangeRate (entered or from the rate table)."""
         home = (self.connection.home_currency or "USD").upper()
         code = (code or home).upper()
-        if not self.connection.multicurrency_enabled:
-            if code != home:
-                raise NotSendable(f"It is in {code}, but multi-currency is off in QuickBooks "
-                                  f"(home currency {home}). Turn multi-currency on in "
-                                  "QuickBooks or change the currency.", code="currency")
-            return {}
-        body: dict[str, Any] = {"CurrencyRef": {"value": code}}
-        if code != home and rate is not None:
-            body["ExchangeRate"] = rate
-        return body
+        multicurrency = bool(self.connection.multicurrency_enabled)
+        if on is None:  # a customer or vendor: its currency only
+            rate = Decimal(1)
+        elif rate is None and code != home:
+            rate = rate_for(self.session, code, on, home)
+        try:
+            fields = currency_fields(code, home, multicurrency, rate)
+        except ValueError as exc:
+            raise NotSendable(f"{exc} Add the rate under QuickBooks Online Settings -> "
+                              "Exchange rates, or enter it on the record."
+                              if multicurrency else str(exc), code="currency") from None
+        if on is None:
+            fields.pop("ExchangeRate", None)
+        return fields
+
+    def invoice_tax(self, invoice: Invoice) -> dict[str, Any]:
+        """Line tax codes and TxnTaxDetail / GlobalTaxCalculation for the company's model."""
+        code = invoice.tax_code
+        taxable = code is not None and code.taxable and any(x.taxable for x in invoice.lines)
+        mapped = self.mapped("tax_code", code.id, "tax code")["value"] if taxable else None
+        mode = self.option("global_tax_calculation", EXCLUDED)
+        override = self.option("tax_mode", "qbo") == "override"
+        return tax_fields(invoice, us=self.us_tax, txn_tax_code=mapped, line_tax_code=mapped,
+                          exempt_tax_code=self._prefs.get("exempt_tax_code"), global_tax=mode,
+                          override=override,
+                          totals=self.invoice_totals(invoice) if override else None)
+
+    def invoice_totals(self, invoice: Invoice) -> Totals:
+        """The totals QBO will compute, with the mapped QBO tax rates when known."""
+        return invoice_totals(invoice, us=self.us_tax,
+                              global_tax=self.option("global_tax_calculation", EXCLUDED),
+                              rates=qbo_rates(self.session, self.realm_id) or None)
 
 
 # --------------------------------------------------------------------------- plan
@@ -216,7 +241,8 @@ class PushEngine:
         self.connection = self.session.scalars(select(QboConnection).where(
             QboConnection.realm_id == realm_id)).one()
         self.client: QBOClient | None = None
-        self.lock = None
+        self.refs: RunRefs | None = None
+        self.lock: RealmLock | None = None
 
     # ------------------------------------------------------------------ run
 
@@ -230,7 +256,7 @@ class PushEngine:
                             action="plan", realm_id=self.realm_id,
                             message="The record no longer exists in Ledgerhub.")
         links = {key: node.link for key, node in plan.nodes.items() if node.link is not None}
-        refs = RunRefs(self.session, self.realm_id, self.connection, links)
+        refs = self.refs = RunRefs(self.session, self.realm_id, self.connection, links)
         if not dry_run:
             self.client = self.ctx.client()
         for layer in plan.layers():
@@ -242,7 +268,7 @@ class PushEngine:
                                  request_body=_json(node.body),
                                  message=f"Would {node.operation} {node.etype.qbo_entity}")
                 continue
-            self._extend_lock()
+            self._check_lock()
             self._recover([n for n in ready if self._pending(n)])
             ready = [n for n in ready if n.outcome is None]
             self._write_outbox(ready)
@@ -279,10 +305,6 @@ class PushEngine:
 
     def _preflight(self, node: Node) -> None:
         """Checks that can be known before any write (mappings, names, currencies)."""
-        try:
-            from app.sync.preflight import check_record
-        except ImportError:  # pragma: no cover - the module ships with the mappings feature
-            return
         problems = check_record(self.session, self.realm_id, node.etype.name, node.record)
         if problems:
             raise NotSendable(" ".join(p.message for p in problems), code=problems[0].code)
@@ -360,7 +382,7 @@ class PushEngine:
             return
         for start in range(0, len(nodes), BATCH_MAX_ITEMS):
             chunk = nodes[start:start + BATCH_MAX_ITEMS]
-            self._extend_lock()
+            self._check_lock()
             ops = [BatchOp(bid=str(i), operation=n.operation, entity=n.etype.qbo_entity,
                            body=n.body) for i, n in enumerate(chunk)]
             ids = ",".join(n.link.pending_request_id for n in chunk)
@@ -369,6 +391,7 @@ class PushEngine:
             by_bid = {r.bid: r for r in results}
             for i, node in enumerate(chunk):
                 self._apply(node, by_bid.get(str(i)))
+            self.ctx.progress.flush()
 
     def _send_single(self, node: Node) -> None:
         entity = node.etype.qbo_entity
@@ -464,16 +487,15 @@ class PushEngine:
         """Compare QBO's computed totals with Ledgerhub's (a cent or more is flagged)."""
         if node.etype.name != "invoice":
             return
-        try:
-            from app.sync.tax import compare, invoice_totals_for
-        except ImportError:  # pragma: no cover - ships with the tax feature
-            return
-        drift = compare(invoice_totals_for(self.session, self.realm_id, node.record), data)
+        drift = compare(self.refs.invoice_totals(node.record), data)
         if drift is not None:
+            node.link.last_error = drift.message
+            self.session.commit()
             self.ctx.progress.record(EventOutcome.INFO, entity_type="invoice",
                                      local_id=node.key[1], label=node.label, action="compare",
                                      qbo_id=node.link.qbo_id, fault_code="drift",
-                                     message=str(drift), realm_id=self.realm_id, counts=False)
+                                     message=drift.message, realm_id=self.realm_id,
+                                     counts=False)
 
     # ------------------------------------------------------------------ bookkeeping
 
@@ -485,40 +507,84 @@ class PushEngine:
                                  label=node.label, action=action, message=message,
                                  realm_id=self.realm_id, **fields)
 
-    def _extend_lock(self) -> None:
+    def _check_lock(self) -> None:
         if self.lock is not None:
-            self.lock.extend(self.lock.timeout, replace_ttl=True)
+            self.lock.check()
 
 
-@contextmanager
-def realm_lock(redis: Redis, realm_id: str, seconds: int,
-               waiting: Any = None) -> Iterator[Any]:
-    """One push per company at a time; waits (reporting it) while another one runs."""
-    lock = redis.lock(f"ledgerhub:push:{realm_id}", timeout=seconds)
-    while not lock.acquire(blocking=True, blocking_timeout=2):
-        if waiting is not None:
-            waiting()
-    try:
-        yield lock
-    finally:
+class LockLost(QBOError):
+    """Another process may now hold the push lock: stop before writing anything else."""
+
+    def plain_message(self) -> str:
+        """The reason, as is."""
+        return self.message
+
+
+class RealmLock:
+    """One push per company at a time, kept alive by a heartbeat while this process lives.
+
+    If the process dies the heartbeat stops and the lock expires after ``seconds``, so the
+    next run can recover what the dead one left pending.
+    """
+
+    def __init__(self, redis: Redis, realm_id: str, seconds: int) -> None:
+        # Not thread-local: the heartbeat thread extends the token this thread acquired.
+        self.lock = redis.lock(f"ledgerhub:push:{realm_id}", timeout=seconds,
+                               thread_local=False)
+        self.realm_id = realm_id
+        self.seconds = seconds
+        self.lost = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def acquire(self, waiting: Callable[[], None] | None = None) -> None:
+        """Wait for the lock (reporting the wait) and start the heartbeat."""
+        while not self.lock.acquire(blocking=True, blocking_timeout=2):
+            if waiting is not None:
+                waiting()
+        self._thread = threading.Thread(target=self._beat, name="push-lock", daemon=True)
+        self._thread.start()
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.seconds / 3):
+            try:
+                self.lock.extend(self.seconds, replace_ttl=True)
+            except Exception:  # noqa: BLE001 - expired or Redis gone: the run must stop
+                self.lost = True
+                log.warning("push lock for realm %s was lost", self.realm_id)
+                return
+
+    def check(self) -> None:
+        """Raise when the lock can no longer be trusted."""
+        if self.lost:
+            raise LockLost("The run lost its lock (Redis restarted or was unreachable); it "
+                           "stopped before writing more. Retry: nothing is copied twice.")
+
+    def release(self) -> None:
+        """Stop the heartbeat and free the lock."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(5)
         try:
-            lock.release()
-        except Exception:  # noqa: BLE001 - expired while the run was stopping
-            log.warning("push lock for realm %s expired before release", realm_id)
+            self.lock.release()
+        except Exception:  # noqa: BLE001 - already expired
+            log.warning("push lock for realm %s expired before release", self.realm_id)
 
 
 def run_push(ctx: RunContext) -> None:
     """Handler for push runs (``jobs.execute_run``)."""
     realm_id = ctx.realm_id()
-    seconds = int(ctx.config.get("QBO_PUSH_LOCK_SECONDS", LOCK_SECONDS_DEFAULT))
-    with realm_lock(ctx.redis, realm_id, seconds,
-                    waiting=lambda: ctx.progress.current("Waiting for another QuickBooks run "
-                                                         "to finish")) as lock:
+    seconds = int(ctx.config["QBO_PUSH_LOCK_SECONDS"])
+    lock = RealmLock(ctx.redis, realm_id, seconds)
+    lock.acquire(waiting=lambda: ctx.progress.current("Waiting for another QuickBooks run to "
+                                                      "finish"))
+    try:
         _close_interrupted_runs(ctx.session, ctx.run.id, realm_id)
-        engine = PushEngine(ctx, realm_id,
-                            batching=bool(ctx.config.get("QBO_PUSH_BATCHING", True)))
+        engine = PushEngine(ctx, realm_id, batching=bool(ctx.config["QBO_PUSH_BATCHING"]))
         engine.lock = lock
         engine.run(scope_roots(ctx.run.scope), dry_run=ctx.run.dry_run)
+    finally:
+        lock.release()
 
 
 def _close_interrupted_runs(session: Session, run_id: int, realm_id: str) -> None:

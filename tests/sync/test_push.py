@@ -142,3 +142,53 @@ def test_duplicate_name_in_qbo_offers_to_link(realm: str, emulator: Any) -> None
     assert "link the two instead of creating another" in event.message
     assert len(qbo_rows(emulator, realm, "Customer",
                         "DisplayName = 'Amy\\'s Bird Sanctuary'")) == 1
+
+
+def _map_texas(realm: str, app: Flask, rate: str) -> TaxCode:
+    """A local tax code mapped to the emulator's Texas code (8.25%), lists cached."""
+    from app.models import LinkOrigin, QboLink
+    from app.sync.lists import refresh_lists
+    from tests.sync.import_support import qbo_client
+
+    with qbo_client(app, realm) as client:
+        refresh_lists(client, db.session, realm, ["TaxCode"])
+    code = TaxCode(code="TX", name="Texas", rate_percent=Decimal(rate))
+    db.session.add(code)
+    db.session.flush()
+    db.session.add(QboLink(realm_id=realm, entity_type="tax_code", local_id=code.id,
+                           qbo_id="2", state=LinkState.SYNCED, origin=LinkOrigin.MAPPED))
+    db.session.commit()
+    return code
+
+
+def test_taxed_invoice_matches_qbo_to_the_cent(realm: str, emulator: Any, app: Flask) -> None:
+    invoice = make_invoice("3001", client_name="Taxed Co")
+    invoice.tax_code = _map_texas(realm, app, "8.25")
+    for line in invoice.lines[:2]:
+        line.taxable = True
+    db.session.commit()
+    run = push([("invoice", invoice.id)])
+    assert run.status == RunStatus.SUCCEEDED, run.message
+    link = link_of(realm, "invoice", invoice.id)
+    [qbo_invoice] = qbo_rows(emulator, realm, "Invoice", f"Id = '{link.qbo_id}'")
+    assert Decimal(str(qbo_invoice["TxnTaxDetail"]["TotalTax"])) == invoice.tax == Decimal("46.41")
+    assert Decimal(str(qbo_invoice["TotalAmt"])) == invoice.total
+    assert link.last_error is None
+
+
+def test_a_cent_of_difference_is_flagged_with_both_figures(realm: str, emulator: Any,
+                                                           app: Flask) -> None:
+    invoice = make_invoice("3002", client_name="Drift Co")
+    invoice.tax_code = _map_texas(realm, app, "8.25")
+    invoice.lines[0].taxable = True
+    db.session.commit()
+    # QBO's rate changed since the lists were cached: the local estimate is now off.
+    db.session.execute(db.text("UPDATE qbo_objects SET data = :d WHERE entity = 'TaxCode' "
+                               "AND qbo_id = '2'"), {"d": '{"sales_rates": [{"id": "1", '
+                                                          '"rate": "8.00"}]}'})
+    db.session.commit()
+    run = push([("invoice", invoice.id)])
+    [drift] = db.session.scalars(db.select(SyncEvent).where(
+        SyncEvent.run_id == run.id, SyncEvent.fault_code == "drift")).all()
+    assert "tax 15.00 here, 15.47 in QuickBooks" in drift.message
+    assert link_of(realm, "invoice", invoice.id).last_error == drift.message

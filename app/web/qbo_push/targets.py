@@ -73,6 +73,9 @@ TARGETS: dict[str, PushTarget] = {t.entity_type: t for t in (
 HISTORY_SLUGS = {"hours": "hours", "expense": "expenses", "mileage": "mileage"}
 
 
+DRIFT_PREFIX = "Amounts differ"  # how app.sync.tax.Drift messages start
+
+
 @dataclass(frozen=True)
 class QboState:
     """A record's QBO status badge."""
@@ -86,7 +89,8 @@ class QboState:
         if self.link is None or self.state == "none":
             return "Not in QBO"
         return {"synced": f"In QBO #{self.link.qbo_id}", "changed": "Changed since copied",
-                "pending": "Being checked", "failed": "Failed"}[self.state]
+                "pending": "Being checked", "failed": "Failed",
+                "drift": "Amounts differ"}[self.state]
 
 
 def qbo_state(entity_type: str, record: Any) -> QboState:
@@ -105,4 +109,7 @@ def qbo_state(entity_type: str, record: Any) -> QboState:
         return QboState("pending", link)
     if link.pushed_hash and link.pushed_hash != fingerprint(entity_type, record):
         return QboState("changed", link)
-    return QboState("failed" if link.last_error else "synced", link)
+    if link.last_error:
+        drift = link.last_error.startswith(DRIFT_PREFIX)
+        return QboState("drift" if drift else "failed", link)
+    return QboState("synced", link)
