@@ -19,8 +19,8 @@ from app.models import (
     LinkState,
     MileageEntry,
     Organization,
-    PurchaseOrder,
     POLine,
+    PurchaseOrder,
     SyncRun,
 )
 from tests.conftest import Auth
