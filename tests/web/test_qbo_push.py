@@ -182,5 +182,28 @@ def test_failed_record_shows_fix_and_retry(realm: str, auth: Auth, emulator: Any
     html = http.get(f"/admin/qbo/runs/{run.id}").get_data(as_text=True)
     assert "Duplicate" in html or "already has" in html
     assert "Retry" in html and "Fix" in html
+    assert f"/admin/qbo/match/client/{client_row.id}" in html  # link it instead
     log = http.get("/admin/qbo/log?open=1").get_data(as_text=True)
     assert "Amy&#39;s Bird Sanctuary" in log and "6240" in log
+
+
+def test_add_qbo_on_a_party_qbo_may_have_offers_next(realm: str, auth: Auth, app: Flask,
+                                                     emulator: Any) -> None:
+    from app.sync.lists import refresh_lists
+    from tests.sync.import_support import qbo_client
+
+    with qbo_client(app, realm) as qbo:
+        refresh_lists(qbo, db.session, realm, ["Customer"])
+    twin = Client(name="Bills Windsurf Shop")  # QBO has "Bill's Windsurf Shop"
+    db.session.add(twin)
+    db.session.commit()
+    http = auth.login("qboadmin")
+    prompt = http.post(f"/admin/qbo/push/client/{twin.id}", headers={"HX-Request": "true"})
+    html = prompt.get_data(as_text=True)
+    assert "QuickBooks may already have this client" in html and ">Next<" in html
+    assert db.session.scalar(db.select(db.func.count()).select_from(SyncRun)) == 0
+    match_page = http.get(f"/admin/qbo/match/client/{twin.id}").get_data(as_text=True)
+    assert "Bill&#39;s Windsurf Shop" in match_page
+    http.post(f"/admin/qbo/push/client/{twin.id}?skip_match=1")
+    work_queue()
+    assert link_of(realm, "client", twin.id).state == LinkState.SYNCED

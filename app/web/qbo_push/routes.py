@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     abort,
@@ -17,9 +19,10 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from app.extensions import db, get_queue
-from app.models import EventOutcome, RunKind, SyncEvent, SyncRun
+from app.models import EventOutcome, QboLink, RunKind, SyncEvent, SyncRun
 from app.permissions import can_admin_qbo, qbo_admin_required, qbo_self_push_required
 from app.qbo.connection import current_connection
+from app.sync import matcher
 from app.sync.runs import enqueue_run
 from app.web.listing import paginate
 from app.web.qbo_push.targets import TARGETS, PushTarget
@@ -74,7 +77,32 @@ def push_record(entity: str, local_id: int) -> Response | str:
     target = _target(entity, self_service=False)
     model = _model(target)
     record = db.session.get(model, local_id) or abort(404)
+    if entity in matcher.MATCHABLE and not request.args.get("skip_match"):
+        prompt = _match_prompt(target, record)
+        if prompt is not None:
+            return prompt
     return _start([(entity, record.id)], f"{target.noun} {record.id}")
+
+
+def _match_prompt(target: PushTarget, record: Any) -> Response | str | None:
+    """Before creating a party, offer the QBO records that may be the same one ("Next")."""
+    connection = current_connection(db.session)
+    if connection is None:
+        return None
+    realm = connection.realm_id
+    linked = db.session.scalar(select(QboLink.id).where(
+        QboLink.realm_id == realm, QboLink.entity_type == target.entity_type,
+        QboLink.local_id == record.id))
+    if linked is not None:
+        return None
+    found = matcher.candidates(db.session, realm, target.entity_type, record)
+    if not found:
+        return None
+    if not request.headers.get("HX-Request"):
+        return redirect(url_for("qbo_import.match", entity=target.entity_type,
+                                local_id=record.id))
+    return render_template("qbo/_match_prompt.html", target=target, record=record,
+                           candidates=found)
 
 
 @bp.post("/admin/qbo/push/<entity>")
