@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from app.config import BASE_DIR
 from app.extensions import db, get_queue
 from app.models import (
     Associate,
@@ -108,3 +112,17 @@ def writes(emulator: Any, realm_id: str) -> int:
 def total_requests(emulator: Any, realm_id: str) -> int:
     """Every Accounting API request the emulator answered for the company."""
     return emulator.control("GET", f"stats?realm={realm_id}")["requests_total"]
+
+
+def start_worker(app: Any, *, burst: bool = True) -> subprocess.Popen:
+    """``python worker.py`` (the real entry point) with the test app's settings."""
+    cfg = app.config
+    env = {**os.environ, "DATABASE_URL": cfg["SQLALCHEMY_DATABASE_URI"],
+           "REDIS_URL": cfg["REDIS_URL"], "QBO_EMULATOR_URL": cfg["QBO_EMULATOR_URL"],
+           "QBO_ENVIRONMENT": "emulator", "QBO_CLIENT_ID": cfg["QBO_CLIENT_ID"],
+           "QBO_CLIENT_SECRET": cfg["QBO_CLIENT_SECRET"],
+           "TOKEN_ENCRYPTION_KEY": cfg["TOKEN_ENCRYPTION_KEY"], "RQ_QUEUE": cfg["RQ_QUEUE"],
+           "QBO_PUSH_LOCK_SECONDS": "3", "QBO_HTTP_TIMEOUT": "30", "QBO_BACKOFF_BASE": "0.01"}
+    args = [sys.executable, "worker.py", "--no-cron"] + (["--burst"] if burst else [])
+    return subprocess.Popen(args, cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import subprocess
-import sys
 import time
 from datetime import date
 from decimal import Decimal
@@ -16,7 +14,6 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from app.config import BASE_DIR
 from app.extensions import db, get_queue
 from app.models import (
     Associate,
@@ -32,7 +29,14 @@ from app.models import (
 )
 from app.sync.runs import enqueue_run
 from tests.sync.import_support import connect_company, use_dev_client
-from tests.sync.push_support import link_of, make_invoice, push, qbo_rows, set_defaults
+from tests.sync.push_support import (
+    link_of,
+    make_invoice,
+    push,
+    qbo_rows,
+    set_defaults,
+    start_worker,
+)
 
 
 @pytest.fixture()
@@ -102,7 +106,7 @@ def test_double_click_and_concurrent_runs_copy_once(realm: str, emulator: Any,
     for _ in range(2):  # the second click lands before the first run starts
         enqueue_run(db.session, get_queue(), RunKind.PUSH,
                     {"records": [["invoice", invoice.id]]}, user_id=None, realm_id=realm)
-    procs = [_worker(app) for _ in range(2)]  # two real workers, in parallel
+    procs = [start_worker(app) for _ in range(2)]  # two real workers, in parallel
     for proc in procs:
         assert proc.wait(timeout=120) == 0
     db.session.expire_all()
@@ -110,19 +114,6 @@ def test_double_click_and_concurrent_runs_copy_once(realm: str, emulator: Any,
     assert [r.status for r in runs] == [RunStatus.SUCCEEDED] * 2
     assert sorted(r.created_count for r in runs) == [0, 5]
     _assert_exactly_once(emulator, realm, invoice)
-
-
-def _worker(app: Flask) -> subprocess.Popen:
-    """``python worker.py --burst`` with the test app's settings."""
-    cfg = app.config
-    env = {**os.environ, "DATABASE_URL": cfg["SQLALCHEMY_DATABASE_URI"],
-           "REDIS_URL": cfg["REDIS_URL"], "QBO_EMULATOR_URL": cfg["QBO_EMULATOR_URL"],
-           "QBO_ENVIRONMENT": "emulator", "QBO_CLIENT_ID": cfg["QBO_CLIENT_ID"],
-           "QBO_CLIENT_SECRET": cfg["QBO_CLIENT_SECRET"],
-           "TOKEN_ENCRYPTION_KEY": cfg["TOKEN_ENCRYPTION_KEY"], "RQ_QUEUE": cfg["RQ_QUEUE"],
-           "QBO_PUSH_LOCK_SECONDS": "3", "QBO_HTTP_TIMEOUT": "30", "QBO_BACKOFF_BASE": "0.01"}
-    return subprocess.Popen([sys.executable, "worker.py", "--burst"], cwd=BASE_DIR, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def _kill_tree(pid: int) -> None:
@@ -155,14 +146,15 @@ def test_worker_killed_mid_run_then_restarted(realm: str, emulator: Any, app: Fl
     db.session.add_all(entries)
     db.session.commit()
     scope = {"records": [["hours", e.id] for e in entries]}
-    # The fourth batch (the second of hours) is applied in QBO, then its answer stalls: we kill the worker then.
+    # The fourth batch (the second of hours) is applied in QBO, then its answer stalls:
+    # the worker is killed during that stall.
     emulator.control("POST", "faults", {"rules": [{"realm": realm, "path": "/batch",
                                                    "kind": "timeout_after_commit",
                                                    "mode": "stall", "stall_seconds": 20,
                                                    "every_nth": 4}]})
     run = enqueue_run(db.session, get_queue(), RunKind.PUSH, scope, user_id=None,
                       realm_id=realm)
-    worker = _worker(app)
+    worker = start_worker(app)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         db.session.expire_all()
@@ -182,7 +174,7 @@ def test_worker_killed_mid_run_then_restarted(realm: str, emulator: Any, app: Fl
 
     retry = enqueue_run(db.session, get_queue(), RunKind.PUSH, scope, user_id=None,
                         realm_id=realm)
-    assert _worker(app).wait(timeout=120) == 0
+    assert start_worker(app).wait(timeout=120) == 0
     db.session.expire_all()
     assert db.session.get(SyncRun, retry.id).status == RunStatus.SUCCEEDED
     assert db.session.get(SyncRun, run.id).status == RunStatus.FAILED  # closed as interrupted
