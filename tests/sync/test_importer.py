@@ -203,6 +203,15 @@ def test_names_are_stored_exactly(dev_app: Flask, emulator: Any) -> None:
     assert names == {long_name, "Mc'Donald’s \"Quotes\"", "Tab-free  double  space"}
     assert len(long_name) == 100
     assert db.session.scalar(select(Associate).where(Associate.display_name == "Zoë D'Arcy"))
+    # Made inactive, QBO appends " (deleted)": 110 characters do not fit the local column,
+    # so the record is listed for a person instead of being cut short.
+    gone = api(emulator, realm, "POST", "vendor", {"DisplayName": "L" * 100})["Vendor"]
+    api(emulator, realm, "POST", "vendor", {"Id": gone["Id"], "SyncToken": "0",
+                                            "sparse": True, "Active": False})
+    run = import_steps(realm, "organizations")
+    assert run.summary["attention"] == 1 and run.summary["added"] == 0
+    event = db.session.scalar(select(SyncEvent).where(SyncEvent.action == "attention"))
+    assert "110 characters" in event.message and event.qbo_id == gone["Id"]
 
 
 def test_list_names_match_unlinked_local_records(dev_app: Flask, emulator: Any) -> None:
