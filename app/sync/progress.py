@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from rq import get_current_job
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, insert, update
 from sqlalchemy.orm import Session
 
 from app.models import EventOutcome, RunStatus, SyncEvent, SyncRun
@@ -33,6 +33,7 @@ class Progress:
         self.engine = engine
         self.run_id = run_id
         self._pending: dict[str, Any] = {}
+        self._events: list[dict[str, Any]] = []
         self._last_flush = 0.0
         self.counts = {"done": 0, "created_count": 0, "updated_count": 0, "skipped_count": 0,
                        "failed_count": 0}
@@ -61,15 +62,18 @@ class Progress:
                request_body: str | None = None, response_body: str | None = None,
                intuit_tid: str | None = None, realm_id: str | None = None,
                counts: bool = True) -> None:
-        """Store one SyncEvent and count it (``counts=False`` for extra detail rows)."""
-        with Session(self.engine) as session, session.begin():
-            session.add(SyncEvent(
-                run_id=self.run_id, realm_id=realm_id, entity_type=entity_type,
-                local_id=local_id, label=(label or "")[:255] or None, action=action or "",
-                outcome=outcome, qbo_id=qbo_id, request_id=request_id, fault_code=fault_code,
-                message=message, request_body=request_body, response_body=response_body,
-                intuit_tid=intuit_tid,
-            ))
+        """Store one SyncEvent and count it (``counts=False`` for extra detail rows).
+
+        Events are written with the counters, a few times a second and at every flush, in one
+        transaction: the link rows, not the log, are what exactly-once relies on.
+        """
+        self._events.append(dict(
+            run_id=self.run_id, realm_id=realm_id, entity_type=entity_type,
+            local_id=local_id, label=(label or "")[:255] or None, action=action or "",
+            outcome=outcome, qbo_id=qbo_id, request_id=request_id, fault_code=fault_code,
+            message=message, request_body=request_body, response_body=response_body,
+            intuit_tid=intuit_tid, created_at=utcnow(),
+        ))
         if counts:
             self.counts["done"] += 1
             counter = _COUNTER.get(outcome)
@@ -94,21 +98,26 @@ class Progress:
         return status
 
     def flush(self) -> None:
-        """Write pending counts now (before a step that may take a while)."""
-        if self._pending:
+        """Write pending counts and events now (before a step that may take a while)."""
+        if self._pending or self._events:
             self._write({})
 
     def _maybe_flush(self) -> None:
         now = time.monotonic()
-        if self._pending and now - self._last_flush >= _FLUSH_SECONDS:
+        if (self._pending or self._events) and now - self._last_flush >= _FLUSH_SECONDS:
             self._write({})
 
     def _write(self, values: dict[str, Any]) -> None:
         values = {**self._pending, **values}
         self._pending.clear()
         self._last_flush = time.monotonic()
+        events, self._events = self._events, []
         with Session(self.engine) as session, session.begin():
-            session.execute(update(SyncRun).where(SyncRun.id == self.run_id).values(**values))
+            if events:
+                session.execute(insert(SyncEvent), events)
+            if values:
+                session.execute(update(SyncRun).where(SyncRun.id == self.run_id)
+                                .values(**values))
         job = get_current_job()
         if job is not None:
             job.meta.update({k: (v.value if hasattr(v, "value") else v)

@@ -1,0 +1,182 @@
+"""Benchmark: copy 1,000 invoices, each with a new client and three hourly lines.
+
+Run with ``python -m tests.benchmarks.bench_push [--invoices N]``. The emulator runs in its own
+process with QBO's real limits in scaled time (``--time-scale 60``: a minute lasts one second)
+and the app's limiter uses the same scaled window. The same push runs twice in this one run,
+with batching and without, and the figures of both are printed with their ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from tests.support import free_port, redis_server
+
+TIME_SCALE = 60
+
+
+def _control(base: str, method: str, path: str, body: dict | None = None) -> Any:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(f"{base}/_emulator/{path}", data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - local
+        return json.loads(response.read() or b"null")
+
+
+def _income_account(base: str, realm: str, tokens: dict[str, Any]) -> str:
+    query = urllib.parse.quote("select * from Account where AccountType = 'Income'")
+    request = urllib.request.Request(
+        f"{base}/v3/company/{realm}/query?query={query}&minorversion=75",
+        headers={"Authorization": f"Bearer {tokens['access_token']}",
+                 "Accept": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - local
+        return json.loads(response.read())["QueryResponse"]["Account"][0]["Id"]
+
+
+def _seed_records(count: int) -> list[tuple[str, int]]:
+    from app.extensions import db
+    from app.models import (
+        Associate,
+        BillingCode,
+        BillingCodeKind,
+        Client,
+        Invoice,
+        InvoiceLine,
+        LineKind,
+    )
+
+    people = [Associate(first_name="Bench", last_name=f"Person {i}",
+                        display_name=f"Bench Person {i}") for i in range(3)]
+    codes = [BillingCode(code=f"Bench Service {i}", kind=BillingCodeKind.HOURLY)
+             for i in range(3)]
+    invoices = []
+    for n in range(count):
+        client = Client(name=f"Bench Client {n:05d}", email=f"c{n}@bench.example")
+        lines = [InvoiceLine(position=i, kind=LineKind.HOURLY, associate=people[i],
+                             billing_code=codes[i], service_date=date(2026, 11, 1 + i),
+                             hours=Decimal("1.25") * (i + 1), rate=Decimal("120.00"))
+                 for i in range(3)]
+        invoices.append(Invoice(number=f"B{n:05d}", client=client, issue_date=date(2026, 11, 5),
+                                lines=lines))
+    db.session.add_all(invoices)
+    db.session.commit()
+    return [("invoice", inv.id) for inv in invoices]
+
+
+def _one_push(emulator_url: str, redis_url: str, workdir: Path, count: int,
+              batching: bool) -> dict[str, float]:
+    """A fresh database and company; push every invoice; return the figures."""
+    from app import create_app
+    from app.config import TestConfig
+    from app.extensions import db
+    from app.models import (
+        ConnectionStatus,
+        QboConnection,
+        QboPreference,
+        RunKind,
+        SyncRun,
+    )
+    from app.qbo.connection import cipher_for
+    from app.qbo.oauth import TokenSet
+    from app.qbo.tokens import store_tokens
+    from app.sync import jobs, push
+
+    label = "batched" if batching else "unbatched"
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{workdir / label}.db",
+                     REDIS_URL=redis_url, QBO_EMULATOR_URL=emulator_url,
+                     QBO_ENVIRONMENT="emulator", TOKEN_ENCRYPTION_KEY="bench-key",
+                     QBO_RATE_WINDOW_SECONDS=60 / TIME_SCALE, QBO_PUSH_BATCHING=batching)
+    realm = _control(emulator_url, "POST", "companies",
+                     {"name": f"Bench {label}", "seed": "empty"})["realm_id"]
+    tokens = _control(emulator_url, "POST", f"companies/{realm}/tokens", {})
+    with app.app_context():
+        db.create_all()
+        row = QboConnection(realm_id=realm, environment="emulator", company_name="Bench",
+                            status=ConnectionStatus.CONNECTED, home_currency="USD")
+        store_tokens(row, TokenSet.from_response(tokens), cipher_for(app.config))
+        db.session.add(row)
+        db.session.add(QboPreference(realm_id=realm, key="income_account",
+                                     value=_income_account(emulator_url, realm, tokens)))
+        roots = _seed_records(count)
+        run = SyncRun(kind=RunKind.PUSH, scope={"records": [list(r) for r in roots]},
+                      realm_id=realm)
+        db.session.add(run)
+        db.session.commit()
+        engines: list[push.PushEngine] = []
+        original = push.PushEngine.__init__
+
+        def remember(self: push.PushEngine, *args: Any, **kwargs: Any) -> None:
+            original(self, *args, **kwargs)
+            engines.append(self)
+
+        push.PushEngine.__init__ = remember  # type: ignore[method-assign]
+        started = time.perf_counter()
+        try:
+            jobs.execute_run(run.id)
+        finally:
+            push.PushEngine.__init__ = original  # type: ignore[method-assign]
+        wall = time.perf_counter() - started
+        db.session.expire_all()
+        run = db.session.get(SyncRun, run.id)
+        stats = _control(emulator_url, "GET", f"stats?realm={realm}")
+        figures = {"created": run.created_count, "failed": run.failed_count,
+                   "requests": stats["requests_total"], "batches": stats["batches"],
+                   "throttled": stats["throttled"], "seconds": wall,
+                   "local_ms_per_object": engines[0].local_seconds * 1000 / max(1, run.total)}
+        db.session.remove()
+        db.engine.dispose()
+    return figures
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the push with and without batching and print both and their ratio."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--invoices", type=int, default=1000)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    port = free_port()
+    emulator = subprocess.Popen(  # noqa: S603 - the project's own emulator
+        [sys.executable, "-m", "qbo_emulator", "--port", str(port), "--seed", "none",
+         "--time-scale", str(TIME_SCALE)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                _control(url, "GET", "")
+                break
+            except OSError:
+                time.sleep(0.1)
+        with redis_server() as redis_url, tempfile.TemporaryDirectory() as tmp:
+            results = {batching: _one_push(url, redis_url, Path(tmp), args.invoices, batching)
+                       for batching in (True, False)}
+    finally:
+        emulator.terminate()
+        emulator.wait(10)
+    print(f"Copying {args.invoices} invoices, each with a new client and 3 hourly lines "
+          f"(QBO limits scaled x{TIME_SCALE}):")
+    for batching, r in results.items():
+        name = "batched  " if batching else "unbatched"
+        print(f"  {name}: {r['created']:.0f} objects created, {r['failed']:.0f} failed, "
+              f"{r['requests']:.0f} requests ({r['batches']:.0f} batch), "
+              f"{r['requests'] / max(1, r['created']):.4f} requests/object, "
+              f"{r['throttled']:.0f} throttled, {r['seconds']:.1f} s, "
+              f"local work {r['local_ms_per_object']:.3f} ms/object")
+    on, off = results[True], results[False]
+    print(f"  ratio unbatched/batched: requests x{off['requests'] / max(1, on['requests']):.1f}, "
+          f"time x{off['seconds'] / max(0.001, on['seconds']):.1f}")
+
+
+if __name__ == "__main__":
+    main()
