@@ -24,6 +24,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m qbo_emulator.bench
 	$(PY) -m tests.benchmarks.bench_import
+	$(PY) -m tests.benchmarks.bench_push
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || (echo "Python 3.11 or newer is required" >&2; exit 1)
