@@ -95,9 +95,21 @@ def _us(
             total += tax
             tax_lines.append(_tax_line(rate_id, percent, tax, taxable))
         result["TaxLine"] = tax_lines
+        total = _override(detail_in, total)
     result["TotalTax"] = total
     obj["TxnTaxDetail"] = result
     return total
+
+
+def _override(detail_in: dict[str, Any], computed: Decimal) -> Decimal:
+    """A TotalTax sent with the transaction replaces the computed tax (QBO's tax override)."""
+    sent = detail_in.get("TotalTax")
+    if sent is None:
+        return computed
+    try:
+        return money(Decimal(str(sent)))
+    except ArithmeticError:
+        raise errors.business("TotalTax must be a number.", "TxnTaxDetail.TotalTax") from None
 
 
 def _global(
@@ -139,6 +151,8 @@ def _global(
             net = base - tax
         total += tax
         tax_lines.append(_tax_line(rate_id, percent, tax, net))
+    if mode == "TaxExcluded":
+        total = _override(obj.get("TxnTaxDetail") or {}, total)
     detail_out: dict[str, Any] = {"TotalTax": total, "TaxLine": tax_lines}
     code_ref = ref_value(obj.get("TxnTaxDetail") or {}, "TxnTaxCodeRef")
     if code_ref:

@@ -15,6 +15,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# QBO names are at most 100 characters (31 for terms and payment methods); an inactive record
+# comes back from QBO with " (deleted)" appended, and is stored as it arrives.
+QBO_NAME_STORED = 110
+QBO_SHORT_NAME_STORED = 41
+
 Money = Annotated[Decimal, mapped_column(Numeric(12, 2))]
 Hours = Annotated[Decimal, mapped_column(Numeric(6, 2))]
 Rate = Annotated[Decimal, mapped_column(Numeric(12, 4))]

@@ -6,8 +6,19 @@ import enum
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, Enum, ForeignKey, Integer, Numeric, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Enum,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    event,
+    inspect,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from app.extensions import db
 from app.models.base import Currency, Hours, Money, Rate, TimestampMixin
@@ -55,6 +66,10 @@ class Invoice(TimestampMixin, db.Model):
         _enum(InvoiceStatus), default=InvoiceStatus.DRAFT
     )
     memo: Mapped[str | None] = mapped_column(Text)
+    # QuickBooks' own tax and total, written back after a copy (tax setting "qbo"); cleared
+    # whenever the lines or the tax code change, until the next copy.
+    qbo_tax: Mapped[Money | None]
+    qbo_total: Mapped[Money | None]
 
     client: Mapped[Client] = relationship()
     payment_term: Mapped[PaymentTerm | None] = relationship()
@@ -76,6 +91,13 @@ class Invoice(TimestampMixin, db.Model):
 
     @property
     def tax(self) -> Decimal:
+        """QuickBooks' tax when written back, else the taxable subtotal at the tax code's rate."""
+        if self.qbo_tax is not None:
+            return self.qbo_tax
+        return self.estimated_tax
+
+    @property
+    def estimated_tax(self) -> Decimal:
         """Tax on the taxable subtotal at the invoice's tax code, rounded once (as QBO does)."""
         if self.tax_code is None or not self.tax_code.taxable:
             return ZERO
@@ -223,3 +245,25 @@ class MileageEntry(_EntryMixin, db.Model):
     def amount(self) -> Decimal:
         """Miles times rate per mile."""
         return line_amount(self.miles, self.rate_per_mile)
+
+
+_TAX_INPUTS = {"tax_code_id"}
+
+
+@event.listens_for(Session, "before_flush")
+def _forget_written_back_tax(session: Session, _context: object, _instances: object) -> None:
+    """QuickBooks' tax no longer applies once the lines or the tax code change."""
+    touched: set[Invoice] = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, InvoiceLine) and (obj in session.deleted or obj in session.new
+                                             or session.is_modified(obj)):
+            if obj.invoice is not None:
+                touched.add(obj.invoice)
+        elif isinstance(obj, Invoice) and obj in session.dirty:
+            state = inspect(obj)
+            if any(state.attrs[name].history.has_changes() for name in _TAX_INPUTS):
+                touched.add(obj)
+    for invoice in touched:
+        if invoice.qbo_tax is not None and not inspect(invoice).attrs.qbo_tax.history.added:
+            invoice.qbo_tax = None
+            invoice.qbo_total = None

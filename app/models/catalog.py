@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, Enum, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
-from app.models.base import Money, TimestampMixin
+from app.models.base import QBO_NAME_STORED, QBO_SHORT_NAME_STORED, Money, TimestampMixin
 
 
 def _enum(cls: type[enum.Enum]) -> Enum:
@@ -30,7 +30,7 @@ class BillingCode(TimestampMixin, db.Model):
     __tablename__ = "billing_codes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(100), unique=True)
+    code: Mapped[str] = mapped_column(String(QBO_NAME_STORED), unique=True)
     description: Mapped[str | None] = mapped_column(Text)
     kind: Mapped[BillingCodeKind] = mapped_column(_enum(BillingCodeKind))
     default_rate: Mapped[Money | None]
@@ -47,7 +47,7 @@ class PaymentTerm(TimestampMixin, db.Model):
     __tablename__ = "payment_terms"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(31), unique=True)
+    name: Mapped[str] = mapped_column(String(QBO_SHORT_NAME_STORED), unique=True)
     due_days: Mapped[int] = mapped_column(Integer, default=30)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
@@ -61,7 +61,7 @@ class TxnClass(TimestampMixin, db.Model):
     __tablename__ = "classes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(QBO_NAME_STORED), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     def __str__(self) -> str:
@@ -74,8 +74,8 @@ class TaxCode(TimestampMixin, db.Model):
     __tablename__ = "tax_codes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(100), unique=True)
-    name: Mapped[str] = mapped_column(String(100))
+    code: Mapped[str] = mapped_column(String(QBO_NAME_STORED), unique=True)
+    name: Mapped[str] = mapped_column(String(QBO_NAME_STORED))
     rate_percent: Mapped[Decimal] = mapped_column(Numeric(7, 4), default=Decimal("0"))
     taxable: Mapped[bool] = mapped_column(Boolean, default=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -90,7 +90,7 @@ class PaymentMethod(TimestampMixin, db.Model):
     __tablename__ = "payment_methods"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(31), unique=True)
+    name: Mapped[str] = mapped_column(String(QBO_SHORT_NAME_STORED), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     def __str__(self) -> str:
@@ -118,7 +118,7 @@ class Account(TimestampMixin, db.Model):
     __tablename__ = "accounts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(QBO_NAME_STORED), unique=True)
     number: Mapped[str | None] = mapped_column(String(20))
     account_type: Mapped[AccountType] = mapped_column(_enum(AccountType))
     active: Mapped[bool] = mapped_column(Boolean, default=True)

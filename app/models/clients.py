@@ -6,7 +6,7 @@ from sqlalchemy import Boolean, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import Currency, TimestampMixin
+from app.models.base import QBO_NAME_STORED, Currency, TimestampMixin
 from app.models.catalog import PaymentTerm, TaxCode
 
 
@@ -34,7 +34,7 @@ class Client(TimestampMixin, AddressMixin, db.Model):
     __tablename__ = "clients"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), index=True)
+    name: Mapped[str] = mapped_column(String(QBO_NAME_STORED), index=True)
     is_company: Mapped[bool] = mapped_column(Boolean, default=True)
     is_inquiry: Mapped[bool] = mapped_column(Boolean, default=False)
     contact_name: Mapped[str | None] = mapped_column(String(200))

@@ -6,7 +6,7 @@ from sqlalchemy import Boolean, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import Currency, TimestampMixin
+from app.models.base import QBO_NAME_STORED, Currency, TimestampMixin
 from app.models.catalog import OrganizationCategory, PaymentTerm
 from app.models.clients import AddressMixin
 
@@ -17,7 +17,7 @@ class Organization(TimestampMixin, AddressMixin, db.Model):
     __tablename__ = "organizations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), index=True)
+    name: Mapped[str] = mapped_column(String(QBO_NAME_STORED), index=True)
     category_id: Mapped[int | None] = mapped_column(ForeignKey("organization_categories.id"))
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(30))

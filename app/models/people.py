@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
-from app.models.base import Money, TimestampMixin, utcnow
+from app.models.base import QBO_NAME_STORED, Money, TimestampMixin, utcnow
 
 
 class PermissionLevel(enum.StrEnum):
@@ -41,7 +41,7 @@ class Associate(TimestampMixin, UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     first_name: Mapped[str] = mapped_column(String(100), default="")
     last_name: Mapped[str] = mapped_column(String(100), default="")
-    display_name: Mapped[str] = mapped_column(String(100), index=True)
+    display_name: Mapped[str] = mapped_column(String(QBO_NAME_STORED), index=True)
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(30))
     username: Mapped[str | None] = mapped_column(String(64), unique=True)

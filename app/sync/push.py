@@ -37,6 +37,7 @@ from app.models import (
     SyncRun,
 )
 from app.models.base import utcnow
+from app.money import round_cents, to_decimal
 from app.qbo.client import BATCH_MAX_ITEMS, BatchOp, BatchResult, QBOClient, dumps_json
 from app.qbo.faults import DuplicateNameError, QBOError, StaleObjectError
 from app.qbo.query import and_, where_eq
@@ -134,10 +135,11 @@ class RunRefs:
         mapped = self.mapped("tax_code", code.id, "tax code")["value"] if taxable else None
         mode = self.option("global_tax_calculation", EXCLUDED)
         override = self.option("tax_mode", "qbo") == "override"
+        # An override sends Ledgerhub's own tax: the local tax code's rate, not QBO's.
+        local = invoice_totals(invoice, us=self.us_tax, global_tax=mode) if override else None
         return tax_fields(invoice, us=self.us_tax, txn_tax_code=mapped, line_tax_code=mapped,
                           exempt_tax_code=self._prefs.get("exempt_tax_code"), global_tax=mode,
-                          override=override,
-                          totals=self.invoice_totals(invoice) if override else None)
+                          override=override, totals=local)
 
     def invoice_totals(self, invoice: Invoice) -> Totals:
         """The totals QBO will compute, with the mapped QBO tax rates when known."""
@@ -493,6 +495,12 @@ class PushEngine:
         """Compare QBO's computed totals with Ledgerhub's (a cent or more is flagged)."""
         if node.etype.name != "invoice":
             return
+        if self.refs.option("tax_mode", "qbo") == "qbo":
+            # Write QBO's computed figures back: the local record then shows what QBO bills.
+            invoice = node.record
+            invoice.qbo_tax = round_cents(to_decimal(
+                (data.get("TxnTaxDetail") or {}).get("TotalTax") or 0))
+            invoice.qbo_total = round_cents(to_decimal(data.get("TotalAmt") or 0))
         drift = compare(self.refs.invoice_totals(node.record), data)
         if drift is not None:
             node.link.last_error = drift.message

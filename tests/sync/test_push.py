@@ -192,3 +192,34 @@ def test_a_cent_of_difference_is_flagged_with_both_figures(realm: str, emulator:
         SyncEvent.run_id == run.id, SyncEvent.fault_code == "drift")).all()
     assert "tax 15.00 here, 15.47 in QuickBooks" in drift.message
     assert link_of(realm, "invoice", invoice.id).last_error == drift.message
+
+
+def test_qbo_tax_is_written_back_until_the_lines_change(realm: str, emulator: Any,
+                                                        app: Flask) -> None:
+    invoice = make_invoice("3003", client_name="Write Back Co")
+    invoice.tax_code = _map_texas(realm, app, "8.00")  # local estimate differs from QBO
+    invoice.lines[0].taxable = True
+    db.session.commit()
+    assert invoice.tax == Decimal("15.00")
+    push([("invoice", invoice.id)])
+    invoice = db.session.get(type(invoice), invoice.id)
+    assert (invoice.qbo_tax, invoice.tax) == (Decimal("15.47"), Decimal("15.47"))
+    assert invoice.total == invoice.qbo_total == Decimal("1140.47")
+    invoice.lines[1].hours = Decimal("3.00")
+    db.session.commit()
+    assert invoice.qbo_tax is None and invoice.tax == Decimal("15.00")
+
+
+def test_override_sends_the_local_tax(realm: str, emulator: Any, app: Flask) -> None:
+    from app.models import QboPreference
+
+    db.session.add(QboPreference(realm_id=realm, key="tax_mode", value="override"))
+    invoice = make_invoice("3004", client_name="Override Co")
+    invoice.tax_code = _map_texas(realm, app, "8.00")
+    invoice.lines[0].taxable = True
+    db.session.commit()
+    push([("invoice", invoice.id)])
+    link = link_of(realm, "invoice", invoice.id)
+    [qbo_invoice] = qbo_rows(emulator, realm, "Invoice", f"Id = '{link.qbo_id}'")
+    assert Decimal(str(qbo_invoice["TxnTaxDetail"]["TotalTax"])) == Decimal("15.00")
+    assert db.session.get(type(invoice), invoice.id).qbo_tax is None
