@@ -33,3 +33,11 @@ def format_money(value: object, currency: str | None = None) -> str:
     """Format an amount for display, e.g. ``1,234.50 USD``."""
     text = f"{round_cents(to_decimal(value)):,.2f}"
     return f"{text} {currency}" if currency else text
+
+
+def format_rate(value: object) -> str:
+    """A rate or quantity without exponent notation, at least two decimals (0.655, 150.00)."""
+    number = to_decimal(value).normalize()
+    if number.as_tuple().exponent > -2:  # type: ignore[operator]
+        number = number.quantize(CENT)
+    return f"{number:f}"

@@ -51,6 +51,7 @@ from app.qbo.connection import current_connection
 from app.qbo.query import select_query
 from app.sync.context import RunContext
 from app.sync.lists import ACTIVE_ANY, PAGE_SIZE, describe, load_tax_rates, store_page
+from app.sync.mappings import US_LINE_MARKERS
 
 log = logging.getLogger(__name__)
 
@@ -553,6 +554,10 @@ class Importer:
 
     def _decide(self, entity: str, row: Mapping[str, Any], unlinked: dict[str, list[_Local]],
                 names: set[str]) -> _Decision:
+        if entity == "TaxCode" and str(row.get("Id")) in US_LINE_MARKERS:
+            return _Decision("skipped", row, message=(
+                f"QuickBooks “{row['Id']}” only marks US invoice lines as taxable or not; it is "
+                "not a tax code to keep in Ledgerhub."))
         name = display(entity, row)
         key = normalize_name(name)
         candidates = unlinked.get(key, [])

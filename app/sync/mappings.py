@@ -209,6 +209,11 @@ def qbo_object(session: Session, realm_id: str, entity: str, qbo_id: str | None
     ).first()
 
 
+# In US companies QBO's "TAX" and "NON" codes only mark lines taxable or not: a transaction's
+# tax code must be a real sales tax code or group, so local tax codes never map to them.
+US_LINE_MARKERS = frozenset({"TAX", "NON"})
+
+
 def qbo_choices(session: Session, realm_id: str, entity: str,
                 subtypes: Iterable[str] = ()) -> list[QboObject]:
     """Cached QBO rows of one list (active first, then by name), optionally of some types."""
@@ -228,7 +233,9 @@ def normalize(name: str) -> str:
 
 
 def _compatible(kind: ListKind, record: Any, obj: QboObject) -> bool:
-    """An account suggestion must be of the same account type."""
+    """An account suggestion must be of the same type; US line markers are no tax codes."""
+    if obj.entity == "TaxCode" and obj.qbo_id in US_LINE_MARKERS:
+        return False
     if isinstance(record, Account) and obj.subtype:
         return obj.subtype == record.account_type.value
     return True

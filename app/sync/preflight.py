@@ -31,7 +31,7 @@ from app.models.base import utcnow
 from app.models.people import as_utc
 from app.sync import mappings
 from app.sync.currency import rate_for
-from app.sync.mappings import LIST_KINDS, ListKind, preference
+from app.sync.mappings import LIST_KINDS, US_LINE_MARKERS, ListKind, preference
 
 SETTINGS = "/admin/qbo/settings"
 MAPPINGS_URL = f"{SETTINGS}/mappings"
@@ -161,6 +161,11 @@ def _list_problems(session: Session, realm_id: str, entity_type: str, record: An
                 "QuickBooks item, which needs an income account: set the default income "
                 "account, or map the billing code to an existing item.", DEFAULTS_URL))
         return problems
+    if entity_type == "tax_code" and company.us and link.qbo_id in US_LINE_MARKERS:
+        return [Problem("tax_code_marker", f"{prefix}The tax code “{label}” is mapped to "
+                        f"QuickBooks “{link.qbo_id}”, which only marks US invoice lines as "
+                        "taxable or not. Map it to a sales tax code or rate group (for "
+                        "example your state's).", fix)]
     obj = mappings.qbo_object(session, realm_id, kind.qbo_entity, link.qbo_id)
     if obj is not None and not obj.active:
         return [Problem("qbo_inactive", f"{prefix}The {noun} “{label}” is mapped to "

@@ -11,7 +11,7 @@ from werkzeug.routing import BuildError
 
 from app.extensions import db, login_manager
 from app.models import Associate
-from app.money import format_money
+from app.money import format_money, format_rate
 from app.permissions import template_globals
 
 
@@ -77,6 +77,7 @@ def init_app(app: Flask) -> None:
                                                          "local_id"),
                                  settings_url=_optional_url("qbo_mappings.mappings"))
     app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["rate"] = format_rate
 
     @app.errorhandler(403)
     def forbidden(_: Any) -> tuple[str, int]:

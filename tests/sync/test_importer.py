@@ -118,8 +118,12 @@ def test_first_import_of_a_seeded_company(dev_app: Flask, emulator: Any) -> None
     assert texas.rate_percent == Decimal("8.25")
     assert all(link.origin == LinkOrigin.IMPORTED
                for link in _links(realm, "billing_code").values())
+    # Terms, payment methods, classes, the Texas tax code and items; TAX and NON only mark
+    # US lines taxable, so they are skipped with the reason.
     assert run.summary["added"] == (run.summary["by_entity"]["Account"]["added"]
-                                    + 4 + 6 + 4 + 3 + 11)
+                                    + 4 + 6 + 4 + 1 + 11)
+    assert sum("only marks US invoice lines" in (e.message or "") for e in skipped) == 2
+    assert db.session.scalar(select(TaxCode).where(TaxCode.code == "TAX")) is None
 
     run = import_steps(realm, "clients", "organizations", "associates")
     assert run.status == RunStatus.SUCCEEDED, run.message
@@ -203,15 +207,14 @@ def test_names_are_stored_exactly(dev_app: Flask, emulator: Any) -> None:
     assert names == {long_name, "Mc'Donald’s \"Quotes\"", "Tab-free  double  space"}
     assert len(long_name) == 100
     assert db.session.scalar(select(Associate).where(Associate.display_name == "Zoë D'Arcy"))
-    # Made inactive, QBO appends " (deleted)": 110 characters do not fit the local column,
-    # so the record is listed for a person instead of being cut short.
+    # Made inactive, QBO appends " (deleted)": all 110 characters are kept.
     gone = api(emulator, realm, "POST", "vendor", {"DisplayName": "L" * 100})["Vendor"]
     api(emulator, realm, "POST", "vendor", {"Id": gone["Id"], "SyncToken": "0",
                                             "sparse": True, "Active": False})
     run = import_steps(realm, "organizations")
-    assert run.summary["attention"] == 1 and run.summary["added"] == 0
-    event = db.session.scalar(select(SyncEvent).where(SyncEvent.action == "attention"))
-    assert "110 characters" in event.message and event.qbo_id == gone["Id"]
+    assert run.summary["added"] == 1 and run.summary["attention"] == 0
+    kept = db.session.scalar(select(Organization).where(Organization.name.like("LLL%")))
+    assert kept.name == "L" * 100 + " (deleted)" and kept.active is False
 
 
 def test_list_names_match_unlinked_local_records(dev_app: Flask, emulator: Any) -> None:

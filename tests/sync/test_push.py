@@ -223,3 +223,20 @@ def test_override_sends_the_local_tax(realm: str, emulator: Any, app: Flask) -> 
     [qbo_invoice] = qbo_rows(emulator, realm, "Invoice", f"Id = '{link.qbo_id}'")
     assert Decimal(str(qbo_invoice["TxnTaxDetail"]["TotalTax"])) == Decimal("15.00")
     assert db.session.get(type(invoice), invoice.id).qbo_tax is None
+
+
+def test_us_line_markers_are_refused_as_invoice_tax_codes(realm: str, emulator: Any) -> None:
+    from app.models import LinkOrigin, QboLink
+
+    invoice = make_invoice("3005", client_name="Marker Co")
+    invoice.tax_code = TaxCode(code="TAX", name="Sales tax", rate_percent=Decimal("8.25"))
+    invoice.lines[0].taxable = True
+    db.session.flush()
+    db.session.add(QboLink(realm_id=realm, entity_type="tax_code", local_id=invoice.tax_code.id,
+                           qbo_id="TAX", state=LinkState.SYNCED, origin=LinkOrigin.MAPPED))
+    db.session.commit()
+    run = push([("invoice", invoice.id)])
+    [failed] = db.session.scalars(db.select(SyncEvent).where(
+        SyncEvent.run_id == run.id, SyncEvent.outcome == EventOutcome.FAILED)).all()
+    assert "only marks US invoice lines" in failed.message
+    assert link_of(realm, "invoice", invoice.id) is None

@@ -81,7 +81,9 @@ def push_record(entity: str, local_id: int) -> Response | str:
         prompt = _match_prompt(target, record)
         if prompt is not None:
             return prompt
-    return _start([(entity, record.id)], f"{target.noun} {record.id}")
+    from app.sync.entities import ENTITY_TYPES
+
+    return _start([(entity, record.id)], ENTITY_TYPES[entity].label(record))
 
 
 def _match_prompt(target: PushTarget, record: Any) -> Response | str | None:
