@@ -491,25 +491,29 @@ def _lists_check(session: Session, realm_id: str) -> Check:
                   "Import the QuickBooks lists (" + "; ".join(parts) + ").", "/admin/qbo/")
 
 
-def _tax_codes_in_use(session: Session) -> list[TaxCode]:
+def _tax_codes_in_use(session: Session, us: bool) -> list[TaxCode]:
+    """Active tax codes invoices or clients use; in the US only taxable ones need a mapping
+    (non-taxable lines are simply marked NON)."""
     used = set(session.scalars(select(Invoice.tax_code_id).where(
         Invoice.tax_code_id.is_not(None)).distinct()))
     used |= set(session.scalars(select(Client.tax_code_id).where(
         Client.tax_code_id.is_not(None)).distinct()))
     if not used:
         return []
-    return list(session.scalars(select(TaxCode).where(TaxCode.id.in_(used),
-                                                      TaxCode.active.is_(True))))
+    stmt = select(TaxCode).where(TaxCode.id.in_(used), TaxCode.active.is_(True))
+    if us:
+        stmt = stmt.where(TaxCode.taxable.is_(True))
+    return list(session.scalars(stmt))
 
 
-MAPPING_CODES = ("not_mapped", "qbo_inactive", "invalid_name")
+MAPPING_CODES = ("not_mapped", "qbo_inactive", "invalid_name", "tax_code_marker")
 
 
 def _mapping_check(session: Session, realm_id: str, entity_type: str,
                    company: _Company) -> Check:
     kind = LIST_KINDS[entity_type]
     if entity_type == "tax_code":
-        rows = _tax_codes_in_use(session)
+        rows = _tax_codes_in_use(session, company.us)
     else:
         rows = [row for row, _ in mappings.rows_with_links(session, realm_id, entity_type)]
     bad = []
