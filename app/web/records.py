@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -59,3 +60,13 @@ def next_number(column: Any, start: str = "1001") -> str:
         candidate = f"{prefix}{number:0{len(digits)}d}"[:21]
         if not value_taken(column, candidate):
             return candidate
+
+
+def status_filter(stmt: Select, column: Any, statuses: type[enum.Enum],
+                  filters: dict[str, str]) -> Select:
+    """Apply ?status= when it names one of ``statuses``, recording it in ``filters``."""
+    status = request.args.get("status", "")
+    if status in {s.value for s in statuses}:
+        stmt = stmt.where(column == statuses(status))
+        filters["status"] = status
+    return stmt

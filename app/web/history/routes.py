@@ -17,7 +17,7 @@ from app.models import EntryStatus, ExpenseEntry, HoursEntry, MileageEntry
 from app.permissions import signed_in
 from app.web.history.forms import ExpenseForm, HoursForm, MileageForm
 from app.web.listing import Listing, paginate, render_listing
-from app.web.records import apply_form
+from app.web.records import apply_form, status_filter
 
 bp = Blueprint("history", __name__, url_prefix="/my")
 
@@ -85,10 +85,7 @@ def listing(kind: EntryKind) -> Listing:
     if end:
         stmt = stmt.where(when <= end)
         filters["to"] = end.isoformat()
-    status = request.args.get("status", "")
-    if status in {s.value for s in EntryStatus}:
-        stmt = stmt.where(model.status == EntryStatus(status))
-        filters["status"] = status
+    stmt = status_filter(stmt, model.status, EntryStatus, filters)
     return Listing(stmt, [model.description], filters)
 
 

@@ -24,7 +24,7 @@ from app.models import (
 from app.permissions import manager_required
 from app.web.invoices.forms import LINE_FORMS, InvoiceForm, LineForm
 from app.web.listing import Listing, paginate, render_listing
-from app.web.records import apply_form, is_htmx, next_number, value_taken
+from app.web.records import apply_form, is_htmx, next_number, status_filter, value_taken
 
 bp = Blueprint("invoices", __name__, url_prefix="/invoices")
 
@@ -53,10 +53,7 @@ def listing() -> Listing:
     """The invoices the listing shows for the request's filters."""
     stmt = select(Invoice).join(Invoice.client)
     filters: dict[str, str] = {}
-    status = request.args.get("status", "")
-    if status in {s.value for s in InvoiceStatus}:
-        stmt = stmt.where(Invoice.status == InvoiceStatus(status))
-        filters["status"] = status
+    stmt = status_filter(stmt, Invoice.status, InvoiceStatus, filters)
     return Listing(stmt, [Invoice.number, Client.name], filters)
 
 

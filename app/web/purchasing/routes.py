@@ -15,7 +15,7 @@ from app.models import Organization, POLine, POStatus, PurchaseOrder
 from app.permissions import manager_required
 from app.web.listing import Listing, paginate, render_listing
 from app.web.purchasing.forms import POLineForm, PurchaseOrderForm
-from app.web.records import apply_form, is_htmx, next_number, value_taken
+from app.web.records import apply_form, is_htmx, next_number, status_filter, value_taken
 
 bp = Blueprint("purchasing", __name__, url_prefix="/purchase-orders")
 
@@ -43,10 +43,7 @@ def listing() -> Listing:
     """The purchase orders the listing shows for the request's filters."""
     stmt = select(PurchaseOrder).join(PurchaseOrder.organization)
     filters: dict[str, str] = {}
-    status = request.args.get("status", "")
-    if status in {s.value for s in POStatus}:
-        stmt = stmt.where(PurchaseOrder.status == POStatus(status))
-        filters["status"] = status
+    stmt = status_filter(stmt, PurchaseOrder.status, POStatus, filters)
     return Listing(stmt, [PurchaseOrder.number, Organization.name], filters)
 
 
