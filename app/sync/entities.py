@@ -106,6 +106,20 @@ def _split_name(name: str) -> tuple[str, str]:
     return given[:100], family[:100]
 
 
+def _party(body: dict[str, Any], record: Client | Organization, refs: Refs,
+           term_key: str) -> dict[str, Any]:
+    """What customers and vendors share: contact, address, notes, terms, currency."""
+    _contact(body, record.email, record.phone)
+    if (addr := _address(record)) is not None:
+        body["BillAddr"] = addr
+    if record.notes:
+        body["Notes"] = _clip(record.notes, 2000)
+    if record.payment_term_id:
+        body[term_key] = refs.ref("payment_term", record.payment_term_id)
+    body.update(refs.currency(record.currency, None))
+    return body
+
+
 def customer(c: Client, refs: Refs) -> dict[str, Any]:
     """Client -> Customer."""
     body: dict[str, Any] = {"DisplayName": c.name, "Active": c.active}
@@ -113,29 +127,13 @@ def customer(c: Client, refs: Refs) -> dict[str, Any]:
         body["CompanyName"] = c.name
     else:
         body["GivenName"], body["FamilyName"] = _split_name(c.name)
-    _contact(body, c.email, c.phone)
-    if (addr := _address(c)) is not None:
-        body["BillAddr"] = addr
-    if c.notes:
-        body["Notes"] = _clip(c.notes, 2000)
-    if c.payment_term_id:
-        body["SalesTermRef"] = refs.ref("payment_term", c.payment_term_id)
-    body.update(refs.currency(c.currency, None))
-    return body
+    return _party(body, c, refs, "SalesTermRef")
 
 
 def vendor(o: Organization, refs: Refs) -> dict[str, Any]:
     """Organization -> Vendor."""
     body: dict[str, Any] = {"DisplayName": o.name, "CompanyName": o.name, "Active": o.active}
-    _contact(body, o.email, o.phone)
-    if (addr := _address(o)) is not None:
-        body["BillAddr"] = addr
-    if o.notes:
-        body["Notes"] = _clip(o.notes, 2000)
-    if o.payment_term_id:
-        body["TermRef"] = refs.ref("payment_term", o.payment_term_id)
-    body.update(refs.currency(o.currency, None))
-    return body
+    return _party(body, o, refs, "TermRef")
 
 
 def employee(a: Associate, refs: Refs) -> dict[str, Any]:
