@@ -1,4 +1,4 @@
-"""Sync runs (one per button click or scheduled sync) and the event log of every attempt."""
+"""Sync runs (one per button click or import) and the event log of every attempt."""
 
 from __future__ import annotations
 
@@ -23,8 +23,6 @@ class RunKind(enum.StrEnum):
 
     PUSH = "push"  # Add QBO / QBO Add All / QBO Add Selected
     IMPORT = "import"  # bring QBO lists into Ledgerhub
-    SCHEDULED = "scheduled"  # the recurring sync
-    RECONCILE = "reconcile"  # drift detection
 
 
 class RunStatus(enum.StrEnum):

@@ -77,8 +77,6 @@ def keep_connection_alive(max_age_hours: int = 24) -> str:
 HANDLERS = {
     "push": "app.sync.push:run_push",
     "import": "app.sync.importer:run_import",
-    "scheduled": "app.sync.scheduled:run_scheduled",
-    "reconcile": "app.sync.reconcile:run_reconcile",
 }
 
 
