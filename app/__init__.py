@@ -9,7 +9,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import BASE_DIR, check_production_secrets, config_for
-from app.extensions import csrf, db, htmx, login_manager
+from app.extensions import SessionInterface, csrf, db, htmx, login_manager
 
 
 def create_app(config: type | dict[str, Any] | None = None, **overrides: Any) -> Flask:
@@ -30,6 +30,7 @@ def create_app(config: type | dict[str, Any] | None = None, **overrides: Any) ->
     if app.config.get("TRUST_PROXY"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
+    app.session_interface = SessionInterface()
     db.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)

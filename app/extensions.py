@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import Flask, current_app, has_request_context, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -31,6 +32,15 @@ db = SQLAlchemy(model_class=Base)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 htmx = Htmx()
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Session cookies are Secure whenever the request came over https (or always, if set)."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        """Secure when configured, or when this request is https (behind TRUST_PROXY too)."""
+        return bool(app.config["SESSION_COOKIE_SECURE"] or (has_request_context()
+                                                            and request.is_secure))
 
 
 def get_redis() -> Redis:

@@ -61,6 +61,13 @@ def test_session_cookie_flags(auth: Auth) -> None:
     assert "SameSite=Lax" in cookie
 
 
+def test_session_cookie_is_secure_over_https(app: Flask, users: dict) -> None:
+    client = app.test_client()
+    response = client.post("/login", base_url="https://ledgerhub.example",
+                           data={"username": "alex", "password": PASSWORDS["alex"]})
+    assert "Secure" in response.headers["Set-Cookie"]
+
+
 def test_password_is_hashed_with_scrypt(users: dict) -> None:
     person = Associate(display_name="X")
     person.set_password("correct horse battery")
