@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -146,11 +147,37 @@ REQUIRED_DEFAULTS = ("ar_account", "ap_account", "expense_payment_account", "exp
 # ---------------------------------------------------------------- links and preferences
 
 
+MEMO_KEY = "ledgerhub.lookups"
+
+
+@contextmanager
+def memoized_lookups(session: Session) -> Iterator[None]:
+    """Remember link and QBO-list lookups for the duration of one run.
+
+    A run checks thousands of records that refer to the same few list entries; while it runs
+    nothing else changes mappings, so each lookup is asked of the database once.
+    """
+    session.info[MEMO_KEY] = {}
+    try:
+        yield
+    finally:
+        session.info.pop(MEMO_KEY, None)
+
+
+def _remembered(session: Session, key: tuple, lookup: Callable[[], Any]) -> Any:
+    memo = session.info.get(MEMO_KEY)
+    if memo is None:
+        return lookup()
+    if key not in memo:
+        memo[key] = lookup()
+    return memo[key]
+
+
 def _link(session: Session, realm_id: str, entity_type: str, local_id: int) -> QboLink | None:
-    return session.scalars(
-        select(QboLink).where(QboLink.realm_id == realm_id, QboLink.entity_type == entity_type,
-                              QboLink.local_id == local_id)
-    ).first()
+    return _remembered(session, ("link", realm_id, entity_type, local_id), lambda: (
+        session.scalars(select(QboLink).where(
+            QboLink.realm_id == realm_id, QboLink.entity_type == entity_type,
+            QboLink.local_id == local_id)).first()))
 
 
 def mapped_qbo_id(session: Session, realm_id: str, entity_type: str,
@@ -203,10 +230,10 @@ def qbo_object(session: Session, realm_id: str, entity: str, qbo_id: str | None
     """One cached QBO row."""
     if not qbo_id:
         return None
-    return session.scalars(
-        select(QboObject).where(QboObject.realm_id == realm_id, QboObject.entity == entity,
-                                QboObject.qbo_id == qbo_id)
-    ).first()
+    return _remembered(session, ("qbo_object", realm_id, entity, qbo_id), lambda: (
+        session.scalars(select(QboObject).where(
+            QboObject.realm_id == realm_id, QboObject.entity == entity,
+            QboObject.qbo_id == qbo_id)).first()))
 
 
 # In US companies QBO's "TAX" and "NON" codes only mark lines taxable or not: a transaction's

@@ -102,9 +102,14 @@ class _Company:
         self.us = country.upper() in ("US", "USA", "UNITED STATES")
 
 
+def _company(session: Session, realm_id: str) -> _Company:
+    return mappings._remembered(session, ("company", realm_id),
+                                lambda: _Company(session, realm_id))
+
+
 def company_is_us(session: Session, realm_id: str) -> bool:
     """True for a US company (TAX/NON sales tax model)."""
-    return _Company(session, realm_id).us
+    return _company(session, realm_id).us
 
 
 def name_problems(name: str | None, what: str, fix_url: str | None,
@@ -189,23 +194,56 @@ def _default_problem(session: Session, realm_id: str, key: str, why: str) -> Pro
     return None
 
 
+_PARTY_SOURCES = (("client", Client, Client.name),
+                  ("organization", Organization, Organization.name),
+                  ("associate", Associate, Associate.display_name))
+
+
+def _party_names(session: Session) -> dict[str, list[tuple[str, int, str]]]:
+    """Every client, organization and associate by display key (read once per run)."""
+    def load() -> dict[str, list[tuple[str, int, str]]]:
+        index: dict[str, list[tuple[str, int, str]]] = defaultdict(list)
+        for other_type, model, column in _PARTY_SOURCES:
+            for local_id, name in session.execute(select(model.id, column)):
+                index[display_key(name)].append((other_type, local_id, name))
+        return index
+
+    return mappings._remembered(session, ("party_names",), load)
+
+
 def _collisions(session: Session, entity_type: str, record: Any) -> list[str]:
     """Other clients, organizations and associates with the same display name."""
     key = display_key(_party_name(entity_type, record))
     if not key:
         return []
-    found = []
-    sources = (("client", Client, Client.name), ("organization", Organization,
-                                                  Organization.name),
-               ("associate", Associate, Associate.display_name))
-    for other_type, model, column in sources:
-        stmt = select(model).where(func.lower(func.trim(column)) == key)
-        for other in session.scalars(stmt):
-            if other_type == entity_type and other.id == record.id:
-                continue
-            if display_key(_party_name(other_type, other)) == key:
-                found.append(f"{other_type} “{_party_name(other_type, other)}”")
-    return found
+    if session.info.get(mappings.MEMO_KEY) is not None:
+        candidates = _party_names(session).get(key, [])
+    else:
+        candidates = []
+        for other_type, model, column in _PARTY_SOURCES:
+            stmt = select(model.id, column).where(func.lower(func.trim(column)) == key)
+            candidates += [(other_type, i, n) for i, n in session.execute(stmt)]
+    return [f"{other_type} “{name}”" for other_type, local_id, name in candidates
+            if not (other_type == entity_type and local_id == record.id)
+            and display_key(name) == key]
+
+
+def _qbo_parties_named(session: Session, realm_id: str, key: str) -> list[QboObject]:
+    """Cached QBO customers, vendors and employees with this display key."""
+    parties = tuple(PARTY_ENTITIES.values())
+    if session.info.get(mappings.MEMO_KEY) is None:
+        return list(session.scalars(select(QboObject).where(
+            QboObject.realm_id == realm_id, QboObject.entity.in_(parties),
+            func.lower(func.trim(QboObject.name)) == key)))
+
+    def load() -> dict[str, list[QboObject]]:
+        index: dict[str, list[QboObject]] = defaultdict(list)
+        for obj in session.scalars(select(QboObject).where(
+                QboObject.realm_id == realm_id, QboObject.entity.in_(parties))):
+            index[display_key(obj.name)].append(obj)
+        return index
+
+    return mappings._remembered(session, ("qbo_parties", realm_id), load).get(key, [])
 
 
 def _qbo_name_taken(session: Session, realm_id: str, entity_type: str, record: Any
@@ -213,12 +251,7 @@ def _qbo_name_taken(session: Session, realm_id: str, entity_type: str, record: A
     """A QBO party of another kind (or linked to another record) already has the name."""
     key = display_key(_party_name(entity_type, record))
     mine = PARTY_ENTITIES[entity_type]
-    rows = session.scalars(
-        select(QboObject).where(QboObject.realm_id == realm_id,
-                                QboObject.entity.in_(tuple(PARTY_ENTITIES.values())),
-                                func.lower(func.trim(QboObject.name)) == key)
-    )
-    for obj in rows:
+    for obj in _qbo_parties_named(session, realm_id, key):
         if display_key(obj.name) != key:
             continue
         if obj.entity != mine:
@@ -430,7 +463,7 @@ def _po_problems(session: Session, realm_id: str, po: Any,
 def check_record(session: Session, realm_id: str, entity_type: str, record: Any
                  ) -> list[Problem]:
     """Every problem QBO would refuse this record for that can be known before writing."""
-    company = _Company(session, realm_id)
+    company = _company(session, realm_id)
     if entity_type in PARTY_ENTITIES:
         return _party_problems(session, realm_id, entity_type, record, company)
     if entity_type in LIST_KINDS:
@@ -618,7 +651,7 @@ def _defaults_check(session: Session, realm_id: str, company: _Company) -> Check
 
 def readiness(session: Session, realm_id: str) -> list[Check]:
     """The go-live checklist for a company, each item with a count and a link to the fix."""
-    company = _Company(session, realm_id)
+    company = _company(session, realm_id)
     row = company.row
     connected = row is not None and row.status == ConnectionStatus.CONNECTED
     checks = [Check("Connected to QuickBooks", connected, 0 if connected else 1,

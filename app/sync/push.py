@@ -44,6 +44,7 @@ from app.qbo.query import and_, where_eq
 from app.sync.context import RunContext
 from app.sync.currency import currency_fields, rate_for
 from app.sync.entities import ENTITY_TYPES, EntityType, Key, NotSendable, fingerprint
+from app.sync.mappings import memoized_lookups
 from app.sync.preflight import check_record
 from app.sync.tax import EXCLUDED, Totals, compare, invoice_totals, qbo_rates, tax_fields
 
@@ -265,22 +266,27 @@ class PushEngine:
         refs = self.refs = RunRefs(self.session, self.realm_id, self.connection, links)
         if not dry_run:
             self.client = self.ctx.client()
-        for layer in plan.layers():
-            started = time.perf_counter()
-            ready = [n for n in layer if self._prepare(n, plan, refs)]
-            self.local_seconds += time.perf_counter() - started
-            if dry_run:
-                for node in ready:
-                    refs.planned.add(node.key)
-                    self._finish(node, EventOutcome.PLANNED, action=node.operation,
-                                 request_body=_json(node.body),
-                                 message=f"Would {node.operation} {node.etype.qbo_entity}")
-                continue
-            self._check_lock()
-            self._recover([n for n in ready if self._pending(n)])
-            ready = [n for n in ready if n.outcome is None]
-            self._write_outbox(ready)
-            self._send(ready)
+        with memoized_lookups(self.session):
+            for layer in plan.layers():
+                self._layer(layer, plan, refs, dry_run)
+
+    def _layer(self, layer: list[Node], plan: Plan, refs: RunRefs, dry_run: bool) -> None:
+        """Prepare, check and send one layer."""
+        started = time.perf_counter()
+        ready = [n for n in layer if self._prepare(n, plan, refs)]
+        self.local_seconds += time.perf_counter() - started
+        if dry_run:
+            for node in ready:
+                refs.planned.add(node.key)
+                self._finish(node, EventOutcome.PLANNED, action=node.operation,
+                             request_body=_json(node.body),
+                             message=f"Would {node.operation} {node.etype.qbo_entity}")
+            return
+        self._check_lock()
+        self._recover([n for n in ready if self._pending(n)])
+        ready = [n for n in ready if n.outcome is None]
+        self._write_outbox(ready)
+        self._send(ready)
 
     # ------------------------------------------------------------------ preparing
 
