@@ -110,6 +110,7 @@ class SyncEvent(db.Model):
     request_id: Mapped[str | None] = mapped_column(String(50))
     fault_code: Mapped[str | None] = mapped_column(String(40))
     message: Mapped[str | None] = mapped_column(Text)
+    fix_url: Mapped[str | None] = mapped_column(String(255))  # where the cause is fixed
     request_body: Mapped[str | None] = mapped_column(Text)
     response_body: Mapped[str | None] = mapped_column(Text)
     intuit_tid: Mapped[str | None] = mapped_column(String(100))

@@ -61,7 +61,7 @@ class Progress:
                fault_code: str | None = None, message: str | None = None,
                request_body: str | None = None, response_body: str | None = None,
                intuit_tid: str | None = None, realm_id: str | None = None,
-               counts: bool = True) -> None:
+               fix_url: str | None = None, counts: bool = True) -> None:
         """Store one SyncEvent and count it (``counts=False`` for extra detail rows).
 
         Events are written with the counters, a few times a second and at every flush, in one
@@ -72,7 +72,7 @@ class Progress:
             local_id=local_id, label=(label or "")[:255] or None, action=action or "",
             outcome=outcome, qbo_id=qbo_id, request_id=request_id, fault_code=fault_code,
             message=message, request_body=request_body, response_body=response_body,
-            intuit_tid=intuit_tid, created_at=utcnow(),
+            intuit_tid=intuit_tid, fix_url=fix_url, created_at=utcnow(),
         ))
         if counts:
             self.counts["done"] += 1

@@ -45,7 +45,7 @@ from app.sync.context import RunContext
 from app.sync.currency import currency_fields, rate_for
 from app.sync.entities import ENTITY_TYPES, EntityType, Key, NotSendable, fingerprint
 from app.sync.mappings import memoized_lookups
-from app.sync.preflight import check_record
+from app.sync.preflight import DEFAULTS_URL, MAPPINGS_URL, RATES_URL, check_record
 from app.sync.tax import EXCLUDED, Totals, compare, invoice_totals, qbo_rates, tax_fields
 
 log = logging.getLogger(__name__)
@@ -94,15 +94,16 @@ class RunRefs:
         link = self._link(entity_type, local_id)
         if link is None or link.qbo_id is None:
             raise NotSendable(f"The {what} is not mapped to QuickBooks: map it in QuickBooks "
-                              "Online Settings -> Mappings.", code=f"mapping:{entity_type}")
+                              "Online Settings -> Mappings.", fix_url=MAPPINGS_URL,
+                              code=f"mapping:{entity_type}")
         return {"value": link.qbo_id}
 
     def preference(self, key: str, what: str) -> dict[str, str]:
         """A default chosen in the QuickBooks settings."""
         value = self._prefs.get(key)
         if not value:
-            raise NotSendable(f"Choose the {what} in QuickBooks Online Settings -> Mappings.",
-                              code=f"preference:{key}")
+            raise NotSendable(f"Choose the {what} in QuickBooks Online Settings -> Defaults.",
+                              fix_url=DEFAULTS_URL, code=f"preference:{key}")
         return {"value": value}
 
     def option(self, key: str, default: str) -> str:
@@ -124,7 +125,9 @@ class RunRefs:
         except ValueError as exc:
             raise NotSendable(f"{exc} Add the rate under QuickBooks Online Settings -> "
                               "Exchange rates, or enter it on the record."
-                              if multicurrency else str(exc), code="currency") from None
+                              if multicurrency else str(exc),
+                              fix_url=RATES_URL if multicurrency else None,
+                              code="currency") from None
         if on is None:
             fields.pop("ExchangeRate", None)
         return fields
@@ -311,7 +314,7 @@ class PushEngine:
             node.body = node.etype.payload(node.record, refs)
         except NotSendable as exc:
             self._finish(node, EventOutcome.FAILED, action="plan", fault_code=exc.code,
-                         message=exc.message)
+                         message=exc.message, fix_url=exc.fix_url)
             return False
         synced = link is not None and link.qbo_id and link.state == LinkState.SYNCED
         node.operation = "update" if synced else "create"
@@ -321,7 +324,8 @@ class PushEngine:
         """Checks that can be known before any write (mappings, names, currencies)."""
         problems = check_record(self.session, self.realm_id, node.etype.name, node.record)
         if problems:
-            raise NotSendable(" ".join(p.message for p in problems), code=problems[0].code)
+            raise NotSendable(" ".join(p.message for p in problems),
+                              fix_url=problems[0].fix_url, code=problems[0].code)
 
     @staticmethod
     def _pending(node: Node) -> bool:

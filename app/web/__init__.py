@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, g, render_template, request, url_for
+from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.routing import BuildError
 
 from app.extensions import db, login_manager
 from app.models import Associate
@@ -28,18 +26,6 @@ def _qbo_connection() -> object:
 
         g.qbo_connection = current_connection(db.session)
     return g.qbo_connection
-
-
-def _optional_url(endpoint: str, *arg_names: str) -> Callable[..., str | None]:
-    """A URL builder for a page another feature provides (None while it is not installed)."""
-
-    def build(*args: Any) -> str | None:
-        try:
-            return url_for(endpoint, **dict(zip(arg_names, args, strict=True)))
-        except BuildError:
-            return None
-
-    return build
 
 
 def _error(status: int, title: str, message: str) -> tuple[str, int]:
@@ -72,10 +58,7 @@ def init_app(app: Flask) -> None:
     from app.web.qbo_push.targets import TARGETS, qbo_state
 
     app.jinja_env.globals.update(template_globals(), qbo_connection=_qbo_connection,
-                                 qbo_state=qbo_state, push_targets=TARGETS,
-                                 match_url=_optional_url("qbo_import.match", "entity",
-                                                         "local_id"),
-                                 settings_url=_optional_url("qbo_mappings.mappings"))
+                                 qbo_state=qbo_state, push_targets=TARGETS)
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["rate"] = format_rate
 

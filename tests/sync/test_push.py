@@ -110,6 +110,7 @@ def test_unmapped_tax_code_fails_alone_before_any_write(realm: str, emulator: An
         SyncEvent.run_id == run.id, SyncEvent.outcome == EventOutcome.FAILED)).all()
     assert [(e.entity_type, e.local_id) for e in failed] == [("invoice", bad.id)]
     assert "is not mapped" in failed[0].message and "STATE" in failed[0].message
+    assert failed[0].fix_url.startswith("/admin/qbo/settings/mappings")
     assert link_of(realm, "invoice", bad.id) is None
     assert link_of(realm, "invoice", good.id).state == LinkState.SYNCED
     assert writes(emulator, realm) > before  # the rest of the run went on
