@@ -183,6 +183,8 @@ def test_failed_record_shows_fix_and_retry(realm: str, auth: Auth, emulator: Any
     assert "Duplicate" in html or "already has" in html
     assert "Retry" in html and "Fix" in html
     assert f"/admin/qbo/match/client/{client_row.id}" in html  # link it instead
+    dashboard = http.get("/").get_data(as_text=True)
+    assert "QuickBooks copies that failed" in dashboard
     log = http.get("/admin/qbo/log?open=1").get_data(as_text=True)
     assert "Amy&#39;s Bird Sanctuary" in log and "6240" in log
 

@@ -11,14 +11,16 @@ from app.extensions import db
 from app.models import (
     Client,
     EntryStatus,
+    EventOutcome,
     HoursEntry,
     Invoice,
     InvoiceStatus,
     Organization,
     POStatus,
     PurchaseOrder,
+    SyncEvent,
 )
-from app.permissions import is_manager, public, signed_in
+from app.permissions import can_admin_qbo, is_manager, public, signed_in
 
 bp = Blueprint("main", __name__)
 
@@ -51,6 +53,12 @@ def dashboard() -> str:
         if stats["draft_invoices"]:
             attention.append(("Draft invoices not yet final",
                               url_for("invoices.index", status="draft"), stats["draft_invoices"]))
+    if can_admin_qbo():
+        failures = _count(select(SyncEvent.id).where(SyncEvent.outcome == EventOutcome.FAILED,
+                                                     SyncEvent.resolved.is_(False)))
+        if failures:
+            attention.append(("QuickBooks copies that failed and wait for a fix or retry",
+                              url_for("qbo_push.sync_log", open=1), failures))
     return render_template("main/dashboard.html", stats=stats, attention=attention)
 
 
