@@ -78,8 +78,10 @@ def paginate(
                 direction=direction, q=q, filters=dict(filters or {}))
 
 
+# Listing filters are read from the query string or, for "QBO Add All", from the filter form
+# the button posts along (request.values holds both).
 def _query_text() -> str:
-    return request.args.get("q", "").strip()[:100]
+    return request.values.get("q", "").strip()[:100]
 
 
 def apply_search(stmt: Select, search: Sequence[ColumnElement]) -> Select:

@@ -24,7 +24,7 @@ def apply_form(form: FlaskForm, record: Any, exclude: Iterable[str] = ()) -> Non
 
 def active_filter(stmt: Select, model: type) -> tuple[Select, dict[str, str]]:
     """Apply ?status=active|inactive|all (active by default) to a listing."""
-    status = request.args.get("status", "active")
+    status = request.values.get("status", "active")
     if status == "active":
         stmt = stmt.where(model.active.is_(True))
     elif status == "inactive":
@@ -65,7 +65,7 @@ def next_number(column: Any, start: str = "1001") -> str:
 def status_filter(stmt: Select, column: Any, statuses: type[enum.Enum],
                   filters: dict[str, str]) -> Select:
     """Apply ?status= when it names one of ``statuses``, recording it in ``filters``."""
-    status = request.args.get("status", "")
+    status = request.values.get("status", "")
     if status in {s.value for s in statuses}:
         stmt = stmt.where(column == statuses(status))
         filters["status"] = status

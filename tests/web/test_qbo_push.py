@@ -209,3 +209,15 @@ def test_add_qbo_on_a_party_qbo_may_have_offers_next(realm: str, auth: Auth, app
     http.post(f"/admin/qbo/push/client/{twin.id}?skip_match=1")
     work_queue()
     assert link_of(realm, "client", twin.id).state == LinkState.SYNCED
+
+
+def test_qbo_add_all_uses_the_filters_as_they_are_now(realm: str, auth: Auth) -> None:
+    # After HTMX filtering the page URL is stale: the button posts the filter form along.
+    wanted, other = Client(name="Harbor Filtered Co"), Client(name="Elsewhere Co")
+    db.session.add_all([wanted, other])
+    db.session.commit()
+    auth.login("qboadmin").post("/admin/qbo/push/client",
+                                data={"selection": "all", "q": "harbor", "status": "active"})
+    work_queue()
+    assert link_of(realm, "client", wanted.id).state == LinkState.SYNCED
+    assert link_of(realm, "client", other.id) is None

@@ -78,7 +78,8 @@ def listing(kind: EntryKind) -> Listing:
     model, when = kind.model, kind.column(kind.date_column)
     stmt = select(model).where(model.associate_id == current_user.id)
     filters: dict[str, str] = {}
-    start, end = _parse_date(request.args.get("from")), _parse_date(request.args.get("to"))
+    start = _parse_date(request.values.get("from"))
+    end = _parse_date(request.values.get("to"))
     if start:
         stmt = stmt.where(when >= start)
         filters["from"] = start.isoformat()

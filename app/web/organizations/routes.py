@@ -27,7 +27,7 @@ SORTS = {
 
 def _category_filter(stmt, filters: dict[str, str]):  # noqa: ANN001, ANN202 - a select
     """Apply ?category=<id>|none."""
-    category = request.args.get("category", "")
+    category = request.values.get("category", "")
     if category == "none":
         stmt = stmt.where(Organization.category_id.is_(None))
         filters["category"] = category
