@@ -304,6 +304,12 @@ class PushEngine:
             return False
         node.fingerprint = fingerprint(node.etype.name, node.record)
         link = node.link
+        if (link is not None and link.origin == LinkOrigin.MAPPED and link.qbo_id
+                and link.state == LinkState.SYNCED):
+            # A mapping means "use this QuickBooks entry as it is": never overwrite it.
+            self._finish(node, EventOutcome.SKIPPED, action="skip", qbo_id=link.qbo_id,
+                         message=f"Mapped to QuickBooks #{link.qbo_id}; used as it is there.")
+            return False
         if (link is not None and link.state == LinkState.SYNCED and link.qbo_id
                 and link.pushed_hash == node.fingerprint):
             self._finish(node, EventOutcome.SKIPPED, action="skip", qbo_id=link.qbo_id,

@@ -241,3 +241,25 @@ def test_us_line_markers_are_refused_as_invoice_tax_codes(realm: str, emulator: 
         SyncEvent.run_id == run.id, SyncEvent.outcome == EventOutcome.FAILED)).all()
     assert "only marks US invoice lines" in failed.message
     assert link_of(realm, "invoice", invoice.id) is None
+
+
+def test_a_mapped_list_entry_is_used_as_it_is_never_overwritten(realm: str,
+                                                                 emulator: Any) -> None:
+    from app.models import LinkOrigin, QboLink
+
+    invoice = make_invoice("3006", client_name="Mapped Item Co")
+    [design] = qbo_rows(emulator, realm, "Item", "Name = 'Design'")
+    code = invoice.lines[0].billing_code
+    db.session.add(QboLink(realm_id=realm, entity_type="billing_code", local_id=code.id,
+                           qbo_id=design["Id"], sync_token=design["SyncToken"],
+                           state=LinkState.SYNCED, origin=LinkOrigin.MAPPED))
+    db.session.commit()
+    run = push([("invoice", invoice.id)])
+    assert run.status == RunStatus.SUCCEEDED, run.message
+    [after] = qbo_rows(emulator, realm, "Item", f"Id = '{design['Id']}'")
+    assert (after["Name"], after["SyncToken"]) == ("Design", design["SyncToken"])
+    link = link_of(realm, "invoice", invoice.id)
+    [qbo_invoice] = qbo_rows(emulator, realm, "Invoice", f"Id = '{link.qbo_id}'")
+    items = {line["SalesItemLineDetail"]["ItemRef"]["value"] for line in qbo_invoice["Line"]
+             if line["DetailType"] == "SalesItemLineDetail"}
+    assert items == {design["Id"]}
