@@ -39,6 +39,7 @@ DEFAULTS_URL = f"{SETTINGS}/defaults"
 RATES_URL = f"{SETTINGS}/rates"
 READINESS_URL = f"{SETTINGS}/readiness"
 CONNECT_URL = "/admin/qbo/"
+IMPORT_URL = "/admin/qbo/import/"
 LIST_ENTITIES = ("Account", "Item", "Term", "Class", "TaxCode", "PaymentMethod")
 PARTY_ENTITIES = {"client": "Customer", "organization": "Vendor", "associate": "Employee"}
 MAX_LIST_AGE = timedelta(hours=24)
@@ -521,7 +522,7 @@ def _lists_check(session: Session, realm_id: str) -> Check:
                      f"{', '.join(stale)}")
     return _check("lists", "QuickBooks lists imported and fresh", len(missing) + len(stale),
                   "Accounts, items, terms, classes and tax codes are imported and fresh.",
-                  "Import the QuickBooks lists (" + "; ".join(parts) + ").", "/admin/qbo/")
+                  "Import the QuickBooks lists (" + "; ".join(parts) + ").", IMPORT_URL)
 
 
 def _tax_codes_in_use(session: Session, us: bool) -> list[TaxCode]:
