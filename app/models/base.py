@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from sqlalchemy import DateTime, Numeric, String
+from sqlalchemy import DateTime, Enum, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
+
+
+def enum_column(cls: type[enum.Enum], length: int = 20) -> Enum:
+    """An enum stored as its values in a VARCHAR (portable, no database enum type)."""
+    return Enum(cls, native_enum=False, length=length,
+                values_callable=lambda members: [m.value for m in members])
 
 
 def utcnow() -> datetime:

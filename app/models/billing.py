@@ -9,7 +9,6 @@ from decimal import Decimal
 from sqlalchemy import (
     Boolean,
     Date,
-    Enum,
     ForeignKey,
     Integer,
     Numeric,
@@ -21,15 +20,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import Currency, Hours, Money, Rate, TimestampMixin
+from app.models.base import Currency, Hours, Money, Rate, TimestampMixin, enum_column
 from app.models.catalog import BillingCode, PaymentTerm, TaxCode, TxnClass
 from app.models.clients import Client
 from app.models.people import Associate
 from app.money import ZERO, line_amount, round_cents
-
-
-def _enum(cls: type[enum.Enum]) -> Enum:
-    return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
 
 
 class InvoiceStatus(enum.StrEnum):
@@ -63,7 +58,7 @@ class Invoice(TimestampMixin, db.Model):
     currency: Mapped[Currency] = mapped_column(default="USD")
     exchange_rate: Mapped[Decimal | None] = mapped_column(Numeric(18, 8))
     status: Mapped[InvoiceStatus] = mapped_column(
-        _enum(InvoiceStatus), default=InvoiceStatus.DRAFT
+        enum_column(InvoiceStatus), default=InvoiceStatus.DRAFT
     )
     memo: Mapped[str | None] = mapped_column(Text)
     # QuickBooks' own tax and total, written back after a copy (tax setting "qbo"); cleared
@@ -119,7 +114,7 @@ class InvoiceLine(db.Model):
         ForeignKey("invoices.id", ondelete="CASCADE"), index=True
     )
     position: Mapped[int] = mapped_column(Integer, default=0)
-    kind: Mapped[LineKind] = mapped_column(_enum(LineKind))
+    kind: Mapped[LineKind] = mapped_column(enum_column(LineKind))
     associate_id: Mapped[int | None] = mapped_column(ForeignKey("associates.id"))
     service_date: Mapped[date | None] = mapped_column(Date)
     billing_code_id: Mapped[int | None] = mapped_column(ForeignKey("billing_codes.id"))
@@ -171,7 +166,7 @@ class _EntryMixin(TimestampMixin):
     id: Mapped[int] = mapped_column(primary_key=True)
     description: Mapped[str | None] = mapped_column(String(4000))
     billable: Mapped[bool] = mapped_column(Boolean, default=True)
-    status: Mapped[EntryStatus] = mapped_column(_enum(EntryStatus), default=EntryStatus.OPEN)
+    status: Mapped[EntryStatus] = mapped_column(enum_column(EntryStatus), default=EntryStatus.OPEN)
 
 
 class HoursEntry(_EntryMixin, db.Model):

@@ -5,15 +5,17 @@ from __future__ import annotations
 import enum
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Enum, Integer, Numeric, String, Text
+from sqlalchemy import Boolean, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
-from app.models.base import QBO_NAME_STORED, QBO_SHORT_NAME_STORED, Money, TimestampMixin
-
-
-def _enum(cls: type[enum.Enum]) -> Enum:
-    return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+from app.models.base import (
+    QBO_NAME_STORED,
+    QBO_SHORT_NAME_STORED,
+    Money,
+    TimestampMixin,
+    enum_column,
+)
 
 
 class BillingCodeKind(enum.StrEnum):
@@ -32,7 +34,7 @@ class BillingCode(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(QBO_NAME_STORED), unique=True)
     description: Mapped[str | None] = mapped_column(Text)
-    kind: Mapped[BillingCodeKind] = mapped_column(_enum(BillingCodeKind))
+    kind: Mapped[BillingCodeKind] = mapped_column(enum_column(BillingCodeKind))
     default_rate: Mapped[Money | None]
     taxable: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -120,7 +122,7 @@ class Account(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(QBO_NAME_STORED), unique=True)
     number: Mapped[str | None] = mapped_column(String(20))
-    account_type: Mapped[AccountType] = mapped_column(_enum(AccountType))
+    account_type: Mapped[AccountType] = mapped_column(enum_column(AccountType))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     def __str__(self) -> str:

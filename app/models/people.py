@@ -6,12 +6,12 @@ import enum
 from datetime import UTC, datetime, timedelta
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, Enum, Integer, String
+from sqlalchemy import Boolean, DateTime, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
-from app.models.base import QBO_NAME_STORED, Money, TimestampMixin, utcnow
+from app.models.base import QBO_NAME_STORED, Money, TimestampMixin, enum_column, utcnow
 
 
 class PermissionLevel(enum.StrEnum):
@@ -49,8 +49,7 @@ class Associate(TimestampMixin, UserMixin, db.Model):
     hourly_rate: Mapped[Money | None]
     cost_rate: Mapped[Money | None]
     permission: Mapped[PermissionLevel] = mapped_column(
-        Enum(PermissionLevel, native_enum=False, length=16,
-             values_callable=lambda e: [m.value for m in e]),
+        enum_column(PermissionLevel, length=16),
         default=PermissionLevel.ASSOCIATE,
     )
     is_qbo_admin: Mapped[bool] = mapped_column(Boolean, default=False)

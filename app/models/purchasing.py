@@ -6,11 +6,11 @@ import enum
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Date, Enum, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import Date, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import Currency, Money, TimestampMixin
+from app.models.base import Currency, Money, TimestampMixin, enum_column
 from app.models.catalog import Account, BillingCode
 from app.models.organizations import Organization
 from app.money import ZERO, line_amount
@@ -33,8 +33,7 @@ class PurchaseOrder(TimestampMixin, db.Model):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     order_date: Mapped[date] = mapped_column(Date)
     status: Mapped[POStatus] = mapped_column(
-        Enum(POStatus, native_enum=False, length=10,
-             values_callable=lambda e: [m.value for m in e]),
+        enum_column(POStatus, length=10),
         default=POStatus.OPEN,
     )
     currency: Mapped[Currency] = mapped_column(default="USD")

@@ -10,7 +10,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
-    Enum,
     ForeignKey,
     Integer,
     String,
@@ -20,11 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
-from app.models.base import Currency, TimestampMixin, utcnow
-
-
-def _enum(cls: type[enum.Enum]) -> Enum:
-    return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+from app.models.base import Currency, TimestampMixin, enum_column, utcnow
 
 
 class ConnectionStatus(enum.StrEnum):
@@ -43,7 +38,7 @@ class QboConnection(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     realm_id: Mapped[str] = mapped_column(String(32), unique=True)
     environment: Mapped[str] = mapped_column(String(20))
-    status: Mapped[ConnectionStatus] = mapped_column(_enum(ConnectionStatus))
+    status: Mapped[ConnectionStatus] = mapped_column(enum_column(ConnectionStatus))
     status_reason: Mapped[str | None] = mapped_column(String(500))
     access_token_enc: Mapped[str] = mapped_column(Text)
     refresh_token_enc: Mapped[str] = mapped_column(Text)
@@ -91,9 +86,9 @@ class QboLink(TimestampMixin, db.Model):
     sync_token: Mapped[str | None] = mapped_column(String(32))
     pushed_hash: Mapped[str | None] = mapped_column(String(64))
     pending_request_id: Mapped[str | None] = mapped_column(String(50))
-    state: Mapped[LinkState] = mapped_column(_enum(LinkState), default=LinkState.PENDING)
+    state: Mapped[LinkState] = mapped_column(enum_column(LinkState), default=LinkState.PENDING)
     last_error: Mapped[str | None] = mapped_column(Text)
-    origin: Mapped[LinkOrigin] = mapped_column(_enum(LinkOrigin), default=LinkOrigin.PUSHED,
+    origin: Mapped[LinkOrigin] = mapped_column(enum_column(LinkOrigin), default=LinkOrigin.PUSHED,
                                                server_default=LinkOrigin.PUSHED.value)
     synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

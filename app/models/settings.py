@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import Boolean, Enum, String, select
+from sqlalchemy import Boolean, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
-from app.models.base import Currency, TimestampMixin
+from app.models.base import Currency, TimestampMixin, enum_column
 
 
 class Integration(enum.StrEnum):
@@ -27,8 +27,7 @@ class CompanySettings(TimestampMixin, db.Model):
     company_name: Mapped[str] = mapped_column(String(100), default="My Company")
     home_currency: Mapped[Currency] = mapped_column(default="USD")
     integration: Mapped[Integration] = mapped_column(
-        Enum(Integration, native_enum=False, length=10,
-             values_callable=lambda e: [m.value for m in e]),
+        enum_column(Integration, length=10),
         default=Integration.NONE,
     )
     associates_self_push: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -6,16 +6,12 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import utcnow
+from app.models.base import enum_column, utcnow
 from app.models.people import Associate
-
-
-def _enum(cls: type[enum.Enum]) -> Enum:
-    return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
 
 
 class RunKind(enum.StrEnum):
@@ -47,8 +43,8 @@ class SyncRun(db.Model):
     __tablename__ = "sync_runs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[RunKind] = mapped_column(_enum(RunKind))
-    status: Mapped[RunStatus] = mapped_column(_enum(RunStatus), default=RunStatus.QUEUED)
+    kind: Mapped[RunKind] = mapped_column(enum_column(RunKind))
+    status: Mapped[RunStatus] = mapped_column(enum_column(RunStatus), default=RunStatus.QUEUED)
     realm_id: Mapped[str | None] = mapped_column(String(32))
     scope: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -105,7 +101,7 @@ class SyncEvent(db.Model):
     local_id: Mapped[int | None] = mapped_column(Integer)
     label: Mapped[str | None] = mapped_column(String(255))
     action: Mapped[str] = mapped_column(String(20))
-    outcome: Mapped[EventOutcome] = mapped_column(_enum(EventOutcome))
+    outcome: Mapped[EventOutcome] = mapped_column(enum_column(EventOutcome))
     qbo_id: Mapped[str | None] = mapped_column(String(32))
     request_id: Mapped[str | None] = mapped_column(String(50))
     fault_code: Mapped[str | None] = mapped_column(String(40))

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from flask import request
+from flask import abort, request
 from flask_wtf import FlaskForm
 from sqlalchemy import Select, func, select
 
@@ -70,3 +70,11 @@ def status_filter(stmt: Select, column: Any, statuses: type[enum.Enum],
         stmt = stmt.where(column == statuses(status))
         filters["status"] = status
     return stmt
+
+
+def child_or_404(model: type, child_id: int, parent_column: str, parent_id: int) -> Any:
+    """A line or contact, only when it belongs to the parent in the URL (404 otherwise)."""
+    child = db.session.get(model, child_id)
+    if child is None or getattr(child, parent_column) != parent_id:
+        abort(404)
+    return child

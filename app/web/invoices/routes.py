@@ -24,7 +24,14 @@ from app.models import (
 from app.permissions import manager_required
 from app.web.invoices.forms import LINE_FORMS, InvoiceForm, LineForm
 from app.web.listing import Listing, paginate, render_listing
-from app.web.records import apply_form, is_htmx, next_number, status_filter, value_taken
+from app.web.records import (
+    apply_form,
+    child_or_404,
+    is_htmx,
+    next_number,
+    status_filter,
+    value_taken,
+)
 
 bp = Blueprint("invoices", __name__, url_prefix="/invoices")
 
@@ -186,10 +193,7 @@ def lines(invoice_id: int) -> Response | str:
 
 
 def _line(invoice: Invoice, line_id: int) -> InvoiceLine:
-    line = db.session.get(InvoiceLine, line_id)
-    if line is None or line.invoice_id != invoice.id:
-        abort(404)
-    return line
+    return child_or_404(InvoiceLine, line_id, "invoice_id", invoice.id)
 
 
 @bp.route("/<int:invoice_id>/lines/<int:line_id>", methods=["GET", "POST"])

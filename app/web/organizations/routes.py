@@ -12,7 +12,7 @@ from app.permissions import manager_required
 from app.web.listing import Listing, paginate, render_listing
 from app.web.organizations.forms import ContactForm, OrganizationForm
 from app.web.qbo_mappings.locks import currency_lock, refuse_currency_change
-from app.web.records import active_filter, apply_form, is_htmx
+from app.web.records import active_filter, apply_form, child_or_404, is_htmx
 
 bp = Blueprint("organizations", __name__, url_prefix="/organizations")
 
@@ -145,10 +145,7 @@ def contacts(organization_id: int) -> Response | str:
 
 
 def _contact(organization: Organization, contact_id: int) -> Contact:
-    contact = db.session.get(Contact, contact_id)
-    if contact is None or contact.organization_id != organization.id:
-        abort(404)
-    return contact
+    return child_or_404(Contact, contact_id, "organization_id", organization.id)
 
 
 @bp.route("/<int:organization_id>/contacts/<int:contact_id>", methods=["GET", "POST"])

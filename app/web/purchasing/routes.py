@@ -15,7 +15,14 @@ from app.models import Organization, POLine, POStatus, PurchaseOrder
 from app.permissions import manager_required
 from app.web.listing import Listing, paginate, render_listing
 from app.web.purchasing.forms import POLineForm, PurchaseOrderForm
-from app.web.records import apply_form, is_htmx, next_number, status_filter, value_taken
+from app.web.records import (
+    apply_form,
+    child_or_404,
+    is_htmx,
+    next_number,
+    status_filter,
+    value_taken,
+)
 
 bp = Blueprint("purchasing", __name__, url_prefix="/purchase-orders")
 
@@ -147,10 +154,7 @@ def lines(po_id: int) -> Response | str:
 
 
 def _line(po: PurchaseOrder, po_line_id: int) -> POLine:
-    line = db.session.get(POLine, po_line_id)
-    if line is None or line.purchase_order_id != po.id:
-        abort(404)
-    return line
+    return child_or_404(POLine, po_line_id, "purchase_order_id", po.id)
 
 
 @bp.route("/<int:po_id>/lines/<int:po_line_id>", methods=["GET", "POST"])
