@@ -49,6 +49,10 @@ class ConnectionTokens:
         self.redis = redis
         self.oauth = oauth
         self.cipher = cipher
+        # The token this process last saw and when it expires: a run makes hundreds of
+        # requests, and a still-valid access token needs no database read. A token revoked
+        # meanwhile answers 401, and refresh() then reads the row again.
+        self._known: tuple[str, datetime] | None = None
 
     def _row(self, session: Session) -> QboConnection:
         row = session.scalars(
@@ -68,10 +72,13 @@ class ConnectionTokens:
 
     def access_token(self) -> str:
         """The current access token, refreshed first when it is about to expire."""
+        if self._known is not None and self._known[1] - EXPIRY_MARGIN > utcnow():
+            return self._known[0]
         with Session(self.engine) as session:
             row = self._row(session)
             token = self.cipher.decrypt(row.access_token_enc)
             if self._fresh(row):
+                self._known = (token, as_utc(row.access_expires_at))
                 return token
         return self.refresh(token)
 
@@ -87,11 +94,13 @@ class ConnectionTokens:
                 "Timed out waiting for another process to refresh the QuickBooks token.",
                 retryable=True,
             )
+        self._known = None
         try:
             with Session(self.engine) as session:
                 row = self._row(session)
                 current = self.cipher.decrypt(row.access_token_enc)
                 if current != rejected_token and self._fresh(row):
+                    self._known = (current, as_utc(row.access_expires_at))
                     return current  # another process refreshed while we waited
                 try:
                     tokens = self.oauth.refresh(self.cipher.decrypt(row.refresh_token_enc))
@@ -108,6 +117,7 @@ class ConnectionTokens:
                 row.refresh_count = (row.refresh_count or 0) + 1
                 session.commit()  # the rotated refresh token is durable before any use
                 log.info("QBO token refreshed for realm %s", self.realm_id)
+                self._known = (tokens.access_token, tokens.access_expires_at)
                 return tokens.access_token
         finally:
             try:
