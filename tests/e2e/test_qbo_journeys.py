@@ -76,6 +76,19 @@ def test_add_qbo_on_an_invoice_shows_progress_and_feedback(
         expect(run).to_contain_text("Browser Client")
         page.reload()
         expect(page.get_by_text(f"In QBO #{qbo_id}")).to_be_visible()
+
+        # On a listing, the rows' badges change as soon as the run ends.
+        from app.models import Client
+
+        db.session.add(Client(name="Listing Refresh Co"))
+        db.session.commit()
+        page.goto(f"{live_server}/clients/?q=Listing+Refresh")
+        row = page.locator("tbody tr", has_text="Listing Refresh Co")
+        expect(row).to_contain_text("Not in QBO")
+        page.get_by_role("button", name="QBO Add All").click()
+        expect(page.locator(".qbo-run [data-run-status]")).to_have_attribute(
+            "data-run-status", "succeeded", timeout=30_000)
+        expect(row).to_contain_text("In QBO #")
     finally:
         worker.terminate()
         worker.wait(10)
