@@ -9,6 +9,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import BASE_DIR, check_production_secrets, config_for
+from app.database import tune_sqlite
 from app.extensions import SessionInterface, csrf, db, htmx, login_manager
 
 
@@ -32,6 +33,8 @@ def create_app(config: type | dict[str, Any] | None = None, **overrides: Any) ->
 
     app.session_interface = SessionInterface()
     db.init_app(app)
+    with app.app_context():
+        tune_sqlite(db.engine)
     csrf.init_app(app)
     htmx.init_app(app)
     login_manager.init_app(app)

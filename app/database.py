@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from sqlalchemy import Engine, event
 
 from app.config import BASE_DIR, normalize_database_url
 
@@ -25,3 +28,27 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 def downgrade(database_url: str, revision: str = "base") -> None:
     """Migrate the database down to ``revision``."""
     command.downgrade(alembic_config(database_url), revision)
+
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def tune_sqlite(engine: Engine) -> None:
+    """Let the embedded SQLite database serve a web app and workers at once.
+
+    WAL lets readers go on while one connection writes, and the busy timeout makes a second
+    writer wait for the first one's commit instead of failing with "database is locked".
+    """
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            if engine.url.database not in (None, "", ":memory:"):
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        finally:
+            cursor.close()

@@ -7,6 +7,8 @@ app at once and survive a rollback of the work they describe.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from rq import get_current_job
@@ -35,6 +37,7 @@ class Progress:
         self._pending: dict[str, Any] = {}
         self._events: list[dict[str, Any]] = []
         self._last_flush = 0.0
+        self._held = 0
         self.counts = {"done": 0, "created_count": 0, "updated_count": 0, "skipped_count": 0,
                        "failed_count": 0}
 
@@ -102,7 +105,25 @@ class Progress:
         if self._pending or self._events:
             self._write({})
 
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Write nothing until the block ends, then flush.
+
+        Used around work whose own session may hold a write lock until it commits: on SQLite a
+        progress write from a second connection would otherwise wait for that commit, which
+        only comes after the progress write returns.
+        """
+        self._held += 1
+        try:
+            yield
+        finally:
+            self._held -= 1
+        if not self._held:
+            self.flush()
+
     def _maybe_flush(self) -> None:
+        if self._held:
+            return
         now = time.monotonic()
         if (self._pending or self._events) and now - self._last_flush >= _FLUSH_SECONDS:
             self._write({})

@@ -413,10 +413,10 @@ class PushEngine:
             prefix = "lhb-" + hashlib.sha256(ids.encode()).hexdigest()[:24]
             results = self.client.batch(ops, request_id_prefix=prefix)
             by_bid = {r.bid: r for r in results}
-            for i, node in enumerate(chunk):
-                self._apply(node, by_bid.get(str(i)))
-            self.session.commit()
-            self.ctx.progress.flush()
+            with self.ctx.progress.held():
+                for i, node in enumerate(chunk):
+                    self._apply(node, by_bid.get(str(i)))
+                self.session.commit()
 
     def _send_single(self, node: Node) -> None:
         entity = node.etype.qbo_entity
@@ -430,8 +430,9 @@ class PushEngine:
         except QBOError as exc:
             result = BatchResult(bid="0", operation=node.operation, entity=entity, fault=exc,
                                  sent=True)
-        self._apply(node, result)
-        self.session.commit()
+        with self.ctx.progress.held():
+            self._apply(node, result)
+            self.session.commit()
 
     def _apply(self, node: Node, result: BatchResult | None) -> None:
         """Record QBO's answer on the link (the caller commits) and in the log."""

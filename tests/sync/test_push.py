@@ -263,3 +263,16 @@ def test_a_mapped_list_entry_is_used_as_it_is_never_overwritten(realm: str,
     items = {line["SalesItemLineDetail"]["ItemRef"]["value"] for line in qbo_invoice["Line"]
              if line["DetailType"] == "SalesItemLineDetail"}
     assert items == {design["Id"]}
+
+
+def test_progress_written_during_a_batch_never_waits_on_the_push(
+        realm: str, emulator: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every event flushed at once: the run's own writes must not lock the progress writer out."""
+    monkeypatch.setattr("app.sync.progress._FLUSH_SECONDS", 0.0)
+    invoices = [make_invoice(number=f"20{n:02d}", client_name=f"Lockstep Client {n}")
+                for n in range(4)]
+    run = push([("invoice", inv.id) for inv in invoices])
+
+    assert run.status == RunStatus.SUCCEEDED, run.message
+    assert run.failed_count == 0
+    assert len(qbo_rows(emulator, realm, "Invoice")) == 4
