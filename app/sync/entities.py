@@ -185,10 +185,14 @@ def invoice(inv: Invoice, refs: Refs) -> dict[str, Any]:
     line_codes = tax.pop("line_tax_codes", [])
     lines = []
     for n, line in enumerate(inv.lines, start=1):
-        if line.billing_code_id is None:
+        if line.billing_code_id is not None:
+            item = refs.ref("billing_code", line.billing_code_id)
+        elif line.kind == LineKind.MILEAGE:
+            item = refs.preference("invoice_mileage_item", "item for mileage billed to clients")
+        else:
             raise NotSendable(f"Line {n} of invoice {inv.number} has no billing code.")
-        detail: dict[str, Any] = {"ItemRef": refs.ref("billing_code", line.billing_code_id),
-                                  "Qty": line.quantity, "UnitPrice": line.unit_price}
+        detail: dict[str, Any] = {"ItemRef": item, "Qty": line.quantity,
+                                  "UnitPrice": line.unit_price}
         if line.service_date:
             detail["ServiceDate"] = line.service_date.isoformat()
         if inv.class_id:

@@ -120,6 +120,8 @@ DEFAULT_KEYS: dict[str, DefaultSpec] = {d.key: d for d in (
     DefaultSpec("mileage_item", "Mileage item",
                 "The QBO item mileage is recorded with (or set a mileage account below).",
                 "Item"),
+    DefaultSpec("invoice_mileage_item", "Item for mileage billed to clients",
+                "Invoice mileage lines without a billing code are sold as this item.", "Item"),
     DefaultSpec("mileage_account", "Mileage expense account",
                 "Used for mileage when no mileage item is set.", "Account", EXPENSE_TYPES),
     DefaultSpec("income_account", "Income account for new items",

@@ -21,6 +21,8 @@ from app.models import (
     Client,
     ConnectionStatus,
     Invoice,
+    InvoiceLine,
+    LineKind,
     Organization,
     QboConnection,
     QboLink,
@@ -361,7 +363,13 @@ def _invoice_problems(session: Session, realm_id: str, invoice: Invoice,
 
     for number, line in enumerate(invoice.lines, start=1):
         refer("billing_code", line.billing_code)
-        if line.billing_code is None:
+        if line.billing_code is not None:
+            continue
+        if line.kind == LineKind.MILEAGE:
+            problem = _default_problem(session, realm_id, "invoice_mileage_item",
+                                       f"Line {number} (mileage)")
+            problems += [problem] if problem else []
+        else:
             problems.append(Problem("no_item", f"Line {number} has no billing code; "
                                     "QuickBooks needs an item on every line.", fix))
     refer("payment_term", invoice.payment_term)
@@ -632,6 +640,13 @@ def _defaults_check(session: Session, realm_id: str, company: _Company) -> Check
     mileage = _mileage_problem(session, realm_id)
     if mileage:
         problems.append(mileage)
+    if session.scalar(select(InvoiceLine.id).where(InvoiceLine.kind == LineKind.MILEAGE,
+                                                   InvoiceLine.billing_code_id.is_(None))
+                      .limit(1)) is not None:
+        invoiced = _default_problem(session, realm_id, "invoice_mileage_item",
+                                    "Invoice mileage lines")
+        if invoiced:
+            problems.append(invoiced)
     if not company.us:
         exempt = _default_problem(session, realm_id, "exempt_tax_code", "Defaults")
         if exempt:

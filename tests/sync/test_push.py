@@ -276,3 +276,35 @@ def test_progress_written_during_a_batch_never_waits_on_the_push(
     assert run.status == RunStatus.SUCCEEDED, run.message
     assert run.failed_count == 0
     assert len(qbo_rows(emulator, realm, "Invoice")) == 4
+
+
+def test_invoice_mileage_line_is_sold_as_the_default_mileage_item(
+        realm: str, emulator: Any) -> None:
+    from app.models import InvoiceLine, LineKind, QboPreference
+    from app.sync.preflight import readiness
+
+    invoice = make_invoice(number="3001", client_name="Mileage Client", lines=1)
+    invoice.lines.append(InvoiceLine(position=2, kind=LineKind.MILEAGE, miles=Decimal("42.00"),
+                                     rate=Decimal("0.7000"), description="Site visit"))
+    db.session.commit()
+
+    refused = push([("invoice", invoice.id)])
+    assert refused.failed_count >= 1
+    assert "Item for mileage billed to clients" in (refused.message or "") + " ".join(
+        e.message or "" for e in db.session.scalars(db.select(SyncEvent)))
+    defaults = {c.key: c for c in readiness(db.session, realm)}["defaults"]
+    assert not defaults.ok and "Item for mileage billed to clients" in defaults.message
+
+    [services] = qbo_rows(emulator, realm, "Item", "Name = 'Services'")
+    db.session.add(QboPreference(realm_id=realm, key="invoice_mileage_item",
+                                 value=services["Id"]))
+    db.session.commit()
+    run = push([("invoice", invoice.id)])
+
+    assert run.status == RunStatus.SUCCEEDED, run.message
+    [qbo_invoice] = qbo_rows(emulator, realm, "Invoice",
+                             f"Id = '{link_of(realm, 'invoice', invoice.id).qbo_id}'")
+    [mileage] = [line for line in qbo_invoice["Line"]
+                 if line.get("Description") == "Site visit"]
+    assert mileage["SalesItemLineDetail"]["ItemRef"]["value"] == services["Id"]
+    assert Decimal(str(mileage["Amount"])) == Decimal("29.40")

@@ -65,13 +65,14 @@ class LineForm(FlaskForm):
 
     KIND: LineKind
     ORDER: tuple[str, ...] = ()
+    CODE_BLANK = "— none —"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if "associate_id" in self:
             self["associate_id"].choices = model_choices(Associate, lambda a: a.display_name)
         if "billing_code_id" in self:
-            self["billing_code_id"].choices = model_choices(BillingCode)
+            self["billing_code_id"].choices = model_choices(BillingCode, blank=self.CODE_BLANK)
 
     def ordered_fields(self) -> list:
         """The kind's fields in display order."""
@@ -140,9 +141,11 @@ class MileageLineForm(LineForm):
     """Miles driven at a rate per mile."""
 
     KIND = LineKind.MILEAGE
-    ORDER = ("associate_id", "service_date", "description", "miles", "rate")
+    ORDER = ("associate_id", "service_date", "billing_code_id", "description", "miles", "rate")
     associate_id = id_select("Associate", Associate)
     service_date = DateField("Date", validators=[Optional()])
+    billing_code_id = id_select("Billing code", BillingCode)
+    CODE_BLANK = "— the mileage item in the QuickBooks defaults —"
     description = StringField("Description", filters=[strip_filter],
                               validators=[Optional(), Length(max=4000)])
     miles = decimal_field("Miles", 2, "99999999.99", minimum="0.01")
