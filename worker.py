@@ -7,10 +7,13 @@ on exactly one of them, or pass ``--no-cron`` to the others.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import logging
 import multiprocessing
+import os
 import signal
 import sys
+from typing import Any
 
 from redis import Redis
 from rq import Queue, Worker
@@ -18,10 +21,40 @@ from rq.cron import CronScheduler
 
 from app.config import config_for
 
+_PR_SET_PDEATHSIG = 1
 
-def _run_cron(redis_url: str) -> None:
+
+def die_with_parent(parent_pid: int) -> None:
+    """Have the kernel SIGKILL this child the moment its parent dies, however it dies.
+
+    Without it a SIGKILLed worker leaves its work horse copying to QuickBooks and its cron
+    scheduler running, and the next start stacks a second scheduler beside the orphan.
+    """
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent_pid:  # the parent died before the request above took effect
+        os._exit(1)
+
+
+class LedgerhubWorker(Worker):
+    """RQ's forking worker whose work horses never outlive it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._parent_pid = os.getpid()
+
+    def main_work_horse(self, job: Any, queue: Any) -> None:
+        """Tie the horse's life to the worker's, then do the work."""
+        die_with_parent(self._parent_pid)
+        super().main_work_horse(job, queue)
+
+
+def _run_cron(redis_url: str, parent_pid: int) -> None:
     """Run RQ's cron scheduler with Ledgerhub's recurring jobs (a child process)."""
     from app.sync.schedule import register_cron_jobs
+
+    die_with_parent(parent_pid)
 
     scheduler = CronScheduler(connection=Redis.from_url(redis_url), name="ledgerhub-cron")
     register_cron_jobs(scheduler)
@@ -42,11 +75,13 @@ def main(argv: list[str] | None = None) -> int:
     cron = None
     if not args.no_cron and not args.burst:
         cron = multiprocessing.get_context("spawn").Process(
-            target=_run_cron, args=(config.REDIS_URL,), name="ledgerhub-cron", daemon=True
+            target=_run_cron, args=(config.REDIS_URL, os.getpid()), name="ledgerhub-cron",
+            daemon=True
         )
         cron.start()
     try:
-        worker = Worker([Queue(config.RQ_QUEUE, connection=connection)], connection=connection)
+        worker = LedgerhubWorker([Queue(config.RQ_QUEUE, connection=connection)],
+                                 connection=connection)
         worker.work(burst=args.burst, with_scheduler=False)
     finally:
         if cron is not None and cron.is_alive():

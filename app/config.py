@@ -75,6 +75,9 @@ class Config:
     QBO_BACKOFF_BASE = float(os.environ.get("QBO_BACKOFF_BASE", "0.5"))
     QBO_PUSH_LOCK_SECONDS = int(os.environ.get("QBO_PUSH_LOCK_SECONDS", "60"))
     QBO_PUSH_BATCHING = _env_bool("QBO_PUSH_BATCHING", True)
+    # A running run writes a heartbeat this often; one silent for RUN_DEAD_SECONDS is dead.
+    RUN_HEARTBEAT_SECONDS = float(os.environ.get("RUN_HEARTBEAT_SECONDS", "5"))
+    RUN_DEAD_SECONDS = float(os.environ.get("RUN_DEAD_SECONDS", "30"))
 
     @property
     def is_production(self) -> bool:

@@ -30,11 +30,19 @@ class RunStatus(enum.StrEnum):
     PARTIAL = "partial"  # finished, some records failed
     FAILED = "failed"
     CANCELLED = "cancelled"
+    INTERRUPTED = "interrupted"  # its worker died; the records left were resumed in a new run
 
     @property
     def finished(self) -> bool:
         """True once the run will not change any more."""
         return self not in (RunStatus.QUEUED, RunStatus.RUNNING)
+
+    @property
+    def tone(self) -> str:
+        """The Bootstrap colour a badge of this status uses."""
+        return {RunStatus.RUNNING: "primary", RunStatus.SUCCEEDED: "success",
+                RunStatus.PARTIAL: "warning", RunStatus.FAILED: "danger",
+                RunStatus.INTERRUPTED: "warning"}.get(self, "secondary")
 
 
 class SyncRun(db.Model):
@@ -63,6 +71,8 @@ class SyncRun(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Written every few seconds by the process executing the run: a stale one means it died.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     requested_by: Mapped[Associate | None] = relationship()
     events: Mapped[list[SyncEvent]] = relationship(back_populates="run",

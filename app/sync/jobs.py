@@ -73,6 +73,16 @@ def keep_connection_alive(max_age_hours: int = 24) -> str:
     return "refreshed"
 
 
+@job
+def reap_dead_runs() -> str:
+    """Mark runs whose worker died as interrupted and resume them (every few seconds, by cron)."""
+    from app.extensions import get_queue
+    from app.sync.liveness import reap_dead_runs as reap
+
+    changed = reap(db.session, get_queue(), float(current_app.config["RUN_DEAD_SECONDS"]))
+    return f"{len(changed)} run(s) reaped"
+
+
 # A handler per run kind, imported when first needed: "module:function".
 HANDLERS = {
     "push": "app.sync.push:run_push",
@@ -91,6 +101,7 @@ def execute_run(run_id: int) -> str:
     from app.models import RunStatus, SyncRun
     from app.qbo.faults import QBOError, ReconnectRequired
     from app.sync.context import RunContext
+    from app.sync.liveness import RunHeartbeat
     from app.sync.progress import Progress
 
     run = db.session.get(SyncRun, run_id)
@@ -99,9 +110,12 @@ def execute_run(run_id: int) -> str:
     progress = Progress(db.engine, run.id)
     context = RunContext(run=run, progress=progress, session=db.session,
                          config=current_app.config, redis=get_redis())
+    heartbeat = RunHeartbeat(db.engine, run.id, float(current_app.config["RUN_HEARTBEAT_SECONDS"]))
     try:
-        _handler(run.kind.value)(context)
-        status = progress.finish()
+        with heartbeat:
+            _handler(run.kind.value)(context)
+            # Written while the heartbeat still runs: no reaper can take a finished run for dead.
+            status = progress.finish()
     except ReconnectRequired as exc:
         db.session.rollback()
         status = progress.finish(RunStatus.FAILED, f"Stopped: {exc.plain_message()}")

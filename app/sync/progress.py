@@ -44,7 +44,7 @@ class Progress:
     def start(self, total: int, realm_id: str | None = None) -> None:
         """Mark the run as running with the number of records it will go through."""
         values: dict[str, Any] = {"status": RunStatus.RUNNING, "total": total,
-                                  "started_at": utcnow()}
+                                  "started_at": utcnow(), "heartbeat_at": utcnow()}
         if realm_id:
             values["realm_id"] = realm_id
         self._write(values)

@@ -32,9 +32,6 @@ from app.models import (
     QboConnection,
     QboLink,
     QboPreference,
-    RunKind,
-    RunStatus,
-    SyncRun,
 )
 from app.models.base import utcnow
 from app.money import round_cents, to_decimal
@@ -613,24 +610,9 @@ def run_push(ctx: RunContext) -> None:
     session = ctx.session()
     expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
     try:
-        _close_interrupted_runs(ctx.session, ctx.run.id, realm_id)
         engine = PushEngine(ctx, realm_id, batching=bool(ctx.config["QBO_PUSH_BATCHING"]))
         engine.lock = lock
         engine.run(scope_roots(ctx.run.scope), dry_run=ctx.run.dry_run)
     finally:
         session.expire_on_commit = expire_on_commit
         lock.release()
-
-
-def _close_interrupted_runs(session: Session, run_id: int, realm_id: str) -> None:
-    """Holding the lock proves no other push is alive: close runs a dead worker left open."""
-    stale = session.scalars(select(SyncRun).where(
-        SyncRun.id != run_id, SyncRun.realm_id == realm_id, SyncRun.kind == RunKind.PUSH,
-        SyncRun.status == RunStatus.RUNNING)).all()
-    for run in stale:
-        run.status = RunStatus.FAILED
-        run.finished_at = utcnow()
-        run.message = ("Interrupted: the worker stopped during this run. Records it was "
-                       "sending are checked in QuickBooks and completed by the next run.")
-    if stale:
-        session.commit()

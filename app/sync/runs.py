@@ -16,18 +16,23 @@ JOB_TIMEOUT = 6 * 3600
 def enqueue_run(session: Session, queue: Queue, kind: RunKind, scope: dict[str, Any], *,
                 user_id: int | None, realm_id: str | None, dry_run: bool = False) -> SyncRun:
     """Create a queued run and enqueue the job that executes it."""
-    from app.sync import jobs
-
     run = SyncRun(kind=kind, scope=scope, requested_by_id=user_id, realm_id=realm_id,
                   dry_run=dry_run, status=RunStatus.QUEUED)
     session.add(run)
     session.commit()
+    enqueue_job(session, queue, run)
+    return run
+
+
+def enqueue_job(session: Session, queue: Queue, run: SyncRun) -> None:
+    """Put the job that executes ``run`` on the queue and remember its id."""
+    from app.sync import jobs
+
     job = queue.enqueue(jobs.execute_run, run.id, job_timeout=JOB_TIMEOUT,
                         result_ttl=24 * 3600, failure_ttl=7 * 24 * 3600,
-                        description=f"{kind.value} run {run.id}")
+                        description=f"{run.kind.value} run {run.id}")
     run.rq_job_id = job.id
     session.commit()
-    return run
 
 
 def fail_run(session: Session, run: SyncRun, message: str) -> None:

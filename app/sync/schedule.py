@@ -14,3 +14,5 @@ def register_cron_jobs(scheduler: CronScheduler) -> None:
     queue = config_for().RQ_QUEUE
     # Keep the QuickBooks refresh token alive: it expires after 100 days without use.
     scheduler.register(jobs.keep_connection_alive, queue, interval=6 * 3600)
+    # A run whose worker died is noticed within RUN_DEAD_SECONDS plus this interval.
+    scheduler.register(jobs.reap_dead_runs, queue, interval=15)

@@ -114,7 +114,8 @@ def total_requests(emulator: Any, realm_id: str) -> int:
     return emulator.control("GET", f"stats?realm={realm_id}")["requests_total"]
 
 
-def start_worker(app: Any, *, burst: bool = True) -> subprocess.Popen:
+def start_worker(app: Any, *, burst: bool = True, cron: bool = False,
+                 extra_env: dict[str, str] | None = None) -> subprocess.Popen:
     """``python worker.py`` (the real entry point) with the test app's settings."""
     cfg = app.config
     env = {**os.environ, "DATABASE_URL": cfg["SQLALCHEMY_DATABASE_URI"],
@@ -122,7 +123,9 @@ def start_worker(app: Any, *, burst: bool = True) -> subprocess.Popen:
            "QBO_ENVIRONMENT": "emulator", "QBO_CLIENT_ID": cfg["QBO_CLIENT_ID"],
            "QBO_CLIENT_SECRET": cfg["QBO_CLIENT_SECRET"],
            "TOKEN_ENCRYPTION_KEY": cfg["TOKEN_ENCRYPTION_KEY"], "RQ_QUEUE": cfg["RQ_QUEUE"],
-           "QBO_PUSH_LOCK_SECONDS": "3", "QBO_HTTP_TIMEOUT": "30", "QBO_BACKOFF_BASE": "0.01"}
-    args = [sys.executable, "worker.py", "--no-cron"] + (["--burst"] if burst else [])
+           "QBO_PUSH_LOCK_SECONDS": "3", "QBO_HTTP_TIMEOUT": "30", "QBO_BACKOFF_BASE": "0.01",
+           **(extra_env or {})}
+    args = ([sys.executable, "worker.py"] + ([] if cron else ["--no-cron"])
+            + (["--burst"] if burst and not cron else []))
     return subprocess.Popen(args, cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)

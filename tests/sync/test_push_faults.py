@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import time
@@ -28,7 +27,7 @@ from app.models import (
     SyncRun,
 )
 from app.sync.runs import enqueue_run
-from tests.sync.import_support import connect_company, use_dev_client
+from tests.sync.import_support import connect_company, use_dev_client, work_queue
 from tests.sync.push_support import (
     link_of,
     make_invoice,
@@ -116,8 +115,22 @@ def test_double_click_and_concurrent_runs_copy_once(realm: str, emulator: Any,
     _assert_exactly_once(emulator, realm, invoice)
 
 
-def _kill_tree(pid: int) -> None:
-    """SIGKILL a process and its descendants (RQ's work horse has a session of its own)."""
+def _wait_for(predicate: Any, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _descendants(pid: int) -> list[int]:
     children: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -125,18 +138,19 @@ def _kill_tree(pid: int) -> None:
         except OSError:
             continue
         children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    todo, victims = [pid], []
+    found, todo = [], list(children.get(pid, []))
     while todo:
         current = todo.pop()
-        victims.append(current)
+        found.append(current)
         todo.extend(children.get(current, []))
-    for victim in victims:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(victim, signal.SIGKILL)
+    return found
 
 
 @pytest.mark.slow
-def test_worker_killed_mid_run_then_restarted(realm: str, emulator: Any, app: Flask) -> None:
+def test_worker_killed_mid_run_is_interrupted_and_resumed(realm: str, emulator: Any,
+                                                          app: Flask) -> None:
+    from app.sync.liveness import reap_dead_runs
+
     alex = Associate(first_name="Kim", last_name="Lee", display_name="Kim Lee")
     client = Client(name="Killed Worker Co")
     code = BillingCode(code="Field work", kind=BillingCodeKind.HOURLY)
@@ -147,39 +161,81 @@ def test_worker_killed_mid_run_then_restarted(realm: str, emulator: Any, app: Fl
     db.session.commit()
     scope = {"records": [["hours", e.id] for e in entries]}
     # The fourth batch (the second of hours) is applied in QBO, then its answer stalls:
-    # the worker is killed during that stall.
+    # the worker's main process is killed during that stall.
     emulator.control("POST", "faults", {"rules": [{"realm": realm, "path": "/batch",
                                                    "kind": "timeout_after_commit",
                                                    "mode": "stall", "stall_seconds": 20,
                                                    "every_nth": 4}]})
     run = enqueue_run(db.session, get_queue(), RunKind.PUSH, scope, user_id=None,
                       realm_id=realm)
-    worker = start_worker(app)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        db.session.expire_all()
-        if db.session.get(SyncRun, run.id).created_count >= 30:
-            break
-        time.sleep(0.2)
-    time.sleep(1.0)  # inside the stalled third batch
-    _kill_tree(worker.pid)  # the worker and its work horse at once, like a crash
+    worker = start_worker(app, extra_env={"RUN_HEARTBEAT_SECONDS": "0.5"})
+    _wait_for(lambda: _count(emulator, realm, "TimeActivity", "") >= 60, 60,
+              "the second batch of hours to be applied in QuickBooks")
+    family = _descendants(worker.pid)
+    assert family, "the worker runs the job in a work horse"
+    os.kill(worker.pid, signal.SIGKILL)  # only the main process, like an OOM kill
     worker.wait(10)
+    _wait_for(lambda: not any(_alive(pid) for pid in family), 10,
+              "the work horse to die with its worker")
     emulator.control("DELETE", "faults")
     db.session.expire_all()
-    killed = db.session.get(SyncRun, run.id)
-    assert killed.status == RunStatus.RUNNING, killed.message
+    assert db.session.get(SyncRun, run.id).status == RunStatus.RUNNING
     pending = db.session.scalar(db.select(db.func.count()).select_from(QboLink).where(
         QboLink.state == LinkState.PENDING))
     assert pending > 0
 
-    retry = enqueue_run(db.session, get_queue(), RunKind.PUSH, scope, user_id=None,
-                        realm_id=realm)
+    _wait_for(lambda: reap_dead_runs(db.session, get_queue(), dead_after=2.0) != [], 30,
+              "the reaper to notice the silent run")
+    db.session.expire_all()
+    killed = db.session.get(SyncRun, run.id)
+    assert killed.status == RunStatus.INTERRUPTED
+    resumed = db.session.scalars(db.select(SyncRun).where(SyncRun.id != run.id)).one()
+    assert f"resumed in run #{resumed.id}" in killed.message
+    assert resumed.scope["records"] == scope["records"]
+
     assert start_worker(app).wait(timeout=120) == 0
     db.session.expire_all()
-    assert db.session.get(SyncRun, retry.id).status == RunStatus.SUCCEEDED
-    assert db.session.get(SyncRun, run.id).status == RunStatus.FAILED  # closed as interrupted
+    assert db.session.get(SyncRun, resumed.id).status == RunStatus.SUCCEEDED
+    assert db.session.get(SyncRun, run.id).status == RunStatus.INTERRUPTED
     activities = qbo_rows(emulator, realm, "TimeActivity")
     assert len(activities) == 120
     links = db.session.scalars(db.select(QboLink).where(QboLink.entity_type == "hours")).all()
     assert len({link.qbo_id for link in links}) == 120
     assert all(link.state == LinkState.SYNCED for link in links)
+
+
+def test_a_finished_run_is_never_taken_for_dead(realm: str, emulator: Any) -> None:
+    from app.sync.liveness import reap_dead_runs
+
+    invoice = make_invoice("4010", client_name="Finished Co")
+    run = push([("invoice", invoice.id)])
+    assert run.status == RunStatus.SUCCEEDED
+    assert reap_dead_runs(db.session, get_queue(), dead_after=0.0) == []
+    db.session.expire_all()
+    assert db.session.get(SyncRun, run.id).status == RunStatus.SUCCEEDED
+
+
+def test_a_queued_run_whose_job_redis_lost_is_queued_again(realm: str, emulator: Any) -> None:
+    from app.sync.liveness import reap_dead_runs
+
+    invoice = make_invoice("4011", client_name="Lost Job Co")
+    run = push([("invoice", invoice.id)], work=False)
+    get_queue().connection.flushdb()  # Redis restarted without persistence
+    assert reap_dead_runs(db.session, get_queue(), dead_after=0.0) == [run.id]
+    work_queue()
+    db.session.expire_all()
+    assert db.session.get(SyncRun, run.id).status == RunStatus.SUCCEEDED
+    _assert_exactly_once(emulator, realm, invoice)
+
+
+@pytest.mark.slow
+def test_killing_a_worker_stops_its_cron_scheduler(app: Flask, app_ctx: Flask) -> None:
+    worker = start_worker(app, cron=True)
+    try:
+        _wait_for(lambda: len(_descendants(worker.pid)) >= 1, 30, "the cron scheduler child")
+        family = _descendants(worker.pid)
+    finally:
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(10)
+    _wait_for(lambda: not any(_alive(pid) for pid in family), 10,
+              "the cron scheduler to die with its worker")

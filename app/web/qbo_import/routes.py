@@ -47,6 +47,7 @@ from app.qbo.connection import client_for, current_connection
 from app.qbo.faults import QBOError
 from app.sync import importer, matcher
 from app.sync.lists import cache_age, load_tax_rates, refresh_lists, store_page
+from app.sync.liveness import settle
 from app.sync.runs import enqueue_run, fail_run
 from app.web.forms import model_choices
 from app.web.listing import paginate
@@ -176,6 +177,7 @@ def _run_context(run: SyncRun) -> dict[str, Any]:
 def run_page(run_id: int) -> Response | str:
     """An import run: the progress fragment for HTMX polling, the page otherwise."""
     run = db.session.get(SyncRun, run_id) or abort(404)
+    settle(db.session, get_queue, run, current_app.config["RUN_DEAD_SECONDS"])
     if run.kind != RunKind.IMPORT:
         return redirect(url_for("qbo_push.run_page", run_id=run.id))
     if is_htmx():

@@ -23,6 +23,7 @@ from app.models import EventOutcome, QboLink, RunKind, SyncEvent, SyncRun
 from app.permissions import can_admin_qbo, qbo_admin_required, qbo_self_push_required
 from app.qbo.connection import current_connection
 from app.sync import matcher
+from app.sync.liveness import settle
 from app.sync.runs import enqueue_run
 from app.web.listing import paginate
 from app.web.qbo_push.targets import TARGETS, PushTarget
@@ -158,6 +159,7 @@ def _chosen(target: PushTarget) -> list[tuple[str, int]]:
 def run_page(run_id: int) -> str:
     """A run's live progress, then its feedback (own runs only for associates)."""
     run = db.session.get(SyncRun, run_id) or abort(404)
+    settle(db.session, get_queue, run, current_app.config["RUN_DEAD_SECONDS"])
     if not can_admin_qbo() and run.requested_by_id != current_user.id:
         abort(404)
     template = "qbo/_run.html" if request.headers.get("HX-Request") else "qbo/run.html"
