@@ -75,6 +75,8 @@ class Config:
     QBO_BACKOFF_BASE = float(os.environ.get("QBO_BACKOFF_BASE", "0.5"))
     QBO_PUSH_LOCK_SECONDS = int(os.environ.get("QBO_PUSH_LOCK_SECONDS", "60"))
     QBO_PUSH_BATCHING = _env_bool("QBO_PUSH_BATCHING", True)
+    # "QBO Add All" copies its selection in chunks of this many records (memory stays flat).
+    QBO_PUSH_CHUNK_SIZE = int(os.environ.get("QBO_PUSH_CHUNK_SIZE", "500"))
     # A running run writes a heartbeat this often; one silent for RUN_DEAD_SECONDS is dead.
     RUN_HEARTBEAT_SECONDS = float(os.environ.get("RUN_HEARTBEAT_SECONDS", "5"))
     RUN_DEAD_SECONDS = float(os.environ.get("RUN_DEAD_SECONDS", "30"))

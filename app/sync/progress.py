@@ -38,6 +38,7 @@ class Progress:
         self._events: list[dict[str, Any]] = []
         self._last_flush = 0.0
         self._held = 0
+        self.total = 0
         self.counts = {"done": 0, "created_count": 0, "updated_count": 0, "skipped_count": 0,
                        "failed_count": 0}
 
@@ -47,11 +48,15 @@ class Progress:
                                   "started_at": utcnow(), "heartbeat_at": utcnow()}
         if realm_id:
             values["realm_id"] = realm_id
+        self.total = total
         self._write(values)
 
-    def set_total(self, total: int) -> None:
-        """Change the number of records (the plan grew or shrank)."""
-        self._write({"total": total})
+    def grow(self, more: int) -> None:
+        """Count ``more`` records into the total (dependencies found as a run goes on)."""
+        if more:
+            self.total += more
+            self._pending["total"] = self.total
+            self._maybe_flush()
 
     def current(self, label: str) -> None:
         """Name the record being worked on (written at most a few times a second)."""

@@ -43,6 +43,7 @@ from app.sync.currency import currency_fields, rate_for
 from app.sync.entities import ENTITY_TYPES, EntityType, Key, NotSendable, fingerprint
 from app.sync.mappings import memoized_lookups
 from app.sync.preflight import DEFAULTS_URL, MAPPINGS_URL, RATES_URL, check_record
+from app.sync.selection import Selection
 from app.sync.tax import EXCLUDED, Totals, compare, invoice_totals, qbo_rates, tax_fields
 
 log = logging.getLogger(__name__)
@@ -251,24 +252,44 @@ class PushEngine:
 
     # ------------------------------------------------------------------ run
 
-    def run(self, roots: list[Key], dry_run: bool = False) -> None:
-        """Plan, then copy layer by layer."""
+    def run(self, roots: list[Key], dry_run: bool = False,
+            seen: dict[Key, EventOutcome | None] | None = None) -> None:
+        """Plan, then copy layer by layer.
+
+        ``seen`` carries what earlier chunks of the same run already went through: those
+        records are neither counted nor logged again, and a failure among them still stops
+        what depends on it. Without it, this call is the whole run and starts its progress.
+        """
         started = time.perf_counter()
         plan = build_plan(self.session, self.realm_id, roots)
         self.local_seconds += time.perf_counter() - started
         progress = self.ctx.progress
-        progress.start(len(plan.nodes) + len(plan.missing), realm_id=self.realm_id)
+        if seen is None:
+            seen = {}
+            progress.start(len(plan.nodes) + len(plan.missing), realm_id=self.realm_id)
+        else:  # the roots were counted when the run started; their dependencies were not
+            root_set = set(roots)
+            progress.grow(sum(1 for key in plan.nodes if key not in seen and key not in root_set))
+        for key, outcome in seen.items():
+            if key in plan.nodes:
+                plan.nodes[key].outcome = outcome
         for entity_type, local_id in plan.missing:
             progress.record(EventOutcome.FAILED, entity_type=entity_type, local_id=local_id,
                             action="plan", realm_id=self.realm_id,
                             message="The record no longer exists in Ledgerhub.")
         links = {key: node.link for key, node in plan.nodes.items() if node.link is not None}
         refs = self.refs = RunRefs(self.session, self.realm_id, self.connection, links)
+        refs.planned.update(key for key, outcome in seen.items()
+                            if outcome == EventOutcome.PLANNED)
         if not dry_run:
             self.client = self.ctx.client()
         with memoized_lookups(self.session):
             for layer in plan.layers():
-                self._layer(layer, plan, refs, dry_run)
+                fresh = [node for node in layer if node.key not in seen]
+                if fresh:
+                    self._layer(fresh, plan, refs, dry_run)
+        for key, node in plan.nodes.items():
+            seen.setdefault(key, node.outcome)
 
     def _layer(self, layer: list[Node], plan: Plan, refs: RunRefs, dry_run: bool) -> None:
         """Prepare, check and send one layer."""
@@ -610,9 +631,37 @@ def run_push(ctx: RunContext) -> None:
     session = ctx.session()
     expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
     try:
-        engine = PushEngine(ctx, realm_id, batching=bool(ctx.config["QBO_PUSH_BATCHING"]))
-        engine.lock = lock
-        engine.run(scope_roots(ctx.run.scope), dry_run=ctx.run.dry_run)
+        if "selection" in ctx.run.scope:
+            _push_selection(ctx, realm_id, lock, Selection.from_scope(ctx.run.scope["selection"]))
+        else:
+            engine = _engine(ctx, realm_id, lock)
+            engine.run(scope_roots(ctx.run.scope), dry_run=ctx.run.dry_run)
     finally:
         session.expire_on_commit = expire_on_commit
         lock.release()
+
+
+def _engine(ctx: RunContext, realm_id: str, lock: RealmLock) -> PushEngine:
+    engine = PushEngine(ctx, realm_id, batching=bool(ctx.config["QBO_PUSH_BATCHING"]))
+    engine.lock = lock
+    return engine
+
+
+def _push_selection(ctx: RunContext, realm_id: str, lock: RealmLock,
+                    selection: Selection) -> None:
+    """Copy a listing's selection in chunks of ``QBO_PUSH_CHUNK_SIZE`` records, one run.
+
+    Ids are read page by page when the worker reaches them, so memory stays bounded at any
+    size and a record edited after the click is copied as it is now.
+    """
+    session = ctx.session()
+    ctx.progress.start(selection.count(session), realm_id=realm_id)
+    seen: dict[Key, EventOutcome | None] = {}
+    size = max(1, int(ctx.config["QBO_PUSH_CHUNK_SIZE"]))
+    for ids in selection.chunks(session, size):
+        lock.check()
+        _engine(ctx, realm_id, lock).run([(selection.entity_type, i) for i in ids],
+                                         dry_run=ctx.run.dry_run, seen=seen)
+        # Nothing keeps a finished chunk's records: the session's identity map holds them
+        # weakly, so memory stays flat however large the selection.
+        ctx.progress.flush()

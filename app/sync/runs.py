@@ -14,10 +14,11 @@ JOB_TIMEOUT = 6 * 3600
 
 
 def enqueue_run(session: Session, queue: Queue, kind: RunKind, scope: dict[str, Any], *,
-                user_id: int | None, realm_id: str | None, dry_run: bool = False) -> SyncRun:
-    """Create a queued run and enqueue the job that executes it."""
+                user_id: int | None, realm_id: str | None, dry_run: bool = False,
+                total: int = 0) -> SyncRun:
+    """Create a queued run (``total`` records known so far) and enqueue the job."""
     run = SyncRun(kind=kind, scope=scope, requested_by_id=user_id, realm_id=realm_id,
-                  dry_run=dry_run, status=RunStatus.QUEUED)
+                  dry_run=dry_run, status=RunStatus.QUEUED, total=total)
     session.add(run)
     session.commit()
     enqueue_job(session, queue, run)

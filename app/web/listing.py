@@ -9,9 +9,11 @@ from typing import Any
 
 from flask import current_app, render_template, request
 from flask import url_for as flask_url_for
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, select
 
 from app.extensions import db
+from app.sync.selection import apply_search as search_rows
+from app.sync.selection import filtered, search_text
 
 
 @dataclass
@@ -81,16 +83,12 @@ def paginate(
 # Listing filters are read from the query string or, for "QBO Add All", from the filter form
 # the button posts along (request.values holds both).
 def _query_text() -> str:
-    return request.values.get("q", "").strip()[:100]
+    return search_text(request.values)
 
 
 def apply_search(stmt: Select, search: Sequence[ColumnElement]) -> Select:
     """Apply ?q from the request: a case-insensitive substring match on any search column."""
-    q = _query_text()
-    if q and search:
-        like = f"%{q.lower()}%"
-        stmt = stmt.where(or_(*(func.lower(col).like(like) for col in search)))
-    return stmt
+    return search_rows(stmt, search, _query_text())
 
 
 @dataclass(frozen=True)
@@ -101,10 +99,11 @@ class Listing:
     search: Sequence[ColumnElement]
     filters: dict[str, str]
 
-    def ids(self, id_column: ColumnElement) -> list[int]:
-        """Ids of every row the listing shows across all pages (for "QBO Add All")."""
-        stmt = apply_search(self.stmt, self.search).with_only_columns(id_column).order_by(None)
-        return list(db.session.scalars(stmt.distinct()))
+    @classmethod
+    def of(cls, entity_type: str, owner_id: int | None = None) -> Listing:
+        """The listing of a record type for the request's filters (as "QBO Add All" sees it)."""
+        found = filtered(entity_type, request.values, owner_id)
+        return cls(found.stmt, found.search, found.filters)
 
 
 def render_listing(page_template: str, fragment_template: str, **context: Any) -> str:

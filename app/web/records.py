@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -12,6 +11,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import Select, func, select
 
 from app.extensions import db
+from app.sync import selection
 
 
 def apply_form(form: FlaskForm, record: Any, exclude: Iterable[str] = ()) -> None:
@@ -24,14 +24,8 @@ def apply_form(form: FlaskForm, record: Any, exclude: Iterable[str] = ()) -> Non
 
 def active_filter(stmt: Select, model: type) -> tuple[Select, dict[str, str]]:
     """Apply ?status=active|inactive|all (active by default) to a listing."""
-    status = request.values.get("status", "active")
-    if status == "active":
-        stmt = stmt.where(model.active.is_(True))
-    elif status == "inactive":
-        stmt = stmt.where(model.active.is_(False))
-    else:
-        status = "all"
-    return stmt, {"status": status}
+    filters: dict[str, str] = {}
+    return selection.active_filter(stmt, model, request.values, filters), filters
 
 
 def is_htmx() -> bool:
@@ -60,16 +54,6 @@ def next_number(column: Any, start: str = "1001") -> str:
         candidate = f"{prefix}{number:0{len(digits)}d}"[:21]
         if not value_taken(column, candidate):
             return candidate
-
-
-def status_filter(stmt: Select, column: Any, statuses: type[enum.Enum],
-                  filters: dict[str, str]) -> Select:
-    """Apply ?status= when it names one of ``statuses``, recording it in ``filters``."""
-    status = request.values.get("status", "")
-    if status in {s.value for s in statuses}:
-        stmt = stmt.where(column == statuses(status))
-        filters["status"] = status
-    return stmt
 
 
 def child_or_404(model: type, child_id: int, parent_column: str, parent_id: int) -> Any:

@@ -12,7 +12,7 @@ from app.models import Associate, Integration, PermissionLevel
 from app.permissions import company_settings, manager_required, owner_required
 from app.web.admin.forms import AssociateForm, BasicSettingsForm
 from app.web.listing import Listing, paginate, render_listing
-from app.web.records import active_filter, apply_form
+from app.web.records import apply_form
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -51,8 +51,7 @@ def associates() -> str:
 
 def associate_listing() -> Listing:
     """The associates the listing shows for the request's filters."""
-    stmt, filters = active_filter(select(Associate), Associate)
-    return Listing(stmt, [Associate.display_name, Associate.email, Associate.username], filters)
+    return Listing.of("associate")
 
 
 def _username_taken(username: str | None, exclude_id: int | None) -> bool:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from app.extensions import db
@@ -12,7 +11,7 @@ from app.permissions import manager_required
 from app.web.clients.forms import ClientForm
 from app.web.listing import Listing, paginate, render_listing
 from app.web.qbo_mappings.locks import currency_lock, refuse_currency_change
-from app.web.records import active_filter, apply_form
+from app.web.records import apply_form
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
 
@@ -36,8 +35,7 @@ def index() -> str:
 
 def listing() -> Listing:
     """The clients the listing shows for the request's filters."""
-    stmt, filters = active_filter(select(Client), Client)
-    return Listing(stmt, [Client.name, Client.email, Client.contact_name, Client.phone], filters)
+    return Listing.of("client")
 
 
 def _save(form: ClientForm, client: Client) -> None:

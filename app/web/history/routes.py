@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from app.extensions import db
@@ -17,7 +16,7 @@ from app.models import EntryStatus, ExpenseEntry, HoursEntry, MileageEntry
 from app.permissions import signed_in
 from app.web.history.forms import ExpenseForm, HoursForm, MileageForm
 from app.web.listing import Listing, paginate, render_listing
-from app.web.records import apply_form, status_filter
+from app.web.records import apply_form
 
 bp = Blueprint("history", __name__, url_prefix="/my")
 
@@ -32,6 +31,7 @@ class EntryKind:
     model: type
     form: type[FlaskForm]
     date_column: str
+    entity_type: str
 
     def column(self, name: str) -> Any:
         """A column of the kind's model."""
@@ -40,19 +40,12 @@ class EntryKind:
 
 KINDS = {
     "hours": EntryKind("hours", "My Hours History", "hours entry", HoursEntry, HoursForm,
-                       "work_date"),
+                       "work_date", "hours"),
     "expenses": EntryKind("expenses", "My Expense History", "expense", ExpenseEntry,
-                          ExpenseForm, "expense_date"),
+                          ExpenseForm, "expense_date", "expense"),
     "mileage": EntryKind("mileage", "My Mileage History", "mileage entry", MileageEntry,
-                         MileageForm, "trip_date"),
+                         MileageForm, "trip_date", "mileage"),
 }
-
-
-def _parse_date(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
 
 
 def _own(kind: EntryKind, entry_id: int) -> Any:
@@ -75,19 +68,7 @@ def list_entries(kind: EntryKind) -> str:
 
 def listing(kind: EntryKind) -> Listing:
     """The logged-in associate's entries of one kind for the request's filters."""
-    model, when = kind.model, kind.column(kind.date_column)
-    stmt = select(model).where(model.associate_id == current_user.id)
-    filters: dict[str, str] = {}
-    start = _parse_date(request.values.get("from"))
-    end = _parse_date(request.values.get("to"))
-    if start:
-        stmt = stmt.where(when >= start)
-        filters["from"] = start.isoformat()
-    if end:
-        stmt = stmt.where(when <= end)
-        filters["to"] = end.isoformat()
-    stmt = status_filter(stmt, model.status, EntryStatus, filters)
-    return Listing(stmt, [model.description], filters)
+    return Listing.of(kind.entity_type, current_user.id)
 
 
 def edit_entry(kind: EntryKind, entry_id: int | None = None) -> Response | str:

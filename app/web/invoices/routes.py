@@ -29,7 +29,6 @@ from app.web.records import (
     child_or_404,
     is_htmx,
     next_number,
-    status_filter,
     value_taken,
 )
 
@@ -58,10 +57,7 @@ def index() -> str:
 
 def listing() -> Listing:
     """The invoices the listing shows for the request's filters."""
-    stmt = select(Invoice).join(Invoice.client)
-    filters: dict[str, str] = {}
-    stmt = status_filter(stmt, Invoice.status, InvoiceStatus, filters)
-    return Listing(stmt, [Invoice.number, Client.name], filters)
+    return Listing.of("invoice")
 
 
 def _get(invoice_id: int) -> Invoice:

@@ -12,7 +12,7 @@ from app.permissions import manager_required
 from app.web.listing import Listing, paginate, render_listing
 from app.web.organizations.forms import ContactForm, OrganizationForm
 from app.web.qbo_mappings.locks import currency_lock, refuse_currency_change
-from app.web.records import active_filter, apply_form, child_or_404, is_htmx
+from app.web.records import apply_form, child_or_404, is_htmx
 
 bp = Blueprint("organizations", __name__, url_prefix="/organizations")
 
@@ -23,18 +23,6 @@ SORTS = {
     "currency": Organization.currency,
     "created": Organization.created_at,
 }
-
-
-def _category_filter(stmt, filters: dict[str, str]):  # noqa: ANN001, ANN202 - a select
-    """Apply ?category=<id>|none."""
-    category = request.values.get("category", "")
-    if category == "none":
-        stmt = stmt.where(Organization.category_id.is_(None))
-        filters["category"] = category
-    elif category.isdigit():
-        stmt = stmt.where(Organization.category_id == int(category))
-        filters["category"] = category
-    return stmt
 
 
 @bp.get("/")
@@ -52,10 +40,7 @@ def index() -> str:
 
 def listing() -> Listing:
     """The organizations the listing shows for the request's filters."""
-    stmt = select(Organization).outerjoin(Organization.category)
-    stmt, filters = active_filter(stmt, Organization)
-    stmt = _category_filter(stmt, filters)
-    return Listing(stmt, [Organization.name, Organization.email, Organization.phone], filters)
+    return Listing.of("organization")
 
 
 def _get(organization_id: int) -> Organization:

@@ -20,7 +20,6 @@ from app.web.records import (
     child_or_404,
     is_htmx,
     next_number,
-    status_filter,
     value_taken,
 )
 
@@ -48,10 +47,7 @@ def index() -> str:
 
 def listing() -> Listing:
     """The purchase orders the listing shows for the request's filters."""
-    stmt = select(PurchaseOrder).join(PurchaseOrder.organization)
-    filters: dict[str, str] = {}
-    stmt = status_filter(stmt, PurchaseOrder.status, POStatus, filters)
-    return Listing(stmt, [PurchaseOrder.number, Organization.name], filters)
+    return Listing.of("purchase_order")
 
 
 def _get(po_id: int) -> PurchaseOrder:

@@ -25,13 +25,13 @@ from app.qbo.connection import current_connection
 from app.sync import matcher
 from app.sync.liveness import settle
 from app.sync.runs import enqueue_run
+from app.sync.selection import Selection
 from app.web.listing import paginate
 from app.web.qbo_push.targets import TARGETS, PushTarget
 
 bp = Blueprint("qbo_push", __name__)
 
 LOG_SORTS = {"time": SyncEvent.id}
-MAX_SCOPE = 20_000
 
 
 def _respond(run: SyncRun) -> Response | str:
@@ -41,7 +41,8 @@ def _respond(run: SyncRun) -> Response | str:
     return redirect(url_for(".run_page", run_id=run.id))
 
 
-def _start(records: list[tuple[str, int]], description: str) -> Response | str:
+def _start(records: list[tuple[str, int]] | Selection, description: str) -> Response | str:
+    """Enqueue a push of single records or of a listing's selection (kept as its filter)."""
     connection = current_connection(db.session)
     if connection is None or connection.status.value != "connected":
         message = ("QuickBooks is not connected." if connection is None
@@ -50,17 +51,22 @@ def _start(records: list[tuple[str, int]], description: str) -> Response | str:
             return render_template("qbo/_notice.html", level="danger", message=message)
         flash(message, "danger")
         return redirect(request.referrer or url_for("main.dashboard"))
-    if not records:
+    if isinstance(records, Selection):
+        count = records.count(db.session)
+        scope: dict[str, Any] = {"selection": records.to_scope(), "count": count}
+    else:
+        count = len(records)
+        scope = {"records": [list(r) for r in records]}
+    if not count:
         message = f"Nothing to copy: {description} is empty."
         if request.headers.get("HX-Request"):
             return render_template("qbo/_notice.html", level="warning", message=message)
         flash(message, "warning")
         return redirect(request.referrer or url_for("main.dashboard"))
     run = enqueue_run(db.session, get_queue(), RunKind.PUSH,
-                      {"records": [list(r) for r in records[:MAX_SCOPE]],
-                       "description": description},
+                      {**scope, "description": description},
                       user_id=current_user.id, realm_id=connection.realm_id,
-                      dry_run=request.form.get("dry_run") == "1")
+                      dry_run=request.form.get("dry_run") == "1", total=count)
     return _respond(run)
 
 
@@ -141,17 +147,13 @@ def _model(target: PushTarget) -> type:
     return ENTITY_TYPES[target.entity_type].model
 
 
-def _chosen(target: PushTarget) -> list[tuple[str, int]]:
-    """Selected ids (only those the listing would show) or every id the listing shows."""
-    model = _model(target)
-    allowed = target.listing().ids(model.id)
-    selected = request.form.getlist("ids", type=int)
-    if request.form.get("selection") == "selected":
-        allowed_set = set(allowed)
-        ids = [i for i in selected if i in allowed_set]
-    else:
-        ids = allowed
-    return [(target.entity_type, i) for i in sorted(ids)]
+def _chosen(target: PushTarget) -> Selection:
+    """Ticked ids (only those the listing would show) or everything the listing's filter shows."""
+    ids = (request.form.getlist("ids", type=int)
+           if request.form.get("selection") == "selected" else None)
+    owner = current_user.id if target.self_service else None
+    return Selection.of(db.session, target.entity_type, request.values, ids=ids, owner_id=owner)
+
 
 
 @bp.get("/admin/qbo/runs/<int:run_id>")

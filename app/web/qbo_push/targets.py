@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +12,6 @@ from app.extensions import db
 from app.models import QboLink
 from app.qbo.connection import current_connection
 from app.sync.entities import ENTITY_TYPES, fingerprint
-from app.web.listing import Listing
 
 
 @dataclass(frozen=True)
@@ -22,7 +20,6 @@ class PushTarget:
 
     entity_type: str
     noun: str
-    listing: Callable[[], Listing]
     edit_endpoint: str
     id_arg: str
     self_service: bool = False  # pushed by associates from My History
@@ -32,45 +29,17 @@ class PushTarget:
         return url_for(self.edit_endpoint, **{self.id_arg: local_id})
 
 
-def _history(slug: str) -> Callable[[], Listing]:
-    def listing() -> Listing:
-        from app.web.history.routes import KINDS
-        from app.web.history.routes import listing as history_listing
-
-        return history_listing(KINDS[slug])
-
-    return listing
-
-
-def _lazy(module: str, name: str) -> Callable[[], Listing]:
-    def listing() -> Listing:
-        import importlib
-
-        return getattr(importlib.import_module(module), name)()
-
-    return listing
-
-
 TARGETS: dict[str, PushTarget] = {t.entity_type: t for t in (
-    PushTarget("client", "client", _lazy("app.web.clients.routes", "listing"), "clients.edit",
-               "client_id"),
-    PushTarget("organization", "organization", _lazy("app.web.organizations.routes", "listing"),
-               "organizations.edit", "organization_id"),
-    PushTarget("associate", "associate", _lazy("app.web.admin.routes", "associate_listing"),
-               "admin.associate_edit", "associate_id"),
-    PushTarget("invoice", "invoice", _lazy("app.web.invoices.routes", "listing"),
-               "invoices.edit", "invoice_id"),
-    PushTarget("purchase_order", "purchase order", _lazy("app.web.purchasing.routes",
-                                                         "listing"),
-               "purchasing.edit", "po_id"),
-    PushTarget("hours", "hours entry", _history("hours"), "history.hours_edit", "entry_id",
+    PushTarget("client", "client", "clients.edit", "client_id"),
+    PushTarget("organization", "organization", "organizations.edit", "organization_id"),
+    PushTarget("associate", "associate", "admin.associate_edit", "associate_id"),
+    PushTarget("invoice", "invoice", "invoices.edit", "invoice_id"),
+    PushTarget("purchase_order", "purchase order", "purchasing.edit", "po_id"),
+    PushTarget("hours", "hours entry", "history.hours_edit", "entry_id", self_service=True),
+    PushTarget("expense", "expense", "history.expenses_edit", "entry_id", self_service=True),
+    PushTarget("mileage", "mileage entry", "history.mileage_edit", "entry_id",
                self_service=True),
-    PushTarget("expense", "expense", _history("expenses"), "history.expenses_edit", "entry_id",
-               self_service=True),
-    PushTarget("mileage", "mileage entry", _history("mileage"), "history.mileage_edit",
-               "entry_id", self_service=True),
 )}
-HISTORY_SLUGS = {"hours": "hours", "expense": "expenses", "mileage": "mileage"}
 
 
 DRIFT_PREFIX = "Amounts differ"  # how app.sync.tax.Drift messages start

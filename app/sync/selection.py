@@ -1,0 +1,245 @@
+"""What a listing selects, as a filter: the one definition the pages and the push share.
+
+A listing page and "QBO Add All" must agree on which records a filter selects. Each record
+type's filter is defined once here, from plain values (the listing's query string), so the
+page can show it and a worker can resolve it later, page by page, without a request.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from app.models import (
+    Associate,
+    Client,
+    EntryStatus,
+    ExpenseEntry,
+    HoursEntry,
+    Invoice,
+    InvoiceStatus,
+    MileageEntry,
+    Organization,
+    POStatus,
+    PurchaseOrder,
+)
+
+# The listing parameters a selection keeps (paging and sorting do not change what it selects).
+FILTER_KEYS = ("q", "status", "category", "from", "to")
+SEARCH_MAX = 100
+
+
+@dataclass(frozen=True)
+class Filtered:
+    """A record type's rows for some filter values, before search."""
+
+    stmt: Select
+    search: Sequence[ColumnElement]
+    filters: dict[str, str]
+
+
+def search_text(values: Mapping[str, str]) -> str:
+    """The listing's search text, as the page uses it."""
+    return (values.get("q") or "").strip()[:SEARCH_MAX]
+
+
+def apply_search(stmt: Select, search: Sequence[ColumnElement], q: str) -> Select:
+    """A case-insensitive substring match on any of the search columns."""
+    if q and search:
+        like = f"%{q.lower()}%"
+        stmt = stmt.where(or_(*(func.lower(col).like(like) for col in search)))
+    return stmt
+
+
+def active_filter(stmt: Select, model: Any, values: Mapping[str, str],
+                  filters: dict[str, str]) -> Select:
+    """status=active|inactive|all (active by default)."""
+    status = values.get("status", "active")
+    if status == "active":
+        stmt = stmt.where(model.active.is_(True))
+    elif status == "inactive":
+        stmt = stmt.where(model.active.is_(False))
+    else:
+        status = "all"
+    filters["status"] = status
+    return stmt
+
+
+def status_filter(stmt: Select, column: Any, statuses: type[enum.Enum],
+                  values: Mapping[str, str], filters: dict[str, str]) -> Select:
+    """status=<one of statuses>; anything else selects every status."""
+    status = values.get("status", "")
+    if status in {s.value for s in statuses}:
+        stmt = stmt.where(column == statuses(status))
+        filters["status"] = status
+    return stmt
+
+
+def parse_date(text: str | None) -> date | None:
+    """An ISO date, or None when absent or impossible."""
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _clients(values: Mapping[str, str], _owner: int | None) -> Filtered:
+    filters: dict[str, str] = {}
+    stmt = active_filter(select(Client), Client, values, filters)
+    return Filtered(stmt, [Client.name, Client.email, Client.contact_name, Client.phone], filters)
+
+
+def _organizations(values: Mapping[str, str], _owner: int | None) -> Filtered:
+    filters: dict[str, str] = {}
+    stmt = select(Organization).outerjoin(Organization.category)
+    stmt = active_filter(stmt, Organization, values, filters)
+    category = values.get("category", "")
+    if category == "none":
+        stmt = stmt.where(Organization.category_id.is_(None))
+        filters["category"] = category
+    elif category.isdigit():
+        stmt = stmt.where(Organization.category_id == int(category))
+        filters["category"] = category
+    return Filtered(stmt, [Organization.name, Organization.email, Organization.phone], filters)
+
+
+def _associates(values: Mapping[str, str], _owner: int | None) -> Filtered:
+    filters: dict[str, str] = {}
+    stmt = active_filter(select(Associate), Associate, values, filters)
+    return Filtered(stmt, [Associate.display_name, Associate.email, Associate.username],
+                    filters)
+
+
+def _invoices(values: Mapping[str, str], _owner: int | None) -> Filtered:
+    filters: dict[str, str] = {}
+    stmt = status_filter(select(Invoice).join(Invoice.client), Invoice.status, InvoiceStatus,
+                         values, filters)
+    return Filtered(stmt, [Invoice.number, Client.name], filters)
+
+
+def _purchase_orders(values: Mapping[str, str], _owner: int | None) -> Filtered:
+    filters: dict[str, str] = {}
+    stmt = select(PurchaseOrder).join(PurchaseOrder.organization)
+    stmt = status_filter(stmt, PurchaseOrder.status, POStatus, values, filters)
+    return Filtered(stmt, [PurchaseOrder.number, Organization.name], filters)
+
+
+def _entries(model: Any, date_column: str) -> Callable[[Mapping[str, str], int | None],
+                                                         Filtered]:
+    def build(values: Mapping[str, str], owner: int | None) -> Filtered:
+        when = getattr(model, date_column)
+        stmt = select(model).where(model.associate_id == owner)
+        filters: dict[str, str] = {}
+        start, end = parse_date(values.get("from")), parse_date(values.get("to"))
+        if start:
+            stmt = stmt.where(when >= start)
+            filters["from"] = start.isoformat()
+        if end:
+            stmt = stmt.where(when <= end)
+            filters["to"] = end.isoformat()
+        stmt = status_filter(stmt, model.status, EntryStatus, values, filters)
+        return Filtered(stmt, [model.description], filters)
+
+    return build
+
+
+BUILDERS: dict[str, Callable[[Mapping[str, str], int | None], Filtered]] = {
+    "client": _clients,
+    "organization": _organizations,
+    "associate": _associates,
+    "invoice": _invoices,
+    "purchase_order": _purchase_orders,
+    "hours": _entries(HoursEntry, "work_date"),
+    "expense": _entries(ExpenseEntry, "expense_date"),
+    "mileage": _entries(MileageEntry, "trip_date"),
+}
+# Entries are an associate's own: their selections always name whose.
+OWNED = frozenset({"hours", "expense", "mileage"})
+
+
+def filtered(entity_type: str, values: Mapping[str, str], owner_id: int | None = None) -> Filtered:
+    """The rows of ``entity_type`` that the filter values select, before search."""
+    return BUILDERS[entity_type](values, owner_id)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The records "QBO Add All" or "QBO Add Selected" was pressed for, kept as the filter.
+
+    ``upto_id`` is the highest id when the button was pressed: records added afterwards are
+    not part of what the user saw. Records are read when the worker reaches them, so one
+    changed after the click is copied as it is then.
+    """
+
+    entity_type: str
+    values: dict[str, str] = field(default_factory=dict)
+    ids: tuple[int, ...] | None = None
+    owner_id: int | None = None
+    upto_id: int | None = None
+
+    @classmethod
+    def of(cls, session: Session, entity_type: str, values: Mapping[str, str], *,
+           ids: Sequence[int] | None = None, owner_id: int | None = None) -> Selection:
+        """A selection made now from listing values (and ticked ids for "Selected")."""
+        kept = {k: str(values[k]) for k in FILTER_KEYS if values.get(k)}
+        kept["q"] = search_text(kept)
+        kept = {k: v for k, v in kept.items() if v}
+        model = _model(entity_type)
+        upto = session.scalar(select(func.max(model.id)))
+        return cls(entity_type, kept, tuple(sorted(set(ids))) if ids is not None else None,
+                   owner_id, upto)
+
+    def statement(self) -> Select:
+        """A select of the selected ids (search, filters, ticks and the click's id bound)."""
+        model = _model(self.entity_type)
+        found = filtered(self.entity_type, self.values, self.owner_id)
+        stmt = apply_search(found.stmt, found.search, search_text(self.values))
+        stmt = stmt.with_only_columns(model.id).order_by(None).distinct()
+        if self.ids is not None:
+            stmt = stmt.where(model.id.in_(self.ids))
+        if self.upto_id is not None:
+            stmt = stmt.where(model.id <= self.upto_id)
+        return stmt
+
+    def count(self, session: Session) -> int:
+        """How many records the selection holds."""
+        return int(session.scalar(select(func.count()).select_from(self.statement().subquery()))
+                   or 0)
+
+    def chunks(self, session: Session, size: int) -> Iterator[list[int]]:
+        """The selected ids in ascending pages of ``size`` (keyset paging: stable and cheap)."""
+        inner = self.statement().subquery()
+        last = 0
+        while True:
+            ids = list(session.scalars(select(inner.c.id).where(inner.c.id > last)
+                                       .order_by(inner.c.id).limit(size)))
+            if not ids:
+                return
+            yield ids
+            last = ids[-1]
+
+    def to_scope(self) -> dict[str, Any]:
+        """JSON for ``SyncRun.scope``."""
+        return {"entity_type": self.entity_type, "values": self.values,
+                "ids": list(self.ids) if self.ids is not None else None,
+                "owner_id": self.owner_id, "upto_id": self.upto_id}
+
+    @classmethod
+    def from_scope(cls, data: Mapping[str, Any]) -> Selection:
+        """Back from ``SyncRun.scope``."""
+        ids = data.get("ids")
+        return cls(str(data["entity_type"]), dict(data.get("values") or {}),
+                   tuple(int(i) for i in ids) if ids is not None else None,
+                   data.get("owner_id"), data.get("upto_id"))
+
+
+def _model(entity_type: str) -> Any:
+    from app.sync.entities import ENTITY_TYPES
+
+    return ENTITY_TYPES[entity_type].model
