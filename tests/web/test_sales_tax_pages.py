@@ -70,3 +70,17 @@ def test_defaults_page_explains_the_model_and_the_owners_choice(auth: Auth,
     db.session.commit()
     page = _text(client.get("/admin/qbo/settings/defaults").get_data(as_text=True))
     assert "QuickBooks keeps that amount instead of calculating its own" in page
+
+
+@pytest.mark.parametrize("automated", [True, False])
+def test_mappings_page_says_when_tax_codes_need_no_mapping(auth: Auth, enable_qbo: None,
+                                                           automated: bool) -> None:
+    _connect(automated)
+    html = auth.login("qboadmin").get("/admin/qbo/settings/mappings").get_data(as_text=True)
+    section = _text(re.search(r'<section class="card mb-4" id="tax-codes">.*?</section>', html,
+                              re.S).group(0))
+    if automated:
+        assert "calculates sales tax from the customer's address and ignores tax codes" in section
+        assert "Not needed (automated sales tax)" in section and "Not mapped" not in section
+    else:
+        assert "Not mapped" in section and "automated sales tax" not in section

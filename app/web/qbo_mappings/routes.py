@@ -69,8 +69,10 @@ def _sections(realm_id: str) -> list[dict[str, Any]]:
 def _mappings_page(connection: QboConnection | None, errors: dict[str, str] | None = None,
                    status: int = 200) -> tuple[str, int]:
     sections = _sections(connection.realm_id) if connection is not None else []
+    automated = sales_tax.model_of(connection) == sales_tax.AUTOMATED
     return render_template("qbo_mappings/mappings.html", connection=connection,
-                           sections=sections, errors=errors or {}), status
+                           sections=sections, errors=errors or {},
+                           automated_tax=automated), status
 
 
 @bp.get("/")
