@@ -7,9 +7,9 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from . import currency, jsonutil
+from . import currency, jsonutil, seed
 from .config import DEV_CLIENT_ID
-from .core import current
+from .core import current, sales_tax_of
 
 bp = Blueprint("control", __name__, url_prefix="/_emulator")
 
@@ -39,7 +39,10 @@ def companies() -> Response:
 
 @bp.post("/companies")
 def create_company() -> Response:
-    """Create a company: {name, country, multicurrency, home_currency, seed}."""
+    """Create a company: {name, country, multicurrency, home_currency, seed, sales_tax}.
+
+    ``sales_tax`` is "automated" (the default for US companies) or "manual".
+    """
     body = _body()
     try:
         company = current().create_company(
@@ -48,6 +51,7 @@ def create_company() -> Response:
             seed=body.get("seed") or "sample",
             multicurrency=bool(body.get("multicurrency")),
             home_currency=body.get("home_currency"),
+            sales_tax=body.get("sales_tax"),
         )
     except ValueError as exc:
         return _error(str(exc))
@@ -57,6 +61,7 @@ def create_company() -> Response:
             "name": company.name,
             "country": company.country,
             "home_currency": company.home_currency,
+            "sales_tax": sales_tax_of(company),
         }
     )
     response.status_code = 201
@@ -78,7 +83,8 @@ def issue_tokens(realm: str) -> Response:
 
 @bp.post("/companies/<realm>/preferences")
 def change_preferences(realm: str) -> Response:
-    """Switch company settings: multicurrency, custom_txn_numbers, duplicate_docnumber_check."""
+    """Switch company settings: multicurrency, custom_txn_numbers, duplicate_docnumber_check,
+    sales_tax ("automated" | "manual", US companies only)."""
     emulator = current()
     body = _body()
     store = emulator.store
@@ -97,6 +103,10 @@ def change_preferences(realm: str) -> Response:
             if code != company.home_currency and (company.multicurrency or _has_parties(company)):
                 return _error("the home currency is fixed")
             prefs["CurrencyPrefs"]["HomeCurrency"] = currency.ref(code)
+        if "sales_tax" in body:
+            problem = _switch_sales_tax(store, company, prefs, body["sales_tax"])
+            if problem:
+                return _error(problem)
         if "custom_txn_numbers" in body:
             prefs["SalesFormsPrefs"]["CustomTxnNumbers"] = bool(body["custom_txn_numbers"])
         if "duplicate_docnumber_check" in body:
@@ -108,6 +118,18 @@ def change_preferences(realm: str) -> Response:
         prefs["MetaData"] = {**prefs["MetaData"], "LastUpdatedTime": jsonutil.iso(jsonutil.now())}
         store.put(company, "Preferences", prefs)
     return Response(jsonutil.dumps({"Preferences": prefs}), mimetype="application/json")
+
+
+def _switch_sales_tax(store: Any, company: Any, prefs: dict[str, Any], wanted: Any) -> str | None:
+    """Turn automated sales tax on or off; its rate table is added when it is turned on."""
+    try:
+        model = seed.sales_tax_model(company.country, wanted or "manual")
+    except ValueError as exc:
+        return str(exc)
+    prefs["TaxPrefs"] = {**prefs.get("TaxPrefs", {}), "PartnerTaxEnabled": model == "automated"}
+    if model == "automated":
+        seed.seed_state_rates(store, company)
+    return None
 
 
 def _has_parties(company: Any) -> bool:

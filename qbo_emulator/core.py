@@ -47,13 +47,15 @@ class Emulator:
         seed: str = "sample",
         multicurrency: bool = False,
         home_currency: str | None = None,
+        sales_tax: str | None = None,
     ) -> Company:
-        """A new company (realm)."""
+        """A new company (realm); US companies use automated sales tax unless told "manual"."""
         if seed not in ("sample", "empty"):
             raise ValueError("seed must be sample or empty")
+        seeding.sales_tax_model(country, sales_tax)  # refuse before a realm is allocated
         default = f"Sandbox Company_{country}_{len(self.store.companies) + 1}"
         return seeding.create_company(
-            self.store, name or default, country, seed, multicurrency, home_currency
+            self.store, name or default, country, seed, multicurrency, home_currency, sales_tax
         )
 
     def set_time_scale(self, scale: float) -> None:
@@ -90,6 +92,7 @@ class Emulator:
                     "country": c.country,
                     "home_currency": c.home_currency,
                     "multicurrency": c.multicurrency,
+                    "sales_tax": sales_tax_of(c),
                 }
                 for c in self.store.companies.values()
             ]
@@ -99,6 +102,11 @@ class Emulator:
             "throttle": self.throttle.enabled,
             "rotate_refresh_tokens": self.tokens.rotate,
         }
+
+
+def sales_tax_of(company: Company) -> str:
+    """ "automated" or "manual" (every non-US company counts as manual)."""
+    return "automated" if company.automated_tax else "manual"
 
 
 def current() -> Emulator:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from . import operations
+from . import automated_tax, operations
 from .entities.common import WriteContext
 from .jsonutil import iso, now
 from .store import Company, Store
@@ -131,6 +131,7 @@ ITEMS = [
     ("Lighting", Decimal("0")),
 ]
 CLASSES = ["Consulting", "Landscaping", "Maintenance", "Remote"]
+SALES_TAX_MODELS = ("automated", "manual")
 
 
 def create_company(
@@ -140,13 +141,19 @@ def create_company(
     seed: str = "sample",
     multicurrency: bool = False,
     home_currency: str | None = None,
+    sales_tax: str | None = None,
 ) -> Company:
-    """Create a company with QBO's built-in lists; `seed="sample"` adds sandbox-like records."""
+    """Create a company with QBO's built-in lists; `seed="sample"` adds sandbox-like records.
+
+    ``sales_tax`` ("automated" | "manual") applies to US companies, automated by default as
+    every US company created since November 2017 is.
+    """
+    model = sales_tax_model(country, sales_tax)
     with store.lock:
         company = store.new_company(name, country)
         moment = now()
         home = home_currency or HOME_CURRENCY.get(country, "USD")
-        _singletons(store, company, moment, home, multicurrency)
+        _singletons(store, company, moment, home, multicurrency, model == "automated")
         _tax(store, company, moment)
         ctx = WriteContext(store, company, moment)
         for account_name, kind, sub in ACCOUNTS:
@@ -166,6 +173,17 @@ def create_company(
         if seed == "sample":
             _sample(ctx, income)
         return company
+
+
+def sales_tax_model(country: str, wanted: str | None) -> str:
+    """The sales tax model of a new company; ValueError for one QBO does not offer."""
+    if wanted in (None, ""):
+        return "automated" if country == "US" else "manual"
+    if wanted not in SALES_TAX_MODELS:
+        raise ValueError("sales_tax must be automated or manual")
+    if wanted == "automated" and country != "US":
+        raise ValueError("automated sales tax exists only for US companies")
+    return str(wanted)
 
 
 def _account_id(company: Company, name: str) -> str:
@@ -230,7 +248,9 @@ def _meta(moment: Any) -> dict[str, Any]:
     }
 
 
-def _singletons(store: Store, company: Company, moment: Any, home: str, multi: bool) -> None:
+def _singletons(
+    store: Store, company: Company, moment: Any, home: str, multi: bool, automated: bool
+) -> None:
     prefs = {
         **_meta(moment),
         "AccountingInfoPrefs": {
@@ -252,7 +272,7 @@ def _singletons(store: Store, company: Company, moment: Any, home: str, multi: b
             "ShowBillRateToAll": False,
             "WorkWeekStartDate": "Monday",
         },
-        "TaxPrefs": {"UsingSalesTax": True, "PartnerTaxEnabled": company.us},
+        "TaxPrefs": {"UsingSalesTax": True, "PartnerTaxEnabled": automated},
         "CurrencyPrefs": {"MultiCurrencyEnabled": multi, "HomeCurrency": {"value": home}},
         "OtherPrefs": {
             "NameValue": [
@@ -287,23 +307,33 @@ def _singletons(store: Store, company: Company, moment: Any, home: str, multi: b
     store.put(company, "CompanyInfo", info)
 
 
-def _tax(store: Store, company: Company, moment: Any) -> None:
+def _tax_record(moment: Any, obj_id: str, body: dict[str, Any]) -> dict[str, Any]:
     stamp = {"CreateTime": iso(moment), "LastUpdatedTime": iso(moment)}
+    return {
+        "Id": obj_id,
+        "SyncToken": "0",
+        "domain": "QBO",
+        "sparse": False,
+        "Active": True,
+        "MetaData": stamp,
+        **body,
+    }
 
+
+def seed_state_rates(store: Store, company: Company) -> None:
+    """The automated sales tax rate table, added where missing (also on a switch to it)."""
+    moment = now()
+
+    def put_missing(entity: str, obj_id: str, body: dict[str, Any]) -> None:
+        if company.get(entity, obj_id) is None:
+            store.put(company, entity, _tax_record(moment, obj_id, body))
+
+    automated_tax.seed(put_missing)
+
+
+def _tax(store: Store, company: Company, moment: Any) -> None:
     def put(entity: str, obj_id: str, body: dict[str, Any]) -> None:
-        store.put(
-            company,
-            entity,
-            {
-                "Id": obj_id,
-                "SyncToken": "0",
-                "domain": "QBO",
-                "sparse": False,
-                "Active": True,
-                "MetaData": stamp,
-                **body,
-            },
-        )
+        store.put(company, entity, _tax_record(moment, obj_id, body))
 
     def rates(*ids: str) -> dict[str, Any]:
         return {
@@ -348,6 +378,8 @@ def _tax(store: Store, company: Company, moment: Any) -> None:
                 "PurchaseTaxRateList": {"TaxRateDetail": []},
             },
         )
+        if company.automated_tax:
+            seed_state_rates(store, company)
         return
     put(
         "TaxRate",

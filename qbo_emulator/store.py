@@ -45,6 +45,12 @@ class Company:
         return self.country == "US"
 
     @property
+    def automated_tax(self) -> bool:
+        """True for a US company on automated sales tax (Preferences.TaxPrefs.PartnerTaxEnabled)."""
+        prefs = self.objects["Preferences"].get("1") or {}
+        return self.us and bool((prefs.get("TaxPrefs") or {}).get("PartnerTaxEnabled"))
+
+    @property
     def preferences(self) -> dict[str, Any]:
         """The Preferences record."""
         return self.objects["Preferences"]["1"]

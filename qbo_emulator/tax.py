@@ -1,11 +1,12 @@
-"""Sales tax: US TAX/NON lines with a transaction tax code, or per-line codes elsewhere."""
+"""Sales tax: US TAX/NON lines with a transaction tax code (manual) or an address (automated),
+or per-line codes elsewhere."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
 
-from . import errors
+from . import automated_tax, errors
 from .entities.common import WriteContext, money, ref_value
 
 TAXABLE_DETAILS = (
@@ -61,6 +62,7 @@ def _us(
     if entity != "Invoice":
         obj.pop("TxnTaxDetail", None)
         return Decimal("0")
+    automated = ctx.company.automated_tax
     taxable = Decimal("0")
     for line in lines:
         detail = _detail(line)
@@ -68,12 +70,22 @@ def _us(
             continue
         code = ref_value(detail, "TaxCodeRef") or "NON"
         if code not in ("TAX", "NON"):
-            raise errors.business(
-                "US line TaxCodeRef must be TAX or NON.", f"Line.{line['DetailType']}.TaxCodeRef"
-            )
+            if not automated:
+                raise errors.business(
+                    "US line TaxCodeRef must be TAX or NON.",
+                    f"Line.{line['DetailType']}.TaxCodeRef",
+                )
+            code = "NON"  # automated sales tax ignores line codes other than TAX/NON
         detail["TaxCodeRef"] = {"value": code}
         if code == "TAX":
             taxable += Decimal(line["Amount"])
+    if automated:
+        sent = detail_in.get("TotalTax")
+        detail_out = automated_tax.compute(
+            ctx, obj, taxable, None if sent is None else _override(detail_in, Decimal("0"))
+        )
+        obj["TxnTaxDetail"] = detail_out
+        return Decimal(detail_out["TotalTax"])
     result: dict[str, Any] = {}
     total = Decimal("0")
     code_id = ref_value(detail_in, "TxnTaxCodeRef")

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -50,6 +51,10 @@ class QboConnection(TimestampMixin, db.Model):
     country: Mapped[str | None] = mapped_column(String(10))
     home_currency: Mapped[Currency | None]
     multicurrency_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # US automated sales tax (Preferences.TaxPrefs.PartnerTaxEnabled), read at connect and
+    # before every push: QBO then picks the rate from the customer's address.
+    automated_sales_tax: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                      server_default=false())
     connected_by_id: Mapped[int | None] = mapped_column(ForeignKey("associates.id",
                                                                    ondelete="SET NULL"))
     connected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

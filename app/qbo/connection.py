@@ -108,6 +108,17 @@ class CompanyDetails:
     country: str | None
     home_currency: str | None
     multicurrency: bool
+    automated_sales_tax: bool = False
+
+
+def is_us(country: str | None) -> bool:
+    """True for a US company (a missing country counts as US; CompanyInfo says "US" or "USA")."""
+    return (country or "US").upper() in ("US", "USA", "UNITED STATES")
+
+
+def partner_tax_enabled(prefs: Mapping[str, Any]) -> bool:
+    """Whether QBO Preferences say the company uses US automated sales tax."""
+    return bool((prefs.get("TaxPrefs") or {}).get("PartnerTaxEnabled"))
 
 
 def read_company(config: Mapping[str, Any], realm_id: str, access_token: str) -> CompanyDetails:
@@ -129,6 +140,7 @@ def read_company(config: Mapping[str, Any], realm_id: str, access_token: str) ->
         country=info.get("Country"),
         home_currency=home,
         multicurrency=bool(currency.get("MultiCurrencyEnabled")),
+        automated_sales_tax=is_us(info.get("Country")) and partner_tax_enabled(prefs),
     )
 
 
@@ -183,6 +195,7 @@ def _describe(
     row.country = details.country
     row.home_currency = details.home_currency
     row.multicurrency_enabled = details.multicurrency
+    row.automated_sales_tax = details.automated_sales_tax
     row.connected_by_id = user_id
     row.connected_at = utcnow()
 

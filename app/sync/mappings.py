@@ -134,10 +134,13 @@ DEFAULT_KEYS: dict[str, DefaultSpec] = {d.key: d for d in (
                 "Whether line amounts exclude or include tax.",
                 choices=(("TaxExcluded", "Exclusive of tax"),
                          ("TaxInclusive", "Inclusive of tax")), default="TaxExcluded"),
-    DefaultSpec("tax_mode", "Tax after a copy",
-                "Write QuickBooks' computed tax back, or send Ledgerhub's tax as an override.",
-                choices=(("qbo", "Use the tax QuickBooks computes"),
-                         ("override", "Send Ledgerhub's tax (TxnTaxDetail.TotalTax)")),
+    DefaultSpec("tax_mode", "Sales tax on copied invoices",
+                "Either QuickBooks calculates the tax (with automated sales tax: from the "
+                "customer's address) and the invoice here then shows QuickBooks' tax and "
+                "total, or the tax Ledgerhub calculated is sent and QuickBooks keeps it as "
+                "the invoice's tax (a tax override).",
+                choices=(("qbo", "QuickBooks calculates the tax; show its figures here"),
+                         ("override", "Send Ledgerhub's tax; QuickBooks keeps it")),
                 default="qbo"),
 )}
 

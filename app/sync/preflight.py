@@ -31,7 +31,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.models.people import as_utc
-from app.sync import mappings
+from app.sync import mappings, sales_tax
 from app.sync.currency import rate_for
 from app.sync.mappings import LIST_KINDS, US_LINE_MARKERS, ListKind, preference
 
@@ -103,6 +103,12 @@ class _Company:
         self.multicurrency = bool(row.multicurrency_enabled) if row is not None else False
         country = (row.country if row is not None else None) or "US"
         self.us = country.upper() in ("US", "USA", "UNITED STATES")
+
+    @property
+    def automated(self) -> bool:
+        """US automated sales tax: QBO picks the rate from the address (read live, as a push
+        may learn of a switch half-way through its run)."""
+        return self.us and self.row is not None and bool(self.row.automated_sales_tax)
 
 
 def _company(session: Session, realm_id: str) -> _Company:
@@ -376,7 +382,9 @@ def _invoice_problems(session: Session, realm_id: str, invoice: Invoice,
     refer("txn_class", invoice.txn_class)
     taxable_code = invoice.tax_code if invoice.tax_code is not None and invoice.tax_code.taxable \
         else None
-    if invoice.tax_code is not None and (taxable_code is not None or not company.us):
+    # Automated sales tax ignores tax codes, so a US invoice's code needs no mapping there.
+    if invoice.tax_code is not None and (taxable_code is not None or not company.us) \
+            and not company.automated:
         refer("tax_code", invoice.tax_code)
     if not company.us:
         problems += _global_tax_problems(session, realm_id, invoice, taxable_code)
@@ -554,6 +562,11 @@ MAPPING_CODES = ("not_mapped", "qbo_inactive", "invalid_name", "tax_code_marker"
 def _mapping_check(session: Session, realm_id: str, entity_type: str,
                    company: _Company) -> Check:
     kind = LIST_KINDS[entity_type]
+    if entity_type == "tax_code" and company.automated:
+        return Check(f"{kind.label.split(' → ')[0]} mapped", True, 0,
+                     "Not needed: with automated sales tax QuickBooks calculates sales tax "
+                     "from the customer's address and ignores tax codes, so Ledgerhub does "
+                     "not send them.", mapping_url(kind), "map_tax_code")
     if entity_type == "tax_code":
         rows = _tax_codes_in_use(session, company.us)
     else:
@@ -665,6 +678,17 @@ def _defaults_check(session: Session, realm_id: str, company: _Company) -> Check
                   " ".join(labels), DEFAULTS_URL)
 
 
+def _sales_tax_check(session: Session, realm_id: str, company: _Company) -> Check:
+    """Which sales tax model applies and what it means for invoices (information, never due)."""
+    if company.row is None:
+        return Check("Sales tax model", True, 0, "Known once QuickBooks is connected: "
+                     "automated sales tax (QuickBooks calculates it from the customer's "
+                     "address) or manual tax codes.", CONNECT_URL, "sales_tax")
+    text = sales_tax.describe(company.row, preference(session, realm_id, "tax_mode"))
+    return Check(f"Sales tax: {text.title}", True, 0, f"{text.rule} {text.invoices}",
+                 DEFAULTS_URL, "sales_tax")
+
+
 def readiness(session: Session, realm_id: str) -> list[Check]:
     """The go-live checklist for a company, each item with a count and a link to the fix."""
     company = _company(session, realm_id)
@@ -675,6 +699,7 @@ def readiness(session: Session, realm_id: str) -> list[Check]:
                     else "Not connected: connect (or reconnect) to QuickBooks.",
                     CONNECT_URL, "connected")]
     checks.append(_lists_check(session, realm_id))
+    checks.append(_sales_tax_check(session, realm_id, company))
     for entity_type in ("billing_code", "payment_term", "txn_class", "tax_code"):
         checks.append(_mapping_check(session, realm_id, entity_type, company))
     checks.append(_names_check(session))

@@ -43,6 +43,7 @@ from app.sync.currency import currency_fields, rate_for
 from app.sync.entities import ENTITY_TYPES, EntityType, Key, NotSendable, fingerprint
 from app.sync.mappings import memoized_lookups
 from app.sync.preflight import DEFAULTS_URL, MAPPINGS_URL, RATES_URL, check_record
+from app.sync.sales_tax import AUTOMATED_DRIFT, refresh_model
 from app.sync.selection import Selection
 from app.sync.tax import EXCLUDED, Totals, compare, invoice_totals, qbo_rates, tax_fields
 
@@ -68,6 +69,11 @@ class RunRefs:
     def us_tax(self) -> bool:
         """US companies use TAX/NON on lines."""
         return (self.connection.country or "US").upper() in ("US", "USA")
+
+    @property
+    def automated_tax(self) -> bool:
+        """A US company on automated sales tax: QBO picks the rate from the address."""
+        return self.us_tax and bool(self.connection.automated_sales_tax)
 
     def _link(self, entity_type: str, local_id: int) -> QboLink | None:
         key = (entity_type, local_id)
@@ -134,7 +140,9 @@ class RunRefs:
         """Line tax codes and TxnTaxDetail / GlobalTaxCalculation for the company's model."""
         code = invoice.tax_code
         taxable = code is not None and code.taxable and any(x.taxable for x in invoice.lines)
-        mapped = self.mapped("tax_code", code.id, "tax code")["value"] if taxable else None
+        # Automated sales tax ignores a sent tax code, so none is sent (nor needs a mapping).
+        needs_code = taxable and not self.automated_tax
+        mapped = self.mapped("tax_code", code.id, "tax code")["value"] if needs_code else None
         mode = self.option("global_tax_calculation", EXCLUDED)
         override = self.option("tax_mode", "qbo") == "override"
         # An override sends Ledgerhub's own tax: the local tax code's rate, not QBO's.
@@ -145,9 +153,12 @@ class RunRefs:
 
     def invoice_totals(self, invoice: Invoice) -> Totals:
         """The totals QBO will compute, with the mapped QBO tax rates when known."""
+        # Under automated sales tax QBO's rate is not known beforehand: compare with the
+        # local tax code's own rate.
+        rates = None if self.automated_tax else qbo_rates(self.session, self.realm_id) or None
         return invoice_totals(invoice, us=self.us_tax,
                               global_tax=self.option("global_tax_calculation", EXCLUDED),
-                              rates=qbo_rates(self.session, self.realm_id) or None)
+                              rates=rates)
 
 
 # --------------------------------------------------------------------------- plan
@@ -249,6 +260,7 @@ class PushEngine:
         self.refs: RunRefs | None = None
         self.lock: RealmLock | None = None
         self.local_seconds = 0.0  # planning and payload building, for the benchmark
+        self._tax_model_read = False
 
     # ------------------------------------------------------------------ run
 
@@ -333,6 +345,8 @@ class PushEngine:
             self._finish(node, EventOutcome.SKIPPED, action="skip", qbo_id=link.qbo_id,
                          message=f"Already in QuickBooks (#{link.qbo_id}), unchanged.")
             return False
+        if node.etype.name == "invoice":
+            self._read_tax_model()
         try:
             self._preflight(node)
             node.body = node.etype.payload(node.record, refs)
@@ -343,6 +357,18 @@ class PushEngine:
         synced = link is not None and link.qbo_id and link.state == LinkState.SYNCED
         node.operation = "update" if synced else "create"
         return True
+
+    def _read_tax_model(self) -> None:
+        """Before the run's first invoice (not in a dry run): the company's sales tax model now."""
+        if self._tax_model_read or self.client is None:
+            return
+        self._tax_model_read = True
+        message = refresh_model(self.client, self.connection, self.refs.option("tax_mode", "qbo"))
+        if message:
+            self.session.commit()
+            self.ctx.progress.record(EventOutcome.INFO, entity_type="company", label="Sales tax",
+                                     action="preferences", realm_id=self.realm_id,
+                                     counts=False, message=message)
 
     def _preflight(self, node: Node) -> None:
         """Checks that can be known before any write (mappings, names, currencies)."""
@@ -538,12 +564,14 @@ class PushEngine:
             invoice.qbo_total = round_cents(to_decimal(data.get("TotalAmt") or 0))
         drift = compare(self.refs.invoice_totals(node.record), data)
         if drift is not None:
-            node.link.last_error = drift.message
+            message = drift.message
+            if self.refs.automated_tax and self.refs.option("tax_mode", "qbo") == "qbo":
+                message += f" {AUTOMATED_DRIFT}"
+            node.link.last_error = message
             self.ctx.progress.record(EventOutcome.INFO, entity_type="invoice",
                                      local_id=node.key[1], label=node.label, action="compare",
                                      qbo_id=node.link.qbo_id, fault_code="drift",
-                                     message=drift.message, realm_id=self.realm_id,
-                                     counts=False)
+                                     message=message, realm_id=self.realm_id, counts=False)
 
     # ------------------------------------------------------------------ bookkeeping
 

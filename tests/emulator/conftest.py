@@ -84,3 +84,10 @@ def company(emulator: RunningEmulator) -> Iterator[Company]:
 def api(company: Company) -> Api:
     """HTTP client of the test's company."""
     return Api(company)
+
+
+@pytest.fixture
+def manual_api(emulator: RunningEmulator) -> Iterator[Api]:
+    """HTTP client of a fresh US company on manual sales tax (tax codes decide the rate)."""
+    yield Api(emulator.create_company(sales_tax="manual"))
+    emulator.control("DELETE", "faults")

@@ -72,7 +72,7 @@ def test_seeds_and_reset() -> None:
             timeout=10,
         ).json()
         assert customers["QueryResponse"]["totalCount"] == 0
-        sample = running.create_company(seed="sample")
+        sample = running.create_company(seed="sample", sales_tax="manual")
         stats = running.control("GET", f"stats?realm={sample.realm_id}")["objects"]
         assert stats["Customer"]["active"] >= 30 and stats["Vendor"]["active"] >= 20
         assert stats["Employee"]["active"] >= 2 and stats["TaxCode"]["active"] == 3

@@ -7,7 +7,8 @@ from decimal import Decimal
 from .conftest import Api
 
 
-def test_sent_total_tax_replaces_the_computed_tax(api: Api) -> None:
+def test_sent_total_tax_replaces_the_computed_tax(manual_api: Api) -> None:
+    api = manual_api
     customer = api.find("Customer", "Cool Cars")["Id"]
     item = api.find("Item", "Design")["Id"]
     line = {"Amount": "100.00", "DetailType": "SalesItemLineDetail",

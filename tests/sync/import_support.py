@@ -31,7 +31,10 @@ def connect_company(app: Flask, emulator: Any, name: str = "Import Co",
     row = QboConnection(realm_id=company.realm_id, environment="emulator",
                         status=ConnectionStatus.CONNECTED, company_name=name,
                         home_currency=options.get("home_currency") or "USD",
-                        multicurrency_enabled=bool(options.get("multicurrency")))
+                        multicurrency_enabled=bool(options.get("multicurrency")),
+                        # as read at connect: US companies default to automated sales tax
+                        automated_sales_tax=options.get("country", "US") == "US"
+                        and options.get("sales_tax", "automated") == "automated")
     store_tokens(row, TokenSet.from_response(company.tokens), cipher_for(app.config))
     db.session.add(row)
     db.session.commit()

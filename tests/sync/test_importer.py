@@ -118,10 +118,11 @@ def test_first_import_of_a_seeded_company(dev_app: Flask, emulator: Any) -> None
     assert texas.rate_percent == Decimal("8.25")
     assert all(link.origin == LinkOrigin.IMPORTED
                for link in _links(realm, "billing_code").values())
-    # Terms, payment methods, classes, the Texas tax code and items; TAX and NON only mark
-    # US lines taxable, so they are skipped with the reason.
+    # Terms, payment methods, classes, the five state codes of automated sales tax (Texas,
+    # California, New York, Washington, Florida) and items; TAX and NON only mark US lines
+    # taxable, so they are skipped with the reason.
     assert run.summary["added"] == (run.summary["by_entity"]["Account"]["added"]
-                                    + 4 + 6 + 4 + 1 + 11)
+                                    + 4 + 6 + 4 + 5 + 11)
     assert sum("only marks US invoice lines" in (e.message or "") for e in skipped) == 2
     assert db.session.scalar(select(TaxCode).where(TaxCode.code == "TAX")) is None
 

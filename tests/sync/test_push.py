@@ -32,6 +32,16 @@ def realm(app: Flask, app_ctx: Flask, emulator: Any, enable_qbo: None,
     return realm_id
 
 
+@pytest.fixture()
+def manual_realm(app: Flask, app_ctx: Flask, emulator: Any, enable_qbo: None,
+                 monkeypatch: pytest.MonkeyPatch) -> str:
+    """A connected US company on manual sales tax (tax codes decide the rate)."""
+    use_dev_client(app, emulator, monkeypatch)
+    realm_id = connect_company(app, emulator, "Manual Tax Co", sales_tax="manual")
+    set_defaults(emulator, realm_id)
+    return realm_id
+
+
 def test_invoice_brings_its_customer_employee_item_and_term(realm: str, emulator: Any) -> None:
     invoice = make_invoice()
     run = push([("invoice", invoice.id)])
@@ -95,7 +105,8 @@ def test_changed_in_qbo_meanwhile_is_reread_and_reapplied(realm: str, emulator: 
     assert customer["SyncToken"] == "2"
 
 
-def test_unmapped_tax_code_fails_alone_before_any_write(realm: str, emulator: Any) -> None:
+def test_unmapped_tax_code_fails_alone_before_any_write(manual_realm: str, emulator: Any) -> None:
+    realm = manual_realm
     bad = make_invoice("2001", client_name="Taxed Client")
     bad.tax_code = TaxCode(code="STATE", name="State tax", rate_percent=Decimal("6"))
     bad.lines[0].taxable = True
@@ -162,7 +173,9 @@ def _map_texas(realm: str, app: Flask, rate: str) -> TaxCode:
     return code
 
 
-def test_taxed_invoice_matches_qbo_to_the_cent(realm: str, emulator: Any, app: Flask) -> None:
+def test_taxed_invoice_matches_qbo_to_the_cent(manual_realm: str, emulator: Any,
+                                               app: Flask) -> None:
+    realm = manual_realm
     invoice = make_invoice("3001", client_name="Taxed Co")
     invoice.tax_code = _map_texas(realm, app, "8.25")
     for line in invoice.lines[:2]:
@@ -177,8 +190,9 @@ def test_taxed_invoice_matches_qbo_to_the_cent(realm: str, emulator: Any, app: F
     assert link.last_error is None
 
 
-def test_a_cent_of_difference_is_flagged_with_both_figures(realm: str, emulator: Any,
+def test_a_cent_of_difference_is_flagged_with_both_figures(manual_realm: str, emulator: Any,
                                                            app: Flask) -> None:
+    realm = manual_realm
     invoice = make_invoice("3002", client_name="Drift Co")
     invoice.tax_code = _map_texas(realm, app, "8.25")
     invoice.lines[0].taxable = True
@@ -195,8 +209,9 @@ def test_a_cent_of_difference_is_flagged_with_both_figures(realm: str, emulator:
     assert link_of(realm, "invoice", invoice.id).last_error == drift.message
 
 
-def test_qbo_tax_is_written_back_until_the_lines_change(realm: str, emulator: Any,
+def test_qbo_tax_is_written_back_until_the_lines_change(manual_realm: str, emulator: Any,
                                                         app: Flask) -> None:
+    realm = manual_realm
     invoice = make_invoice("3003", client_name="Write Back Co")
     invoice.tax_code = _map_texas(realm, app, "8.00")  # local estimate differs from QBO
     invoice.lines[0].taxable = True
@@ -211,7 +226,8 @@ def test_qbo_tax_is_written_back_until_the_lines_change(realm: str, emulator: An
     assert invoice.qbo_tax is None and invoice.tax == Decimal("15.00")
 
 
-def test_override_sends_the_local_tax(realm: str, emulator: Any, app: Flask) -> None:
+def test_override_sends_the_local_tax(manual_realm: str, emulator: Any, app: Flask) -> None:
+    realm = manual_realm
     from app.models import QboPreference
 
     db.session.add(QboPreference(realm_id=realm, key="tax_mode", value="override"))
@@ -226,7 +242,8 @@ def test_override_sends_the_local_tax(realm: str, emulator: Any, app: Flask) -> 
     assert db.session.get(type(invoice), invoice.id).qbo_tax is None
 
 
-def test_us_line_markers_are_refused_as_invoice_tax_codes(realm: str, emulator: Any) -> None:
+def test_us_line_markers_are_refused_as_invoice_tax_codes(manual_realm: str, emulator: Any) -> None:
+    realm = manual_realm
     from app.models import LinkOrigin, QboLink
 
     invoice = make_invoice("3005", client_name="Marker Co")

@@ -75,7 +75,9 @@ class Company:
 
 
 def _company(emulator: Any, country: str) -> Company:
-    created = emulator.create_company(name=f"Tax property {country}", country=country)
+    # The US invoices here carry a transaction tax code: a company on manual sales tax.
+    model = {"sales_tax": "manual"} if country == "US" else {}
+    created = emulator.create_company(name=f"Tax property {country}", country=country, **model)
     store = emulator.emulator.store
     company = Company(created.realm_id, created.base_url, created.headers, "", "", store,
                       store.companies[created.realm_id])

@@ -171,7 +171,8 @@ def test_defaults_page_validates_and_saves(admin: object) -> None:
     _qbo("Account", "1", "A/R", subtype="Accounts Receivable")
     _qbo("Account", "2", "Checking", subtype="Bank")
     html = admin.get("/admin/qbo/settings/defaults").get_data(as_text=True)
-    assert "Accounts receivable (A/R) account" in html and "Use the tax QuickBooks computes" in html
+    assert "Accounts receivable (A/R) account" in html
+    assert "QuickBooks calculates the tax; show its figures here" in html
     response = admin.post("/admin/qbo/settings/defaults",
                           data={"ar_account": "2", "expense_payment_account": "2",
                                 "expense_payment_type": "CreditCard", "tax_mode": "override"})

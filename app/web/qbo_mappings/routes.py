@@ -14,7 +14,7 @@ from app.models import CompanySettings, ExchangeRate, QboConnection, QboObject
 from app.permissions import qbo_admin_required
 from app.qbo.connection import current_connection
 from app.sync import mappings as maps
-from app.sync import preflight
+from app.sync import preflight, sales_tax
 from app.sync.currency import RateError, add_rate, parse_rate
 from app.sync.mappings import DEFAULT_KEYS, KIND_BY_SLUG, LIST_KINDS, ListKind, MappingError
 from app.web.forms import CURRENCIES
@@ -69,8 +69,10 @@ def _sections(realm_id: str) -> list[dict[str, Any]]:
 def _mappings_page(connection: QboConnection | None, errors: dict[str, str] | None = None,
                    status: int = 200) -> tuple[str, int]:
     sections = _sections(connection.realm_id) if connection is not None else []
+    automated = sales_tax.model_of(connection) == sales_tax.AUTOMATED
     return render_template("qbo_mappings/mappings.html", connection=connection,
-                           sections=sections, errors=errors or {}), status
+                           sections=sections, errors=errors or {},
+                           automated_tax=automated), status
 
 
 @bp.get("/")
@@ -197,6 +199,7 @@ def defaults() -> Response | tuple[str, int]:
         values = {key: maps.preference(db.session, realm_id, key) for key in DEFAULT_KEYS}
     return render_template("qbo_mappings/defaults.html", connection=connection,
                            fields=_default_fields(realm_id, values),
+                           sales_tax=sales_tax.describe(connection, values.get("tax_mode")),
                            errors=errors), 422 if errors else 200
 
 
