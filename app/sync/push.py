@@ -135,7 +135,7 @@ class RunRefs:
         code = invoice.tax_code
         taxable = code is not None and code.taxable and any(x.taxable for x in invoice.lines)
         mapped = self.mapped("tax_code", code.id, "tax code")["value"] if taxable else None
-        mode = self.option("global_tax_calculation", EXCLUDED)
+        mode = self.tax_calculation(invoice)
         override = self.option("tax_mode", "qbo") == "override"
         # An override sends Ledgerhub's own tax: the local tax code's rate, not QBO's.
         local = invoice_totals(invoice, us=self.us_tax, global_tax=mode) if override else None
@@ -143,10 +143,14 @@ class RunRefs:
                           exempt_tax_code=self._prefs.get("exempt_tax_code"), global_tax=mode,
                           override=override, totals=local)
 
+    def tax_calculation(self, invoice: Invoice) -> str:
+        """The invoice's own GlobalTaxCalculation, else the company's default."""
+        return invoice.tax_calculation or self.option("global_tax_calculation", EXCLUDED)
+
     def invoice_totals(self, invoice: Invoice) -> Totals:
         """The totals QBO will compute, with the mapped QBO tax rates when known."""
         return invoice_totals(invoice, us=self.us_tax,
-                              global_tax=self.option("global_tax_calculation", EXCLUDED),
+                              global_tax=self.tax_calculation(invoice),
                               rates=qbo_rates(self.session, self.realm_id) or None)
 
 
@@ -530,20 +534,35 @@ class PushEngine:
         """Compare QBO's computed totals with Ledgerhub's (a cent or more is flagged)."""
         if node.etype.name != "invoice":
             return
+        invoice = node.record
+        if self.refs.us_tax:
+            local = self.refs.invoice_totals(invoice)
+        else:
+            # The invoice says from now on which treatment QuickBooks applied, and is compared
+            # with what Ledgerhub showed for it (its own tax code's rate): a mapping to a QBO
+            # code of another rate, or a rounding QBO does differently, shows up here.
+            if invoice.tax_calculation is None:
+                invoice.tax_calculation = self.refs.tax_calculation(invoice)
+                node.link.pushed_hash = fingerprint("invoice", invoice)
+            local = invoice.estimated_totals
         if self.refs.option("tax_mode", "qbo") == "qbo":
             # Write QBO's computed figures back: the local record then shows what QBO bills.
-            invoice = node.record
             invoice.qbo_tax = round_cents(to_decimal(
                 (data.get("TxnTaxDetail") or {}).get("TotalTax") or 0))
             invoice.qbo_total = round_cents(to_decimal(data.get("TotalAmt") or 0))
-        drift = compare(self.refs.invoice_totals(node.record), data)
+        home_total = data.get("HomeTotalAmt")
+        home = (self.connection.home_currency or "USD").upper()
+        foreign = (invoice.currency or home).upper() != home
+        invoice.qbo_home_total = (round_cents(to_decimal(home_total))
+                                  if home_total is not None and foreign else None)
+        drift = compare(local, data)
         if drift is not None:
             node.link.last_error = drift.message
             self.ctx.progress.record(EventOutcome.INFO, entity_type="invoice",
                                      local_id=node.key[1], label=node.label, action="compare",
                                      qbo_id=node.link.qbo_id, fault_code="drift",
                                      message=drift.message, realm_id=self.realm_id,
-                                     counts=False)
+                                     counts=False, warning=True)
 
     # ------------------------------------------------------------------ bookkeeping
 
