@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.money import CENT, ZERO, round_cents, to_decimal
+from app.money import CENT, ZERO, format_percent, round_cents, to_decimal
 
 EXCLUDED = "TaxExcluded"
 INCLUSIVE = "TaxInclusive"
@@ -253,6 +253,25 @@ def rates_of(session: Session, realm_id: str, tax_code: Any) -> list[tuple[str, 
         if pct is not None:
             found.append((rate_id, pct))
     return found
+
+
+def qbo_percent(session: Session, realm_id: str, tax_code: Any) -> Decimal | None:
+    """The total sales rate of a cached QBO TaxCode in percent; None when the cache lacks it."""
+    rates = rates_of(session, realm_id, tax_code)
+    if rates:
+        return sum((pct for _, pct in rates), ZERO)
+    data = tax_code.data or {}
+    listed = data.get("sales_rates", data.get("SalesTaxRateList"))
+    return ZERO if listed is not None else None  # exempt / out of scope: no rate at all
+
+
+def rate_difference(local: Any, qbo_pct: Decimal | None) -> str | None:
+    """Why a local tax code and the QBO code it maps to charge differently, or None."""
+    local_pct = to_decimal(local.rate_percent) if local.taxable else ZERO
+    if qbo_pct is None or qbo_pct == local_pct:
+        return None
+    return (f"Rates differ: QuickBooks charges {format_percent(qbo_pct)}, Ledgerhub "
+            f"{format_percent(local_pct)} for {local.code}.")
 
 
 def qbo_rates(session: Session, realm_id: str) -> dict[int, list[tuple[str, Decimal]]]:
