@@ -261,8 +261,9 @@ def qbo_percent(session: Session, realm_id: str, tax_code: Any) -> Decimal | Non
     if rates:
         return sum((pct for _, pct in rates), ZERO)
     data = tax_code.data or {}
-    listed = data.get("sales_rates", data.get("SalesTaxRateList"))
-    return ZERO if listed is not None else None  # exempt / out of scope: no rate at all
+    listed = data.get("sales_rates")
+    # No sales rate at all (out of scope) is 0%; rates whose percentage is unknown are unknown.
+    return ZERO if isinstance(listed, list) and not listed else None
 
 
 def rate_difference(local: Any, qbo_pct: Decimal | None) -> str | None:
