@@ -34,6 +34,7 @@ from app.models.people import as_utc
 from app.sync import mappings
 from app.sync.currency import rate_for
 from app.sync.mappings import LIST_KINDS, US_LINE_MARKERS, ListKind, preference
+from app.sync.tax import qbo_percent, rate_difference
 
 SETTINGS = "/admin/qbo/settings"
 MAPPINGS_URL = f"{SETTINGS}/mappings"
@@ -548,6 +549,21 @@ def _tax_codes_in_use(session: Session, us: bool) -> list[TaxCode]:
     return list(session.scalars(stmt))
 
 
+def _tax_rates_check(session: Session, realm_id: str) -> Check:
+    """Mapped tax codes whose QBO rate is not the local one (QBO charges its own rate)."""
+    differing = []
+    for row, link in mappings.rows_with_links(session, realm_id, "tax_code"):
+        obj = mappings.qbo_object(session, realm_id, "TaxCode", link.qbo_id) if link else None
+        if obj is not None and (problem := rate_difference(row, qbo_percent(session, realm_id,
+                                                                            obj))):
+            differing.append(f"{problem.removeprefix('Rates differ: ').rstrip('.')} "
+                             f"(mapped to {obj.name})")
+    return _check("tax_rates", "Tax code rates agree with QuickBooks", len(differing),
+                  "Every mapped tax code has the rate QuickBooks charges.",
+                  f"QuickBooks computes tax at its own rate: {'; '.join(differing[:8])}.",
+                  mapping_url(LIST_KINDS["tax_code"]))
+
+
 MAPPING_CODES = ("not_mapped", "qbo_inactive", "invalid_name", "tax_code_marker")
 
 
@@ -700,6 +716,7 @@ def readiness(session: Session, realm_id: str) -> list[Check]:
     checks.append(_lists_check(session, realm_id))
     for entity_type in ("billing_code", "payment_term", "txn_class", "tax_code"):
         checks.append(_mapping_check(session, realm_id, entity_type, company))
+    checks.append(_tax_rates_check(session, realm_id))
     checks.append(_names_check(session))
     checks.append(_currency_check(session, realm_id, company))
     checks.append(_rates_check(session, company))

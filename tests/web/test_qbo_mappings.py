@@ -298,6 +298,9 @@ def test_tax_code_rates_side_by_side_and_a_difference_warned(admin: object) -> N
     assert "20% · 20%" in same and "Rates differ" not in same
     assert "GST · 10%" in html  # the choices name each QBO code's rate
     assert "1E+1" not in html and "2E+1" not in html
+    check = {c.key: c for c in readiness(db.session, REALM)}["tax_rates"]
+    assert (check.ok, check.count) == (False, 1)
+    assert "QuickBooks charges 10%, Ledgerhub 13% for HST ON (mapped to GST)" in check.message
 
 
 def test_tax_rates_and_exchange_rates_are_shown_plainly(admin: object) -> None:
