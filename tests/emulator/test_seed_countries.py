@@ -47,7 +47,7 @@ def test_canada(emulator: RunningEmulator) -> None:
 
 
 def test_united_kingdom(emulator: RunningEmulator) -> None:
-    api = _company(emulator, "GB")
+    api = _company(emulator, "UK")  # QBO itself says GB
     codes = _codes(api)
     assert codes["20.0% S"] == (True, [Decimal("20")])
     assert codes["5.0% R"] == (True, [Decimal("5")])
@@ -55,6 +55,7 @@ def test_united_kingdom(emulator: RunningEmulator) -> None:
     assert codes["Exempt"][0] is False
     info = api.get(f"companyinfo/{api.company.realm_id}").json()["CompanyInfo"]
     assert (info["CompanyAddr"]["City"], info["CompanyAddr"]["Country"]) == ("London", "GBR")
+    assert info["Country"] == "GB"
     assert api.get("preferences").json()["Preferences"]["CurrencyPrefs"]["HomeCurrency"] == {
         "value": "GBP"}
 
