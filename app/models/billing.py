@@ -121,8 +121,7 @@ class Invoice(TimestampMixin, db.Model):
 
     @property
     def total(self) -> Decimal:
-        """QuickBooks' total when written back; else subtotal plus tax, or the subtotal alone
-        when the amounts include tax."""
+        """QuickBooks' total if written back, else the subtotal (plus tax unless included)."""
         if self.qbo_total is not None:
             return self.qbo_total
         if self.prices_include_tax:

@@ -99,8 +99,7 @@ class Progress:
 
     def finish(self, status: RunStatus | None = None, message: str | None = None,
                summary: dict[str, Any] | None = None) -> RunStatus:
-        """Write the final state; by default succeeded, with warnings, or partial when
-        something failed."""
+        """Write the final state: by default succeeded, warning, or partial when one failed."""
         if status is None:
             status = (RunStatus.PARTIAL if self.counts["failed_count"] else
                       RunStatus.WARNING if self.warnings else RunStatus.SUCCEEDED)

@@ -146,8 +146,7 @@ def invoice_totals(invoice: Any, *, us: bool, global_tax: str = EXCLUDED,
 
 
 def default_tax_calculation(session: Session) -> str | None:
-    """The connected company's default GlobalTaxCalculation for invoices; None for a US
-    company or without a connection (QBO then has no such choice)."""
+    """The connected company's default GlobalTaxCalculation; None in the US or unconnected."""
     from app.qbo.connection import current_connection
     from app.sync.mappings import preference
 
