@@ -41,3 +41,15 @@ def format_rate(value: object) -> str:
     if number.as_tuple().exponent > -2:  # type: ignore[operator]
         number = number.quantize(CENT)
     return f"{number:f}"
+
+
+def format_exchange_rate(value: object) -> str:
+    """An exchange rate as entered, without trailing zeros or exponent (1.0825, 0.74, 2)."""
+    number = to_decimal(value).normalize()
+    return f"{number:f}"
+
+
+def format_percent(value: object) -> str:
+    """A tax rate in percent without trailing zeros or exponent: 10%, 9.975%, 0%."""
+    number = to_decimal(value).normalize()
+    return f"{number:f}%"

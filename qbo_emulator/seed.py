@@ -134,6 +134,92 @@ CLASSES = ["Consulting", "Landscaping", "Maintenance", "Remote"]
 SALES_TAX_MODELS = ("automated", "manual")
 
 
+# Non-US tax lists as QuickBooks sets them up for a company of the country, with today's rates.
+# Canada: Intuit's "Common sales tax codes" (quickbooks.intuit.com/community/Sales-tax/
+# Common-sales-tax-codes/td-p/261780); its table predates the 2016 HST rise in NB, NL and PE
+# (15%), Nova Scotia's 14% from 1 April 2025, and the PST cuts in SK (6%, 2017) and MB (7%, 2019).
+# United Kingdom: Intuit's "VAT codes in QuickBooks Online" (20.0% S, 5.0% R, 0.0% Z, Exempt,
+# No VAT). Australia: GST 10%, GST free, Out of scope.
+# (rate name, percent, SpecialTaxType)
+GLOBAL_RATES: dict[str, list[tuple[str, Decimal, str]]] = {
+    "CA": [
+        ("GST", Decimal("5"), "NONE"),
+        ("HST ON", Decimal("13"), "NONE"),
+        ("HST NB", Decimal("15"), "NONE"),
+        ("HST NL", Decimal("15"), "NONE"),
+        ("HST PE", Decimal("15"), "NONE"),
+        ("HST NS", Decimal("14"), "NONE"),
+        ("PST BC", Decimal("7"), "NONE"),
+        ("PST MB", Decimal("7"), "NONE"),
+        ("PST SK", Decimal("6"), "NONE"),
+        ("QST", Decimal("9.975"), "NONE"),
+        ("Zero-rated", Decimal("0"), "ZERO_RATE"),
+        ("Exempt", Decimal("0"), "EXEMPT"),
+    ],
+    "GB": [
+        ("20.0% S", Decimal("20"), "NONE"),
+        ("5.0% R", Decimal("5"), "NONE"),
+        ("0.0% Z", Decimal("0"), "ZERO_RATE"),
+        ("Exempt", Decimal("0"), "EXEMPT"),
+    ],
+    "AU": [
+        ("GST", Decimal("10"), "NONE"),
+        ("GST free", Decimal("0"), "ZERO_RATE"),
+    ],
+}
+NON_TAXABLE_RATES = {"Exempt"}
+# (code name, description, rate names); a code without rates is out of scope.
+GLOBAL_CODES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
+    "CA": [
+        ("GST", "GST 5%", ("GST",)),
+        ("HST ON", "HST Ontario 13%", ("HST ON",)),
+        ("HST NB", "HST New Brunswick 15%", ("HST NB",)),
+        ("HST NL", "HST Newfoundland and Labrador 15%", ("HST NL",)),
+        ("HST PE", "HST Prince Edward Island 15%", ("HST PE",)),
+        ("HST NS", "HST Nova Scotia 14%", ("HST NS",)),
+        ("GST/PST BC", "GST 5% + PST BC 7%", ("GST", "PST BC")),
+        ("PST BC", "PST BC 7%", ("PST BC",)),
+        ("GST/PST MB", "GST 5% + PST MB 7%", ("GST", "PST MB")),
+        ("PST MB", "PST MB 7%", ("PST MB",)),
+        ("GST/PST SK", "GST 5% + PST SK 6%", ("GST", "PST SK")),
+        ("PST SK", "PST SK 6%", ("PST SK",)),
+        ("GST/QST QC", "GST 5% + QST 9.975%", ("GST", "QST")),
+        ("QST QC", "QST 9.975%", ("QST",)),
+        ("Zero-rated", "Zero-rated 0%", ("Zero-rated",)),
+        ("Exempt", "Tax-exempt", ("Exempt",)),
+        ("Out of scope", "Nontaxable goods and services", ()),
+    ],
+    "GB": [
+        ("20.0% S", "Standard rate VAT 20%", ("20.0% S",)),
+        ("5.0% R", "Reduced rate VAT 5%", ("5.0% R",)),
+        ("0.0% Z", "Zero rate VAT", ("0.0% Z",)),
+        ("Exempt", "Exempt from VAT", ("Exempt",)),
+        ("No VAT", "Outside the scope of VAT", ()),
+    ],
+    "AU": [
+        ("GST", "GST 10%", ("GST",)),
+        ("GST free", "GST-free sales", ("GST free",)),
+        ("Out of scope", "Not reportable for GST", ()),
+    ],
+}
+# Any other country: one 10% rate and a zero rate.
+GENERIC_RATES = [("GST", Decimal("10"), "NONE"), ("Zero-rated", Decimal("0"), "ZERO_RATE")]
+GENERIC_CODES = [("GST", "GST 10%", ("GST",)), ("Zero-rated", "GST free", ("Zero-rated",))]
+# QBO's CompanyInfo.Country is two letters ("GB" for the United Kingdom).
+COUNTRY_ALIASES = {"USA": "US", "UK": "GB", "GBR": "GB", "CAN": "CA", "AUS": "AU"}
+# A company's address in its own country (CompanyAddr.Country is ISO-3 since October 2025).
+ADDRESSES: dict[str, dict[str, str]] = {
+    "US": {"Line1": "123 Sierra Way", "City": "San Pablo", "CountrySubDivisionCode": "CA",
+           "PostalCode": "87999"},
+    "CA": {"Line1": "100 King Street West", "City": "Toronto", "CountrySubDivisionCode": "ON",
+           "PostalCode": "M5X 1A9", "Country": "CAN"},
+    "GB": {"Line1": "10 Whitechapel High Street", "City": "London",
+           "CountrySubDivisionCode": "England", "PostalCode": "E1 8QS", "Country": "GBR"},
+    "AU": {"Line1": "1 Martin Place", "City": "Sydney", "CountrySubDivisionCode": "NSW",
+           "PostalCode": "2000", "Country": "AUS"},
+}
+
+
 def create_company(
     store: Store,
     name: str = "Sandbox Company_US_1",
@@ -148,6 +234,7 @@ def create_company(
     ``sales_tax`` ("automated" | "manual") applies to US companies, automated by default as
     every US company created since November 2017 is.
     """
+    country = COUNTRY_ALIASES.get(country.upper(), country.upper())
     model = sales_tax_model(country, sales_tax)
     with store.lock:
         company = store.new_company(name, country)
@@ -286,14 +373,8 @@ def _singletons(
         **_meta(moment),
         "CompanyName": company.name,
         "LegalName": company.name,
-        "CompanyAddr": {
-            "Id": "1",
-            "Line1": "123 Sierra Way",
-            "City": "San Pablo",
-            "CountrySubDivisionCode": "CA",
-            "PostalCode": "87999",
-            "Country": company.country,
-        },
+        "CompanyAddr": {"Id": "1", "Country": company.country,
+                        **ADDRESSES.get(company.country, {"City": company.country})},
         "Country": company.country,
         "Email": {"Address": "noreply@example.com"},
         "CompanyStartDate": moment.date().isoformat(),
@@ -381,60 +462,34 @@ def _tax(store: Store, company: Company, moment: Any) -> None:
         if company.automated_tax:
             seed_state_rates(store, company)
         return
-    put(
-        "TaxRate",
-        "1",
-        {
-            "Name": "GST (sales)",
-            "RateValue": Decimal("10"),
-            "AgencyRef": {"value": "1"},
-            "SpecialTaxType": "NONE",
-            "DisplayType": "ReadOnly",
-        },
-    )
-    put(
-        "TaxRate",
-        "2",
-        {
-            "Name": "GST (purchases)",
-            "RateValue": Decimal("10"),
-            "AgencyRef": {"value": "1"},
-            "SpecialTaxType": "NONE",
-            "DisplayType": "ReadOnly",
-        },
-    )
-    put(
-        "TaxRate",
-        "3",
-        {
-            "Name": "Zero-rated",
-            "RateValue": Decimal("0"),
-            "AgencyRef": {"value": "1"},
-            "SpecialTaxType": "ZERO_RATE",
-            "DisplayType": "ReadOnly",
-        },
-    )
-    put(
-        "TaxCode",
-        "3",
-        {
-            "Name": "GST",
-            "Description": "GST 10%",
-            "Taxable": True,
-            "TaxGroup": False,
-            "SalesTaxRateList": rates("1"),
-            "PurchaseTaxRateList": rates("2"),
-        },
-    )
-    put(
-        "TaxCode",
-        "4",
-        {
-            "Name": "Zero-rated",
-            "Description": "GST free",
-            "Taxable": True,
-            "TaxGroup": False,
-            "SalesTaxRateList": rates("3"),
-            "PurchaseTaxRateList": rates("3"),
-        },
-    )
+    rate_ids: dict[str, str] = {}
+    for number, (name, percent, special) in enumerate(GLOBAL_RATES.get(company.country,
+                                                                        GENERIC_RATES), 1):
+        rate_ids[name] = str(number)
+        put(
+            "TaxRate",
+            str(number),
+            {
+                "Name": name,
+                "RateValue": percent,
+                "AgencyRef": {"value": "1"},
+                "SpecialTaxType": special,
+                "DisplayType": "ReadOnly",
+            },
+        )
+    codes = GLOBAL_CODES.get(company.country, GENERIC_CODES)
+    for number, (name, description, rate_names) in enumerate(codes, 1):
+        listed = rates(*(rate_ids[r] for r in rate_names))
+        put(
+            "TaxCode",
+            str(number),
+            {
+                "Name": name,
+                "Description": description,
+                # QBO marks exempt and out-of-scope codes non-taxable; zero-rated is taxable.
+                "Taxable": any(r not in NON_TAXABLE_RATES for r in rate_names),
+                "TaxGroup": len(rate_names) > 1,
+                "SalesTaxRateList": listed,
+                "PurchaseTaxRateList": listed,
+            },
+        )

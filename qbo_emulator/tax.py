@@ -137,7 +137,10 @@ def _global(
         obj["TxnTaxDetail"] = {"TotalTax": Decimal("0")}
         return Decimal("0")
     sales = entity == "Invoice"
-    per_rate: dict[str, tuple[Decimal, Decimal]] = {}
+    # Emulator rule (QBO's global editions tax line by line; the split of an inclusive amount
+    # is undocumented): per line and rate, round_half_up(amount x rate), or for inclusive
+    # amounts round_half_up(amount x rate / (1 + the code's summed rates)); then summed.
+    per_rate: dict[str, tuple[Decimal, Decimal, Decimal]] = {}
     for line in lines:
         detail = _detail(line)
         if detail is None:
@@ -149,18 +152,21 @@ def _global(
         code = ctx.get("TaxCode", code_id)
         if code is None:
             raise errors.invalid_ref(element, code_id)
-        for rate_id, percent in _rates(ctx, code, sales):
-            base, _ = per_rate.get(rate_id, (Decimal("0"), percent))
-            per_rate[rate_id] = (base + Decimal(line["Amount"]), percent)
+        amount = Decimal(line["Amount"])
+        rates = _rates(ctx, code, sales)
+        gross = 1 + sum((percent for _, percent in rates), Decimal("0")) / 100
+        line_taxes = [
+            (rate_id, percent, money(amount * percent / 100) if mode == "TaxExcluded"
+             else money(amount * (percent / 100) / gross))
+            for rate_id, percent in rates
+        ]
+        net = amount if mode == "TaxExcluded" else amount - sum(t for _, _, t in line_taxes)
+        for rate_id, percent, tax in line_taxes:
+            old_tax, old_net, _ = per_rate.get(rate_id, (Decimal("0"), Decimal("0"), percent))
+            per_rate[rate_id] = (old_tax + tax, old_net + net, percent)
     total = Decimal("0")
     tax_lines = []
-    for rate_id, (base, percent) in sorted(per_rate.items()):
-        if mode == "TaxExcluded":
-            tax = money(base * percent / 100)
-            net = base
-        else:
-            tax = money(base - base / (1 + percent / 100))
-            net = base - tax
+    for rate_id, (tax, net, percent) in sorted(per_rate.items()):
         total += tax
         tax_lines.append(_tax_line(rate_id, percent, tax, net))
     if mode == "TaxExcluded":

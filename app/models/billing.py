@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Boolean,
@@ -24,7 +25,10 @@ from app.models.base import Currency, Hours, Money, Rate, TimestampMixin, enum_c
 from app.models.catalog import BillingCode, PaymentTerm, TaxCode, TxnClass
 from app.models.clients import Client
 from app.models.people import Associate
-from app.money import ZERO, line_amount, round_cents
+from app.money import ZERO, line_amount
+
+if TYPE_CHECKING:
+    from app.sync.tax import Totals
 
 
 class InvoiceStatus(enum.StrEnum):
@@ -61,10 +65,16 @@ class Invoice(TimestampMixin, db.Model):
         enum_column(InvoiceStatus), default=InvoiceStatus.DRAFT
     )
     memo: Mapped[str | None] = mapped_column(Text)
+    # How line amounts relate to tax outside the US (QBO's GlobalTaxCalculation, chosen per
+    # invoice): "TaxExcluded" (tax added on top) or "TaxInclusive" (tax included in the
+    # amounts). None: no such choice - the US model, tax added on the taxable subtotal.
+    tax_calculation: Mapped[str | None] = mapped_column(String(20))
     # QuickBooks' own tax and total, written back after a copy (tax setting "qbo"); cleared
     # whenever the lines or the tax code change, until the next copy.
     qbo_tax: Mapped[Money | None]
     qbo_total: Mapped[Money | None]
+    # QuickBooks' HomeTotalAmt of a foreign-currency invoice after the last copy.
+    qbo_home_total: Mapped[Money | None]
 
     client: Mapped[Client] = relationship()
     payment_term: Mapped[PaymentTerm | None] = relationship()
@@ -92,15 +102,30 @@ class Invoice(TimestampMixin, db.Model):
         return self.estimated_tax
 
     @property
+    def prices_include_tax(self) -> bool:
+        """True when the line amounts already include tax (tax-inclusive pricing)."""
+        return self.tax_calculation == "TaxInclusive"
+
+    @property
+    def estimated_totals(self) -> Totals:
+        """Subtotal, tax and total by Ledgerhub's own arithmetic, at the local tax code's rate."""
+        from app.sync.tax import invoice_totals  # the one tax arithmetic; imports models
+
+        return invoice_totals(self, us=self.tax_calculation is None,
+                              global_tax=self.tax_calculation or "TaxExcluded")
+
+    @property
     def estimated_tax(self) -> Decimal:
-        """Tax on the taxable subtotal at the invoice's tax code, rounded once (as QBO does)."""
-        if self.tax_code is None or not self.tax_code.taxable:
-            return ZERO
-        return round_cents(self.taxable_subtotal * self.tax_code.rate_percent / Decimal(100))
+        """Tax at the invoice's tax code as Ledgerhub computes it before QuickBooks does."""
+        return self.estimated_totals.tax
 
     @property
     def total(self) -> Decimal:
-        """Subtotal plus tax."""
+        """QuickBooks' total if written back, else the subtotal (plus tax unless included)."""
+        if self.qbo_total is not None:
+            return self.qbo_total
+        if self.prices_include_tax:
+            return self.subtotal
         return self.subtotal + self.tax
 
 
@@ -242,7 +267,8 @@ class MileageEntry(_EntryMixin, db.Model):
         return line_amount(self.miles, self.rate_per_mile)
 
 
-_TAX_INPUTS = {"tax_code_id"}
+_WRITTEN_BACK = ("qbo_tax", "qbo_total", "qbo_home_total")
+_TAX_INPUTS = {"tax_code_id", "tax_calculation", "currency", "exchange_rate"}
 
 
 @event.listens_for(Session, "before_flush")
@@ -259,6 +285,9 @@ def _forget_written_back_tax(session: Session, _context: object, _instances: obj
             if any(state.attrs[name].history.has_changes() for name in _TAX_INPUTS):
                 touched.add(obj)
     for invoice in touched:
-        if invoice.qbo_tax is not None and not inspect(invoice).attrs.qbo_tax.history.added:
-            invoice.qbo_tax = None
-            invoice.qbo_total = None
+        state = inspect(invoice)
+        if any(state.attrs[name].history.added for name in _WRITTEN_BACK):
+            continue  # a copy is writing QuickBooks' figures right now
+        for name in _WRITTEN_BACK:
+            if getattr(invoice, name) is not None:
+                setattr(invoice, name, None)

@@ -16,6 +16,7 @@ from app.models.base import (
     TimestampMixin,
     enum_column,
 )
+from app.money import format_percent
 
 
 class BillingCodeKind(enum.StrEnum):
@@ -83,7 +84,7 @@ class TaxCode(TimestampMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     def __str__(self) -> str:
-        return f"{self.code} ({self.rate_percent.normalize()}%)" if self.taxable else self.code
+        return f"{self.code} ({format_percent(self.rate_percent)})" if self.taxable else self.code
 
 
 class PaymentMethod(TimestampMixin, db.Model):

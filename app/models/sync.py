@@ -22,12 +22,13 @@ class RunKind(enum.StrEnum):
 
 
 class RunStatus(enum.StrEnum):
-    """Where a run stands; the last four are final."""
+    """Where a run stands; every state after RUNNING is final."""
 
     QUEUED = "queued"
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     PARTIAL = "partial"  # finished, some records failed
+    WARNING = "warning"  # finished, nothing failed, something needs a look (amounts differ)
     FAILED = "failed"
     CANCELLED = "cancelled"
     INTERRUPTED = "interrupted"  # its worker died; the records left were resumed in a new run
@@ -41,8 +42,16 @@ class RunStatus(enum.StrEnum):
     def tone(self) -> str:
         """The Bootstrap colour a badge of this status uses."""
         return {RunStatus.RUNNING: "primary", RunStatus.SUCCEEDED: "success",
-                RunStatus.PARTIAL: "warning", RunStatus.FAILED: "danger",
+                RunStatus.PARTIAL: "warning", RunStatus.WARNING: "warning",
+                RunStatus.FAILED: "danger",
                 RunStatus.INTERRUPTED: "warning"}.get(self, "secondary")
+
+    @property
+    def label(self) -> str:
+        """How a badge names this status."""
+        if self == RunStatus.WARNING:
+            return "Succeeded with warnings"
+        return self.value.capitalize()
 
 
 class SyncRun(db.Model):

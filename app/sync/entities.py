@@ -410,9 +410,13 @@ class LocalRefs:
         return f"option:{key}"
 
     def invoice_tax(self, invoice: Invoice) -> dict[str, Any]:
-        """The local tax inputs: line taxability and the invoice's tax code."""
-        return {"line_tax_codes": [{"value": str(line.taxable)} for line in invoice.lines],
-                "tax_code": invoice.tax_code_id}
+        """The local tax inputs: line taxability, the invoice's tax code and tax treatment."""
+        inputs: dict[str, Any] = {
+            "line_tax_codes": [{"value": str(line.taxable)} for line in invoice.lines],
+            "tax_code": invoice.tax_code_id}
+        if invoice.tax_calculation is not None:  # absent before it existed: same hash as then
+            inputs["tax_calculation"] = invoice.tax_calculation
+        return inputs
 
     def currency(self, code: str | None, rate: Decimal | None = None,
                  on: Any = None) -> dict[str, Any]:

@@ -113,6 +113,13 @@ _CENT = Decimal("0.01")
 _SPACES = re.compile(r"\s+")
 
 
+def _party_currency(row: Mapping[str, Any], home: str) -> str:
+    """A QBO customer's or vendor's currency (the home currency when it names none)."""
+    ref = row.get("CurrencyRef")
+    value = ref.get("value") if isinstance(ref, Mapping) else None
+    return str(value or home).upper()
+
+
 def normalize_name(name: str | None) -> str:
     """Case-, width- and whitespace-insensitive form of a name, for comparisons only."""
     text = unicodedata.normalize("NFKC", name or "").casefold()
@@ -384,6 +391,7 @@ class _Local:
     name: str
     email: str | None
     phone: str | None
+    currency: str | None = None
 
 
 @dataclass
@@ -456,6 +464,9 @@ class Importer:
         has_contact = entity in PARTIES
         if has_contact:
             columns += [model.email, model.phone]
+        has_currency = hasattr(model, "currency")
+        if has_currency:
+            columns.append(model.currency)
         unlinked: dict[str, list[_Local]] = defaultdict(list)
         names: set[str] = set()
         for values in self.session.execute(select(*columns)):
@@ -464,7 +475,8 @@ class Importer:
                 continue
             unlinked[normalize_name(values[1])].append(_Local(
                 values[0], values[1], email_key(values[2]) if has_contact else None,
-                phone_key(values[3]) if has_contact else None))
+                phone_key(values[3]) if has_contact else None,
+                values[-1] if has_currency else None))
         return unlinked, names, linked
 
     def run_entity(self, entity: str, expected: int, done_before: int, grand_total: int) -> None:
@@ -567,6 +579,15 @@ class Importer:
             email, phone = email_key(data.get("email")), phone_key(data.get("phone"))
             strong = [c for c in candidates
                       if (email and c.email == email) or (phone and c.phone == phone)]
+            theirs = _party_currency(row, self.home)
+            if len(strong) == 1 and strong[0].currency not in (None, theirs):
+                # QBO never changes a party's currency: linking would make every later copy
+                # of its transactions fail, so a person decides.
+                return _Decision("attention", row, local_id=strong[0].id, message=(
+                    f"Not linked: the currencies differ. “{strong[0].name}” is in "
+                    f"{strong[0].currency} here, the QuickBooks {entity.lower()} in {theirs}, "
+                    "and QuickBooks never changes a customer's or vendor's currency. Change "
+                    "the local currency and import again, or keep them separate."))
             if len(strong) == 1:
                 return self._claim(row, strong[0], unlinked, key)
             if candidates:

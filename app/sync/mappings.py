@@ -131,7 +131,8 @@ DEFAULT_KEYS: dict[str, DefaultSpec] = {d.key: d for d in (
                 "Companies outside the US need a tax code on every line, e.g. Exempt or "
                 "Zero-rated.", "TaxCode"),
     DefaultSpec("global_tax_calculation", "Prices on invoices (outside the US)",
-                "Whether line amounts exclude or include tax.",
+                "Whether line amounts exclude or include tax: the default of new invoices, "
+                "each of which can choose otherwise.",
                 choices=(("TaxExcluded", "Exclusive of tax"),
                          ("TaxInclusive", "Inclusive of tax")), default="TaxExcluded"),
     DefaultSpec("tax_mode", "Sales tax on copied invoices",

@@ -22,6 +22,7 @@ from app.models import (
     LinkOrigin,
     LinkState,
     Organization,
+    QboConnection,
     QboLink,
     QboObject,
     SyncEvent,
@@ -177,6 +178,23 @@ def name_conflicts(session: Session, realm_id: str, entity_type: str,
     return [row for row in rows if normalize_name(row.name) == name]
 
 
+def _check_currency(session: Session, realm_id: str, record: Any, qbo_row: Mapping[str, Any],
+                    qbo_name: str) -> None:
+    """QBO never changes a customer's or vendor's currency: both sides must already agree."""
+    mine = getattr(record, "currency", None)
+    if not mine:
+        return
+    home = session.scalar(select(QboConnection.home_currency).where(
+        QboConnection.realm_id == realm_id)) or "USD"
+    ref = qbo_row.get("CurrencyRef")
+    theirs = str((ref.get("value") if isinstance(ref, Mapping) else None) or home).upper()
+    if mine.upper() != theirs:
+        raise LinkRefused(f"Not linked: the currencies differ. “{_record_name(record)}” is in "
+                          f"{mine} here and QuickBooks record “{qbo_name}” in {theirs}; "
+                          "QuickBooks never changes a customer's or vendor's currency. Set "
+                          f"the local currency to {theirs} first if they are the same party.")
+
+
 def link_record(session: Session, realm_id: str, entity_type: str, record: Any,
                 qbo_row: Mapping[str, Any], *, user_label: str | None = None,
                 allow_inactive: bool = False) -> QboLink:
@@ -211,6 +229,7 @@ def link_record(session: Session, realm_id: str, entity_type: str, record: Any,
     if qbo_row.get("Active") is False and not allow_inactive:
         raise LinkRefused(f"QuickBooks record “{qbo_name}” is inactive. Make it active in "
                           "QuickBooks first, or choose another record.")
+    _check_currency(session, realm_id, record, qbo_row, qbo_name)
     token = qbo_row.get("SyncToken")
     link = link_pair(session, realm_id, entity_type, record, qbo_id,
                      str(token) if token is not None else None, LinkOrigin.MATCHED)

@@ -34,6 +34,7 @@ from app.models.people import as_utc
 from app.sync import mappings, sales_tax
 from app.sync.currency import rate_for
 from app.sync.mappings import LIST_KINDS, US_LINE_MARKERS, ListKind, preference
+from app.sync.tax import qbo_percent, rate_difference
 
 SETTINGS = "/admin/qbo/settings"
 MAPPINGS_URL = f"{SETTINGS}/mappings"
@@ -556,6 +557,21 @@ def _tax_codes_in_use(session: Session, us: bool) -> list[TaxCode]:
     return list(session.scalars(stmt))
 
 
+def _tax_rates_check(session: Session, realm_id: str) -> Check:
+    """Mapped tax codes whose QBO rate is not the local one (QBO charges its own rate)."""
+    differing = []
+    for row, link in mappings.rows_with_links(session, realm_id, "tax_code"):
+        obj = mappings.qbo_object(session, realm_id, "TaxCode", link.qbo_id) if link else None
+        if obj is not None and (problem := rate_difference(row, qbo_percent(session, realm_id,
+                                                                            obj))):
+            differing.append(f"{problem.removeprefix('Rates differ: ').rstrip('.')} "
+                             f"(mapped to {obj.name})")
+    return _check("tax_rates", "Tax code rates agree with QuickBooks", len(differing),
+                  "Every mapped tax code has the rate QuickBooks charges.",
+                  f"QuickBooks computes tax at its own rate: {'; '.join(differing[:8])}.",
+                  mapping_url(LIST_KINDS["tax_code"]))
+
+
 MAPPING_CODES = ("not_mapped", "qbo_inactive", "invalid_name", "tax_code_marker")
 
 
@@ -610,26 +626,49 @@ def _names_check(session: Session) -> Check:
 
 
 def _currency_check(session: Session, realm_id: str, company: _Company) -> Check:
-    bad: list[tuple[str, Any]] = []
+    reasons: list[str] = []
+    fix = None
     for entity_type, model in (("client", Client), ("organization", Organization)):
         links = _links(session, realm_id, entity_type)
-        qbo_currency = dict(session.execute(
-            select(QboObject.qbo_id, QboObject.currency).where(
+        noun = "customer" if entity_type == "client" else "vendor"
+        qbo_rows = session.execute(
+            select(QboObject.qbo_id, QboObject.name, QboObject.currency).where(
                 QboObject.realm_id == realm_id,
-                QboObject.entity == PARTY_ENTITIES[entity_type])).tuples().all())
+                QboObject.entity == PARTY_ENTITIES[entity_type])).tuples().all()
+        by_id = {qbo_id: currency for qbo_id, _, currency in qbo_rows}
+        by_name = {display_key(name): (qbo_id, currency) for qbo_id, name, currency in qbo_rows}
         for row in session.scalars(select(model).where(model.active.is_(True))):
-            link = links.get(row.id)
-            theirs = qbo_currency.get(link.qbo_id) if link is not None and link.qbo_id else None
-            if ((row.currency != company.home and not company.multicurrency)
-                    or (theirs and theirs != row.currency)):
-                bad.append((entity_type, row))
-    fix = record_url(bad[0][0], bad[0][1].id) if bad else None
+            reason = _party_currency_reason(row, links.get(row.id), by_id, by_name, noun,
+                                            company)
+            if reason:
+                reasons.append(reason)
+                fix = fix or record_url(entity_type, row.id)
     mode = (f"multi-currency on, home {company.home}" if company.multicurrency
             else f"multi-currency off, home {company.home}")
-    names = ", ".join(f"“{row.name}” ({row.currency})" for _, row in bad[:8])
     return _check("currencies", "Client and organization currencies accepted by QuickBooks",
-                  len(bad), f"Every currency is accepted ({mode}).",
-                  f"Not accepted ({mode}): {names}.", fix)
+                  len(reasons), f"Every currency is accepted ({mode}).",
+                  f"Not accepted ({mode}): {'; '.join(reasons[:8])}"
+                  f"{'…' if len(reasons) > 8 else ''}.", fix)
+
+
+def _party_currency_reason(row: Any, link: Any, by_id: dict[str, str | None],
+                           by_name: dict[str, tuple[str, str | None]], noun: str,
+                           company: _Company) -> str | None:
+    """Why QBO would refuse a client's or organization's currency, naming the cause."""
+    if row.currency != company.home and not company.multicurrency:
+        return f"“{row.name}” uses {row.currency} but multi-currency is off"
+    if link is not None and link.qbo_id:
+        theirs = by_id.get(link.qbo_id)
+        if theirs and theirs != row.currency:
+            return (f"currency mismatch: “{row.name}” is {row.currency} here but its "
+                    f"QuickBooks {noun} #{link.qbo_id} is {theirs}")
+        return None
+    same_name = by_name.get(display_key(row.name))
+    if same_name is not None and (same_name[1] or company.home) != row.currency:
+        return (f"currency mismatch: “{row.name}” is {row.currency} here but the QuickBooks "
+                f"{noun} of that name (#{same_name[0]}) is {same_name[1] or company.home}, so "
+                "the import did not link them")
+    return None
 
 
 def _rates_check(session: Session, company: _Company) -> Check:
@@ -702,6 +741,7 @@ def readiness(session: Session, realm_id: str) -> list[Check]:
     checks.append(_sales_tax_check(session, realm_id, company))
     for entity_type in ("billing_code", "payment_term", "txn_class", "tax_code"):
         checks.append(_mapping_check(session, realm_id, entity_type, company))
+    checks.append(_tax_rates_check(session, realm_id))
     checks.append(_names_check(session))
     checks.append(_currency_check(session, realm_id, company))
     checks.append(_rates_check(session, company))

@@ -39,6 +39,7 @@ class Progress:
         self._last_flush = 0.0
         self._held = 0
         self.total = 0
+        self.warnings = 0
         self.counts = {"done": 0, "created_count": 0, "updated_count": 0, "skipped_count": 0,
                        "failed_count": 0}
 
@@ -69,8 +70,12 @@ class Progress:
                fault_code: str | None = None, message: str | None = None,
                request_body: str | None = None, response_body: str | None = None,
                intuit_tid: str | None = None, realm_id: str | None = None,
-               fix_url: str | None = None, counts: bool = True) -> None:
+               fix_url: str | None = None, counts: bool = True,
+               warning: bool = False) -> None:
         """Store one SyncEvent and count it (``counts=False`` for extra detail rows).
+
+        ``warning`` marks something a person must look at (e.g. amounts that differ from
+        QuickBooks'): a run with warnings does not end as plainly succeeded.
 
         Events are written with the counters, a few times a second and at every flush, in one
         transaction: the link rows, not the log, are what exactly-once relies on.
@@ -82,6 +87,8 @@ class Progress:
             message=message, request_body=request_body, response_body=response_body,
             intuit_tid=intuit_tid, fix_url=fix_url, created_at=utcnow(),
         ))
+        if warning:
+            self.warnings += 1
         if counts:
             self.counts["done"] += 1
             counter = _COUNTER.get(outcome)
@@ -92,9 +99,10 @@ class Progress:
 
     def finish(self, status: RunStatus | None = None, message: str | None = None,
                summary: dict[str, Any] | None = None) -> RunStatus:
-        """Write the final state; by default succeeded, or partial when something failed."""
+        """Write the final state: by default succeeded, warning, or partial when one failed."""
         if status is None:
-            status = RunStatus.PARTIAL if self.counts["failed_count"] else RunStatus.SUCCEEDED
+            status = (RunStatus.PARTIAL if self.counts["failed_count"] else
+                      RunStatus.WARNING if self.warnings else RunStatus.SUCCEEDED)
         values: dict[str, Any] = {**self.counts, **self._pending, "status": status,
                                   "finished_at": utcnow(), "current": None}
         if message is not None:

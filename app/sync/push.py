@@ -143,7 +143,7 @@ class RunRefs:
         # Automated sales tax ignores a sent tax code, so none is sent (nor needs a mapping).
         needs_code = taxable and not self.automated_tax
         mapped = self.mapped("tax_code", code.id, "tax code")["value"] if needs_code else None
-        mode = self.option("global_tax_calculation", EXCLUDED)
+        mode = self.tax_calculation(invoice)
         override = self.option("tax_mode", "qbo") == "override"
         # An override sends Ledgerhub's own tax: the local tax code's rate, not QBO's.
         local = invoice_totals(invoice, us=self.us_tax, global_tax=mode) if override else None
@@ -151,14 +151,17 @@ class RunRefs:
                           exempt_tax_code=self._prefs.get("exempt_tax_code"), global_tax=mode,
                           override=override, totals=local)
 
+    def tax_calculation(self, invoice: Invoice) -> str:
+        """The invoice's own GlobalTaxCalculation, else the company's default."""
+        return invoice.tax_calculation or self.option("global_tax_calculation", EXCLUDED)
+
     def invoice_totals(self, invoice: Invoice) -> Totals:
         """The totals QBO will compute, with the mapped QBO tax rates when known."""
         # Under automated sales tax QBO's rate is not known beforehand: compare with the
         # local tax code's own rate.
         rates = None if self.automated_tax else qbo_rates(self.session, self.realm_id) or None
         return invoice_totals(invoice, us=self.us_tax,
-                              global_tax=self.option("global_tax_calculation", EXCLUDED),
-                              rates=rates)
+                              global_tax=self.tax_calculation(invoice), rates=rates)
 
 
 # --------------------------------------------------------------------------- plan
@@ -556,13 +559,28 @@ class PushEngine:
         """Compare QBO's computed totals with Ledgerhub's (a cent or more is flagged)."""
         if node.etype.name != "invoice":
             return
+        invoice = node.record
+        if self.refs.us_tax:
+            local = self.refs.invoice_totals(invoice)
+        else:
+            # The invoice says from now on which treatment QuickBooks applied, and is compared
+            # with what Ledgerhub showed for it (its own tax code's rate): a mapping to a QBO
+            # code of another rate, or a rounding QBO does differently, shows up here.
+            if invoice.tax_calculation is None:
+                invoice.tax_calculation = self.refs.tax_calculation(invoice)
+                node.link.pushed_hash = fingerprint("invoice", invoice)
+            local = invoice.estimated_totals
         if self.refs.option("tax_mode", "qbo") == "qbo":
             # Write QBO's computed figures back: the local record then shows what QBO bills.
-            invoice = node.record
             invoice.qbo_tax = round_cents(to_decimal(
                 (data.get("TxnTaxDetail") or {}).get("TotalTax") or 0))
             invoice.qbo_total = round_cents(to_decimal(data.get("TotalAmt") or 0))
-        drift = compare(self.refs.invoice_totals(node.record), data)
+        home_total = data.get("HomeTotalAmt")
+        home = (self.connection.home_currency or "USD").upper()
+        foreign = (invoice.currency or home).upper() != home
+        invoice.qbo_home_total = (round_cents(to_decimal(home_total))
+                                  if home_total is not None and foreign else None)
+        drift = compare(local, data)
         if drift is not None:
             message = drift.message
             if self.refs.automated_tax and self.refs.option("tax_mode", "qbo") == "qbo":
@@ -571,7 +589,8 @@ class PushEngine:
             self.ctx.progress.record(EventOutcome.INFO, entity_type="invoice",
                                      local_id=node.key[1], label=node.label, action="compare",
                                      qbo_id=node.link.qbo_id, fault_code="drift",
-                                     message=message, realm_id=self.realm_id, counts=False)
+                                     message=message, realm_id=self.realm_id,
+                                     counts=False, warning=True)
 
     # ------------------------------------------------------------------ bookkeeping
 

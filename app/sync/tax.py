@@ -1,11 +1,20 @@
 """Invoice tax and totals exactly as QBO computes them, and the tax parts of a QBO payload.
 
-QBO's arithmetic (and the emulator's): every line Amount is round(Qty x UnitPrice, 2); tax is
-computed per tax rate on the summed base and rounded half-up to the cent once per rate.
+QBO's arithmetic (and the emulator's): every line Amount is round(Qty x UnitPrice, 2).
 - US: lines carry TAX or NON; the transaction tax code (a code or group of rates) applies to
-  the sum of the TAX lines.
+  the sum of the TAX lines, rounded half-up to the cent once per rate.
 - Elsewhere: every line carries a tax code; GlobalTaxCalculation says whether the amounts
-  exclude tax (tax is added) or include it (tax is extracted: base - base / (1 + rate)).
+  exclude tax (tax is added) or include it (tax is extracted). QuickBooks' global editions
+  compute and round the tax of every line separately, then add the rounded figures up
+  (Intuit's Canadian community answer "QuickBooks Online will always calculate line-by-line":
+  https://quickbooks.intuit.com/learn-support/en-ca/sales-customers/if-my-subtotal-is-95-40-and-my-gst-hst-is-15-the-total-tax/01/306952
+  shows 31 lines of 1.59 at 12% giving 9.71, not 9.73 on the sum; Teachworks' notes for
+  global QBO users say the same, including for inclusive amounts:
+  https://teachworks.zendesk.com/hc/en-us/articles/360004869654). How QBO splits an
+  inclusive amount is not documented; both Ledgerhub and the emulator take, per line and per
+  rate, round_half_up(amount x rate / (1 + sum of the code's rates)) - for one rate that is
+  amount - amount / (1 + rate). Ledgerhub never trusts this blindly: after a copy it compares
+  its figures with QBO's TotalAmt and TotalTax and flags any difference.
 """
 
 from __future__ import annotations
@@ -19,12 +28,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.money import CENT, ZERO, round_cents, to_decimal
+from app.money import CENT, ZERO, format_percent, round_cents, to_decimal
 
 EXCLUDED = "TaxExcluded"
 INCLUSIVE = "TaxInclusive"
 NOT_APPLICABLE = "NotApplicable"
 GLOBAL_MODES = (EXCLUDED, INCLUSIVE, NOT_APPLICABLE)
+# The choices an invoice offers (outside the US), as the invoice page names them.
+TAX_CALCULATIONS = {EXCLUDED: "Exclusive of tax", INCLUSIVE: "Inclusive of tax"}
+US_COUNTRIES = ("US", "USA", "UNITED STATES")
 
 # One tax rate of a tax code: (rate key, percent). Two codes sharing a rate share its base.
 RateList = Sequence[tuple[str, Decimal]]
@@ -79,6 +91,18 @@ def us_totals(lines: Iterable[tuple[Decimal, bool]], txn_rates: RateList) -> Tot
         return Totals(round_cents(subtotal), tax, round_cents(subtotal + tax))
 
 
+def line_taxes(amount: Decimal, rates: RateList, mode: str) -> list[Decimal]:
+    """The tax of one line for each of its code's rates, each rounded half-up to the cent."""
+    if mode == NOT_APPLICABLE or not rates:
+        return []
+    with decimal.localcontext(_context()):
+        percents = [to_decimal(pct) for _, pct in rates]
+        if mode == EXCLUDED:
+            return [round_cents(amount * pct / 100) for pct in percents]
+        gross = 1 + sum(percents, ZERO) / 100
+        return [round_cents(amount * (pct / 100) / gross) for pct in percents]
+
+
 def global_totals(lines: Iterable[tuple[Decimal, Hashable]], code_rates: Mapping[Any, RateList],
                   mode: str = EXCLUDED) -> Totals:
     """Non-US model: (amount, tax code key) lines, tax-exclusive or tax-inclusive amounts."""
@@ -86,19 +110,10 @@ def global_totals(lines: Iterable[tuple[Decimal, Hashable]], code_rates: Mapping
         raise ValueError(f"GlobalTaxCalculation must be one of {', '.join(GLOBAL_MODES)}")
     with decimal.localcontext(_context()):
         subtotal = ZERO
-        bases: dict[str, tuple[Decimal, Decimal]] = {}
+        tax = ZERO
         for amount, code in lines:
             subtotal += amount
-            for rate_key, pct in code_rates.get(code, ()):
-                base, _ = bases.get(rate_key, (ZERO, to_decimal(pct)))
-                bases[rate_key] = (base + amount, to_decimal(pct))
-        tax = ZERO
-        if mode != NOT_APPLICABLE:
-            for base, pct in bases.values():
-                if mode == EXCLUDED:
-                    tax += round_cents(base * pct / 100)
-                else:
-                    tax += round_cents(base - base / (1 + pct / 100))
+            tax += sum(line_taxes(amount, code_rates.get(code, ()), mode), ZERO)
         total = subtotal + tax if mode == EXCLUDED else subtotal
         return Totals(round_cents(subtotal), tax, round_cents(total))
 
@@ -128,6 +143,17 @@ def invoice_totals(invoice: Any, *, us: bool, global_tax: str = EXCLUDED,
         return us_totals(amounts, txn_rates)
     keyed = [(amount, code_id if taxable else None) for amount, taxable in amounts]
     return global_totals(keyed, code_rates, global_tax)
+
+
+def default_tax_calculation(session: Session) -> str | None:
+    """The connected company's default GlobalTaxCalculation; None in the US or unconnected."""
+    from app.qbo.connection import current_connection
+    from app.sync.mappings import preference
+
+    connection = current_connection(session)
+    if connection is None or (connection.country or "US").upper() in US_COUNTRIES:
+        return None
+    return preference(session, connection.realm_id, "global_tax_calculation") or EXCLUDED
 
 
 def _money(value: Any) -> Decimal:
@@ -226,6 +252,26 @@ def rates_of(session: Session, realm_id: str, tax_code: Any) -> list[tuple[str, 
         if pct is not None:
             found.append((rate_id, pct))
     return found
+
+
+def qbo_percent(session: Session, realm_id: str, tax_code: Any) -> Decimal | None:
+    """The total sales rate of a cached QBO TaxCode in percent; None when the cache lacks it."""
+    rates = rates_of(session, realm_id, tax_code)
+    if rates:
+        return sum((pct for _, pct in rates), ZERO)
+    data = tax_code.data or {}
+    listed = data.get("sales_rates")
+    # No sales rate at all (out of scope) is 0%; rates whose percentage is unknown are unknown.
+    return ZERO if isinstance(listed, list) and not listed else None
+
+
+def rate_difference(local: Any, qbo_pct: Decimal | None) -> str | None:
+    """Why a local tax code and the QBO code it maps to charge differently, or None."""
+    local_pct = to_decimal(local.rate_percent) if local.taxable else ZERO
+    if qbo_pct is None or qbo_pct == local_pct:
+        return None
+    return (f"Rates differ: QuickBooks charges {format_percent(qbo_pct)}, Ledgerhub "
+            f"{format_percent(local_pct)} for {local.code}.")
 
 
 def qbo_rates(session: Session, realm_id: str) -> dict[int, list[tuple[str, Decimal]]]:

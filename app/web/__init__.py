@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 
 from app.extensions import db, login_manager
 from app.models import Associate
-from app.money import format_money, format_rate
+from app.money import format_exchange_rate, format_money, format_percent, format_rate
 from app.permissions import template_globals
 
 
@@ -61,6 +61,8 @@ def init_app(app: Flask) -> None:
                                  qbo_state=qbo_state, push_targets=TARGETS)
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["rate"] = format_rate
+    app.jinja_env.filters["xrate"] = format_exchange_rate
+    app.jinja_env.filters["percent"] = format_percent
 
     @app.errorhandler(403)
     def forbidden(_: Any) -> tuple[str, int]:

@@ -12,6 +12,7 @@ from wtforms import DecimalField, Field, Form, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from app.extensions import db
+from app.money import format_exchange_rate
 
 _FORBIDDEN = re.compile(r"[:\t\n\r]")
 CURRENCIES = ["USD", "CAD", "EUR", "GBP", "AUD", "NZD", "INR", "JPY", "CHF", "MXN", "ZAR", "SGD"]
@@ -99,9 +100,32 @@ def decimal_field(label: str, places: int, maximum: str, required: bool = True,
         first, NumberRange(min=Decimal(minimum), max=Decimal(maximum)), Places(places)])
 
 
+def home_currency() -> str:
+    """The firm's home currency (Admin -> Settings), the default of every new record."""
+    from app.models import CompanySettings
+
+    return db.session.scalar(select(CompanySettings.home_currency).limit(1)) or "USD"
+
+
 def currency_field(label: str = "Currency") -> SelectField:
-    """ISO 4217 currency code."""
-    return SelectField(label, choices=[(c, c) for c in CURRENCIES], default="USD")
+    """ISO 4217 currency code; new records default to the current home currency."""
+    return SelectField(label, choices=[(c, c) for c in CURRENCIES], default=home_currency)
+
+
+def exchange_rate_field(label: str) -> DecimalField:
+    """An optional exchange rate: Numeric(18, 8), positive, shown without trailing zeros."""
+    return ExchangeRateField(label, validators=[
+        Optional(), NumberRange(min=Decimal("0.00000001"), max=Decimal("9999999999")),
+        Places(8)])
+
+
+class ExchangeRateField(DecimalField):
+    """An exchange rate shown as entered: 1.0825, not 1.08250000."""
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return format_exchange_rate(self.data) if self.data is not None else ""
 
 
 def optional_int(value: Any) -> int | None:

@@ -63,7 +63,7 @@ def test_non_us_tax_excluded_and_inclusive(emulator: RunningEmulator) -> None:
     api = _global_company(emulator)
     customer = api.find("Customer", "Cool Cars")
     item = api.find("Item", "Design")["Id"]
-    gst, zero = "3", "4"
+    gst, zero = api.find("TaxCode", "GST")["Id"], api.find("TaxCode", "GST free")["Id"]
     excluded = api.create(
         "Invoice",
         {
@@ -72,9 +72,9 @@ def test_non_us_tax_excluded_and_inclusive(emulator: RunningEmulator) -> None:
             "Line": [_line(item, "33.33", gst), _line(item, "33.33", gst), _line(item, "10", zero)],
         },
     )
-    # 66.66 x 10% = 6.666 -> 6.67
-    assert Decimal(str(excluded["TxnTaxDetail"]["TotalTax"])) == Decimal("6.67")
-    assert Decimal(str(excluded["TotalAmt"])) == Decimal("83.33")
+    # Tax line by line: 33.33 x 10% = 3.333 -> 3.33, twice (6.66; on the sum it would be 6.67)
+    assert Decimal(str(excluded["TxnTaxDetail"]["TotalTax"])) == Decimal("6.66")
+    assert Decimal(str(excluded["TotalAmt"])) == Decimal("83.32")
     inclusive = api.create(
         "Invoice",
         {

@@ -273,3 +273,48 @@ def test_linked_organization_currency_cannot_change(admin: object) -> None:
     assert "QuickBooks never lets a vendor" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Organization, org.id).currency == "USD"
+
+
+def test_tax_code_rates_side_by_side_and_a_difference_warned(admin: object) -> None:
+    hst = TaxCode(code="HST ON", name="HST Ontario", rate_percent=Decimal("13"))
+    vat = TaxCode(code="VAT", name="VAT", rate_percent=Decimal("20.0000"))
+    db.session.add_all([hst, vat])
+    db.session.commit()
+    _qbo("TaxCode", "3", "GST", Taxable=True,
+         sales_rates=[{"id": "1", "name": "GST", "percent": "10"}])
+    _qbo("TaxCode", "7", "20.0% S", Taxable=True,
+         sales_rates=[{"id": "4", "name": "20.0% S", "percent": "20.0"}])
+    response = admin.post("/admin/qbo/settings/mappings/tax-codes",
+                          data={f"map-{hst.id}": "3", f"map-{vat.id}": "7"},
+                          follow_redirects=True)
+    text = _text(response.get_data(as_text=True))
+    # Saved, with a warning naming both rates (QBO computes at its own rate).
+    assert "2 mappings saved" in text
+    assert "Rates differ: QuickBooks charges 10%, Ledgerhub 13% for HST ON." in text
+    assert "QuickBooks computes the tax of HST ON invoices at GST" in text
+    html = admin.get("/admin/qbo/settings/mappings").get_data(as_text=True)
+    row = _text(html.split(f'id="tax-rate-{hst.id}"')[1].split("</td>")[0])
+    assert "13% · 10%" in row and "Rates differ" in row
+    same = _text(html.split(f'id="tax-rate-{vat.id}"')[1].split("</td>")[0])
+    assert "20% · 20%" in same and "Rates differ" not in same
+    assert "GST · 10%" in html  # the choices name each QBO code's rate
+    assert "1E+1" not in html and "2E+1" not in html
+    check = {c.key: c for c in readiness(db.session, REALM)}["tax_rates"]
+    assert (check.ok, check.count) == (False, 1)
+    assert "QuickBooks charges 10%, Ledgerhub 13% for HST ON (mapped to GST)" in check.message
+
+
+def test_tax_rates_and_exchange_rates_are_shown_plainly(admin: object) -> None:
+    code = TaxCode(code="GST", name="GST", rate_percent=Decimal("10.0000"))
+    qst = TaxCode(code="QST", name="QST", rate_percent=Decimal("9.9750"))
+    db.session.add_all([code, qst])
+    db.session.commit()
+    assert (str(code), str(qst)) == ("GST (10%)", "QST (9.975%)")
+    db.session.add(ExchangeRate(currency="EUR", home_currency="USD",
+                                rate=Decimal("1.08250000"), as_of=date(2026, 3, 1)))
+    db.session.add(ExchangeRate(currency="GBP", home_currency="USD",
+                                rate=Decimal("2.00000000"), as_of=date(2026, 3, 1)))
+    db.session.commit()
+    text = _text(admin.get("/admin/qbo/settings/rates").get_data(as_text=True))
+    assert " 1.0825 " in text and " 2 " in text
+    assert "1.08250000" not in text and "2.00" not in text

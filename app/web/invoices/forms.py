@@ -25,7 +25,15 @@ from app.models import (
     TaxCode,
     TxnClass,
 )
-from app.web.forms import CURRENCIES, decimal_field, id_select, model_choices, strip_filter
+from app.sync.tax import TAX_CALCULATIONS
+from app.web.forms import (
+    CURRENCIES,
+    decimal_field,
+    exchange_rate_field,
+    id_select,
+    model_choices,
+    strip_filter,
+)
 
 
 class InvoiceForm(FlaskForm):
@@ -40,12 +48,17 @@ class InvoiceForm(FlaskForm):
     class_id = id_select("Class", TxnClass)
     tax_code_id = id_select("Tax code", TaxCode)
     currency = SelectField("Currency", choices=[(c, c) for c in CURRENCIES])
-    exchange_rate = decimal_field("Exchange rate", 8, "9999999999", required=False,
-                                  minimum="0.00000001")
+    exchange_rate = exchange_rate_field("Exchange rate")
+    tax_calculation = SelectField("Amounts are", choices=list(TAX_CALCULATIONS.items()))
     memo = TextAreaField("Memo", validators=[Optional(), Length(max=4000)])
 
-    def __init__(self, *args: Any, new: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, new: bool = False, global_tax: str | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if global_tax is None:  # a US company (or none connected): QBO has no such choice
+            del self.tax_calculation
+        elif not self.tax_calculation.data:
+            self.tax_calculation.data = global_tax
         default = "— client's default —" if new else "— none —"
         self.client_id.choices = model_choices(Client, blank="— choose a client —")
         self.payment_term_id.choices = model_choices(PaymentTerm, blank=default)

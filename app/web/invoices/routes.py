@@ -22,6 +22,9 @@ from app.models import (
     PaymentTerm,
 )
 from app.permissions import manager_required
+from app.qbo.connection import current_connection
+from app.sync.tax import TAX_CALCULATIONS, default_tax_calculation
+from app.web.forms import home_currency
 from app.web.invoices.forms import LINE_FORMS, InvoiceForm, LineForm
 from app.web.listing import Listing, paginate, render_listing
 from app.web.records import (
@@ -76,7 +79,7 @@ def _save_header(form: InvoiceForm, invoice: Invoice) -> bool:
         invoice.payment_term_id = invoice.payment_term_id or client.payment_term_id
         invoice.tax_code_id = invoice.tax_code_id or client.tax_code_id
         invoice.currency = invoice.currency or client.currency
-    invoice.currency = invoice.currency or "USD"
+    invoice.currency = invoice.currency or home_currency()
     term = db.session.get(PaymentTerm, invoice.payment_term_id or 0)
     if invoice.due_date is None and term is not None:
         invoice.due_date = invoice.issue_date + timedelta(days=term.due_days)
@@ -87,7 +90,7 @@ def _save_header(form: InvoiceForm, invoice: Invoice) -> bool:
 @manager_required
 def new() -> Response | str:
     """Create a draft invoice."""
-    form = InvoiceForm(new=True)
+    form = InvoiceForm(new=True, global_tax=default_tax_calculation(db.session))
     if not form.is_submitted():
         form.number.data = next_number(Invoice.number)
         form.issue_date.data = date.today()
@@ -124,13 +127,24 @@ def _lines_context(invoice: Invoice, add_form: LineForm | None = None,
         "edit_form": edit_form,
         "error": error,
         "notice": notice,
+        "home_currency": _home_currency(),
+        "tax_calculations": TAX_CALCULATIONS,
     }
+
+
+def _home_currency() -> str:
+    """The connected QBO company's home currency, else the firm's setting."""
+    connection = current_connection(db.session)
+    if connection is not None and connection.home_currency:
+        return connection.home_currency
+    return home_currency()
 
 
 def _page(invoice: Invoice, form: InvoiceForm | None = None, **state: Any) -> str:
     """The invoice page: header form (drafts) or summary (final), and the lines section."""
     if form is None and invoice.status == InvoiceStatus.DRAFT:
-        form = InvoiceForm(obj=invoice, formdata=None)
+        form = InvoiceForm(obj=invoice, formdata=None,
+                           global_tax=default_tax_calculation(db.session))
     return render_template("invoices/edit.html", form=form, **_lines_context(invoice, **state))
 
 
@@ -156,7 +170,8 @@ def edit(invoice_id: int) -> Response | str:
     if request.method == "POST" and invoice.status == InvoiceStatus.FINAL:
         flash(FINAL_MESSAGE, "warning")
         return redirect(url_for(".edit", invoice_id=invoice.id))
-    form = InvoiceForm(obj=invoice) if invoice.status == InvoiceStatus.DRAFT else None
+    form = (InvoiceForm(obj=invoice, global_tax=default_tax_calculation(db.session))
+            if invoice.status == InvoiceStatus.DRAFT else None)
     if form is not None and form.validate_on_submit() and _save_header(form, invoice):
         db.session.commit()
         flash(f"Invoice {invoice.number} saved.", "success")

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from app.extensions import db
 from app.models import Organization, POLine, POStatus, PurchaseOrder
 from app.permissions import manager_required
+from app.web.forms import home_currency
 from app.web.listing import Listing, paginate, render_listing
 from app.web.purchasing.forms import POLineForm, PurchaseOrderForm
 from app.web.records import (
@@ -62,7 +63,7 @@ def _save_header(form: PurchaseOrderForm, po: PurchaseOrder) -> bool:
     apply_form(form, po)
     if not po.currency:
         organization = db.session.get(Organization, form.organization_id.data)
-        po.currency = organization.currency if organization is not None else "USD"
+        po.currency = organization.currency if organization is not None else home_currency()
     return True
 
 

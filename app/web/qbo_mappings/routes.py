@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -11,12 +12,14 @@ from werkzeug.wrappers import Response
 
 from app.extensions import db
 from app.models import CompanySettings, ExchangeRate, QboConnection, QboObject
+from app.money import format_percent
 from app.permissions import qbo_admin_required
 from app.qbo.connection import current_connection
 from app.sync import mappings as maps
 from app.sync import preflight, sales_tax
 from app.sync.currency import RateError, add_rate, parse_rate
 from app.sync.mappings import DEFAULT_KEYS, KIND_BY_SLUG, LIST_KINDS, ListKind, MappingError
+from app.sync.tax import qbo_percent, rate_difference
 from app.web.forms import CURRENCIES
 
 bp = Blueprint("qbo_mappings", __name__, url_prefix="/admin/qbo/settings")
@@ -39,6 +42,9 @@ def _option_label(session: Any, realm_id: str, kind: ListKind, obj: QboObject) -
         label += f" · income: {income}" if income else " · no income account"
     elif kind.qbo_entity == "Account" and obj.subtype:
         label += f" ({obj.subtype})"
+    elif kind.qbo_entity == "TaxCode":
+        pct = qbo_percent(session, realm_id, obj)
+        label += f" · {format_percent(pct)}" if pct is not None else ""
     return label + ("" if obj.active else " — inactive")
 
 
@@ -55,7 +61,7 @@ def _sections(realm_id: str) -> list[dict[str, Any]]:
             current = by_id.get(link.qbo_id) if link is not None and link.qbo_id else None
             suggestion = suggested.get(record.id) if link is None else None
             rows.append({"record": record, "link": link, "current": current,
-                         "suggestion": suggestion,
+                         "suggestion": suggestion, **_tax_rates(realm_id, kind, record, current),
                          "income": (maps.income_account_name(session, realm_id, current)
                                     if current is not None and kind.qbo_entity == "Item"
                                     else None)})
@@ -64,6 +70,31 @@ def _sections(realm_id: str) -> list[dict[str, Any]]:
                          "suggestions": sum(1 for r in rows if r["suggestion"] is not None),
                          "blank": "— create in QBO —" if kind.creatable else "— not mapped —"})
     return sections
+
+
+def _tax_rates(realm_id: str, kind: ListKind, record: Any, current: QboObject | None
+               ) -> dict[str, Any]:
+    """A tax code's local rate, its QBO counterpart's, and a warning when they differ."""
+    if kind.qbo_entity != "TaxCode":
+        return {}
+    qbo_pct = qbo_percent(db.session, realm_id, current) if current is not None else None
+    return {"local_rate": record.rate_percent if record.taxable else Decimal(0),
+            "qbo_rate": qbo_pct,
+            "rate_warning": rate_difference(record, qbo_pct) if current is not None else None}
+
+
+def _rate_warnings(realm_id: str, changes: list[tuple[int, str | None]]) -> list[str]:
+    """Rate differences among the tax code mappings just saved."""
+    warnings = []
+    for local_id, qbo_id in changes:
+        record = db.session.get(LIST_KINDS["tax_code"].model, local_id)
+        current = maps.qbo_object(db.session, realm_id, "TaxCode", qbo_id)
+        if record is not None and current is not None:
+            problem = rate_difference(record, qbo_percent(db.session, realm_id, current))
+            if problem:
+                warnings.append(f"{problem} QuickBooks computes the tax of {record.code} "
+                                f"invoices at {current.name}'s rate.")
+    return warnings
 
 
 def _mappings_page(connection: QboConnection | None, errors: dict[str, str] | None = None,
@@ -127,6 +158,9 @@ def save_mappings(kind: str) -> Response | tuple[str, int]:
     db.session.commit()
     flash(f"{k.label.split(' → ')[0]}: {len(changes)} mapping"
           f"{'' if len(changes) == 1 else 's'} saved.", "success")
+    if k.entity_type == "tax_code":
+        for warning in _rate_warnings(realm_id, changes):
+            flash(warning, "warning")
     return redirect(url_for(".mappings", _anchor=k.slug))
 
 
