@@ -199,7 +199,9 @@ def _execute(emulator: Emulator, ctx: WriteContext, call: Call) -> dict[str, Any
         return {"QueryResponse": operations.run_query(ctx, text)}
     if call.kind == "batch":
         items = operations.check_batch(_json_body())
-        return {"BatchItemResponse": [operations.batch_item(ctx, item) for item in items]}
+        requestid = request.args.get("requestid")
+        answers = [operations.batch_item(ctx, item, requestid) for item in items]
+        return {"BatchItemResponse": answers}
     if call.kind == "cdc":
         return cdc.changes(
             ctx,

@@ -21,6 +21,7 @@ from .entities.common import WriteContext
 from .jsonutil import iso
 
 MAX_BATCH_ITEMS = 30
+MAX_ITEM_REQUESTID = 50
 SPECIAL_IDS = {"TaxCode": frozenset({"TAX", "NON"})}
 
 
@@ -219,10 +220,20 @@ def perform(ctx: WriteContext, entity: str, operation: str | None, body: Any) ->
     raise errors.QBOFault("2010", f"Invalid operation {operation}", "operation")
 
 
-def batch_item(ctx: WriteContext, item: dict[str, Any]) -> dict[str, Any]:
+def batch_item(
+    ctx: WriteContext, item: dict[str, Any], requestid: str | None = None
+) -> dict[str, Any]:
     """Run one BatchItemRequest entry; faults become the item's Fault."""
     answer: dict[str, Any] = {"bId": item["bId"]}
     try:
+        if requestid and len(requestid) + len(item["bId"]) > MAX_ITEM_REQUESTID:
+            # Intuit derives each item's request id from requestid + bId; only the item whose
+            # id runs over fails (qbo-api-notes "Batch").
+            raise errors.business(
+                "You cannot enter more than 50 characters in the request_id field "
+                f"(requestid + bId {item['bId']}).",
+                "bId",
+            )
         if "Query" in item:
             answer["QueryResponse"] = run_query(ctx, str(item["Query"]))
             return answer
@@ -252,8 +263,6 @@ def check_batch(body: Any) -> list[dict[str, Any]]:
         if not isinstance(item, dict) or item.get("bId") in (None, ""):
             raise errors.required("BatchItemRequest.bId")
         bid = str(item["bId"])
-        if len(bid) > 10:
-            raise errors.QBOFault("2050", f"bId {bid} is longer than 10 characters", "bId")
         if bid in seen:
             raise errors.QBOFault("2010", f"Duplicate bId {bid}", "bId")
         seen.add(bid)
