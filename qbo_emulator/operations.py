@@ -9,10 +9,12 @@ from . import errors, query, schema
 from .entities import (
     COMMON_READ_ONLY,
     ENTITIES,
+    GENERIC,
     NAME_LISTS,
     READ_ONLY_FIELDS,
     TRANSACTIONS,
     VOIDABLE,
+    generic,
     names,
     purchasing,
     transactions,
@@ -78,7 +80,7 @@ def save(
     ctx: WriteContext, entity: str, body: Any, *, force_create: bool = False
 ) -> dict[str, Any]:
     """Create (no Id) or update (Id + SyncToken; full or sparse) a record; return it."""
-    if entity not in NAME_LISTS and entity not in TRANSACTIONS:
+    if entity not in NAME_LISTS and entity not in TRANSACTIONS and entity not in GENERIC:
         raise _unsupported("Create/Update", entity)
     _check_properties(entity, body)
     old = None
@@ -97,6 +99,8 @@ def save(
         obj["Id"] = old["Id"]
     if entity in NAME_LISTS:
         names.prepare(ctx, entity, obj, old)
+    elif entity in GENERIC:
+        generic.prepare(ctx, entity, obj, old)
     else:
         transactions.prepare(ctx, entity, obj, old)
     now = iso(ctx.moment)
@@ -142,7 +146,7 @@ def _side_effects(
 
 def delete(ctx: WriteContext, entity: str, body: Any) -> dict[str, Any]:
     """Delete a transaction (name lists are deactivated instead)."""
-    if entity not in TRANSACTIONS:
+    if entity not in TRANSACTIONS and not (entity in GENERIC and generic.is_transaction(entity)):
         raise _unsupported("Delete", entity)
     _check_properties(entity, body)
     if body.get("Id") in (None, ""):
@@ -202,7 +206,10 @@ def run_query(ctx: WriteContext, text: str) -> dict[str, Any]:
     try:
         parsed = query.parse(text, ENTITIES)
         rows = ctx.company.objects[parsed.entity].values()
-        return query.execute(parsed, rows, name_list=parsed.entity in NAME_LISTS)
+        listed = parsed.entity in NAME_LISTS or (
+            parsed.entity in GENERIC and generic.name_list(parsed.entity)
+        )
+        return query.execute(parsed, rows, name_list=listed)
     except query.QueryError as exc:
         raise errors.QBOFault("4001", exc.detail, message=exc.message) from exc
 
