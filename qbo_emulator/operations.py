@@ -14,6 +14,7 @@ from .entities import (
     READ_ONLY_FIELDS,
     TRANSACTIONS,
     VOIDABLE,
+    defaults,
     generic,
     names,
     purchasing,
@@ -103,6 +104,7 @@ def save(
         generic.prepare(ctx, entity, obj, old)
     else:
         transactions.prepare(ctx, entity, obj, old)
+    defaults.complete(ctx, entity, obj)
     now = iso(ctx.moment)
     if old is None:
         obj["Id"] = str(ctx.store.next_id(ctx.company, f"id:{entity}"))
