@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from . import errors, query, schema
+from . import errors, exchange, query, schema
 from .entities import (
     COMMON_READ_ONLY,
     ENTITIES,
@@ -207,7 +207,10 @@ def run_query(ctx: WriteContext, text: str) -> dict[str, Any]:
     """Run a query; returns the QueryResponse body. Query errors become fault 4001."""
     try:
         parsed = query.parse(text, ENTITIES)
-        rows = ctx.company.objects[parsed.entity].values()
+        if parsed.entity == exchange.ENTITY:
+            rows: Any = exchange.rows(ctx)
+        else:
+            rows = ctx.company.objects[parsed.entity].values()
         listed = parsed.entity in NAME_LISTS or (
             parsed.entity in GENERIC and generic.name_list(parsed.entity)
         )

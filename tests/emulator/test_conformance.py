@@ -1,6 +1,7 @@
 """The independent python-quickbooks library works against the emulator with only its base URL
 changed: OAuth refresh through intuitlib, create, read, sparse update, query paging,
-batch_create with the library's own bIds, CDC over several entities, Payment create and query."""
+batch_create with the library's own bIds, CDC over several entities, Payment create and query,
+exchange rates."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from quickbooks.objects.base import LinkedTxn, Ref
 from quickbooks.objects.customer import Customer
 from quickbooks.objects.detailline import SalesItemLine, SalesItemLineDetail
 from quickbooks.objects.estimate import Estimate
+from quickbooks.objects.exchangerate import ExchangeRate
 from quickbooks.objects.invoice import Invoice
 from quickbooks.objects.item import Item
 from quickbooks.objects.payment import Payment, PaymentLine
@@ -180,3 +182,17 @@ def test_query_payment(qb: QuickBooks) -> None:
     assert found[0].CurrencyRef.value == "USD" and found[0].TxnDate
     assert Payment.count(qb=qb) == 1
     assert Payment.get(payment.Id, qb=qb).CustomerRef.name == "Amy's Bird Sanctuary"
+
+
+def test_exchange_rates_read_and_set(
+    emulator: RunningEmulator, company: Company, qb: QuickBooks
+) -> None:
+    emulator.control("POST", f"companies/{company.realm_id}/preferences", {"multicurrency": True})
+    rate = ExchangeRate()
+    rate.SourceCurrencyCode = "EUR"
+    rate.Rate = Decimal("1.0912")
+    rate.AsOfDate = "2026-11-05"
+    saved = rate.save(qb=qb)
+    assert saved.TargetCurrencyCode == "USD" and saved.SyncToken == "1"
+    found = ExchangeRate.filter(SourceCurrencyCode="EUR", AsOfDate="2026-11-05", qb=qb)
+    assert [Decimal(str(r.Rate)) for r in found] == [Decimal("1.0912")]
