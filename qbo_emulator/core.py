@@ -51,6 +51,7 @@ class Emulator:
         """A new company (realm)."""
         if seed not in ("sample", "empty"):
             raise ValueError("seed must be sample or empty")
+        country = seeding.country_code(country)
         default = f"Sandbox Company_{country}_{len(self.store.companies) + 1}"
         return seeding.create_company(
             self.store, name or default, country, seed, multicurrency, home_currency

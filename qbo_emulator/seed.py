@@ -22,6 +22,28 @@ HOME_CURRENCY = {
     "IE": "EUR",
 }
 
+# CompanyInfo carries ISO 3166-1 alpha-3 codes since October 2025 (qbo-api-notes "CompanyInfo");
+# companies are created with either form and kept as alpha-2 inside the emulator.
+ISO3 = {
+    "US": "USA",
+    "CA": "CAN",
+    "GB": "GBR",
+    "AU": "AUS",
+    "NZ": "NZL",
+    "IN": "IND",
+    "FR": "FRA",
+    "DE": "DEU",
+    "IE": "IRL",
+}
+ISO2 = {three: two for two, three in ISO3.items()}
+
+
+def country_code(code: str) -> str:
+    """The alpha-2 code of a country given as alpha-2 or alpha-3 ("USA" -> "US")."""
+    text = code.strip().upper()
+    return ISO2.get(text, text)
+
+
 ACCOUNTS = [
     ("Checking", "Bank", "Checking"),
     ("Savings", "Bank", "Savings"),
@@ -272,9 +294,9 @@ def _singletons(store: Store, company: Company, moment: Any, home: str, multi: b
             "City": "San Pablo",
             "CountrySubDivisionCode": "CA",
             "PostalCode": "87999",
-            "Country": company.country,
+            "Country": ISO3.get(company.country, company.country),
         },
-        "Country": company.country,
+        "Country": ISO3.get(company.country, company.country),
         "Email": {"Address": "noreply@example.com"},
         "CompanyStartDate": moment.date().isoformat(),
         "FiscalYearStartMonth": "January",
