@@ -16,7 +16,7 @@ from .common import WriteContext, money, number, ref_value, resolve_refs
 
 # Entities whose total is not the sum of their lines (journal entries balance debits against
 # credits; a payment's TotalAmt is what the customer paid, sent by the client).
-TOTAL_FROM_CLIENT = frozenset({"JournalEntry", "Payment", "BillPayment", "Transfer"})
+TOTAL_FROM_CLIENT = frozenset({"JournalEntry", "Payment"})
 
 
 def is_transaction(entity: str) -> bool:
