@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Response, g, request
 
-from . import cdc, errors, jsonutil, operations
+from . import cdc, errors, exchange, jsonutil, operations
 from .core import Emulator, current
 from .entities import BY_PATH
 from .entities.common import WriteContext
@@ -28,6 +28,7 @@ SPECIAL_METHODS = {
     "batch": ("POST",),
     "cdc": ("GET",),
     "preferences": ("GET",),
+    "exchangerate": ("GET", "POST"),
 }
 
 
@@ -35,7 +36,7 @@ SPECIAL_METHODS = {
 class Call:
     """What a request asks for: kind, entity, operation and its statistics key."""
 
-    kind: str  # write | read | query | batch | cdc | preferences | companyinfo | unknown
+    kind: str  # write, read, companyinfo, unknown, or a special endpoint (query, batch, ...)
     endpoint: str
     entity: str | None = None
     operation: str | None = None
@@ -199,7 +200,9 @@ def _execute(emulator: Emulator, ctx: WriteContext, call: Call) -> dict[str, Any
         return {"QueryResponse": operations.run_query(ctx, text)}
     if call.kind == "batch":
         items = operations.check_batch(_json_body())
-        return {"BatchItemResponse": [operations.batch_item(ctx, item) for item in items]}
+        requestid = request.args.get("requestid")
+        answers = [operations.batch_item(ctx, item, requestid) for item in items]
+        return {"BatchItemResponse": answers}
     if call.kind == "cdc":
         return cdc.changes(
             ctx,
@@ -207,6 +210,10 @@ def _execute(emulator: Emulator, ctx: WriteContext, call: Call) -> dict[str, Any
             request.args.get("changedSince"),
             emulator.clock.window(LOOKBACK),
         )
+    if call.kind == "exchangerate":
+        if request.method == "GET":
+            return exchange.read(ctx, {k.lower(): v for k, v in request.args.items()})
+        return exchange.write(ctx, _json_body())
     if call.kind == "preferences":
         return {"Preferences": company.preferences}
     if call.kind == "companyinfo":

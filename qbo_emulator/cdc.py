@@ -15,27 +15,37 @@ MAX_OBJECTS = 1000
 CDC_ENTITIES = {name.lower(): name for name in ENTITIES if name not in CDC_UNSUPPORTED}
 
 
-def _parse_entities(text: str | None) -> list[str]:
+def _parse_entities(text: str | None) -> list[tuple[str, str | None]]:
+    """(name as asked, entity or None when CDC cannot answer for it), without repeats."""
     names = [part.strip() for part in (text or "").split(",") if part.strip()]
     if not names:
         raise errors.required("entities")
-    result = []
+    result: list[tuple[str, str | None]] = []
+    seen: set[str] = set()
     for name in names:
-        entity = CDC_ENTITIES.get(name.lower())
-        if entity is None:
-            raise errors.QBOFault(
-                "2010",
-                f"Entity {name} is not supported by Change Data Capture"
-                + (
-                    " (query it by MetaData.LastUpdatedTime instead)."
-                    if name.lower() in {e.lower() for e in CDC_UNSUPPORTED}
-                    else "."
-                ),
-                "entities",
-            )
-        if entity not in result:
-            result.append(entity)
+        if name.lower() in seen:
+            continue
+        seen.add(name.lower())
+        result.append((name, CDC_ENTITIES.get(name.lower())))
     return result
+
+
+def _unanswered(name: str) -> dict[str, Any]:
+    """The per-entity Fault for a name CDC does not serve.
+
+    The XSD lets each QueryResponse of a CDCResponse hold a Fault instead of objects, and a
+    client listing one unfamiliar entity must still get the others (qbo-api-notes "Entities a
+    real company holds"), so only this entry fails.
+    """
+    hint = (
+        " (query it by MetaData.LastUpdatedTime instead)."
+        if name.lower() in {e.lower() for e in CDC_UNSUPPORTED}
+        else "."
+    )
+    fault = errors.QBOFault(
+        "2010", f"Entity {name} is not supported by Change Data Capture{hint}", "entities"
+    )
+    return {"Fault": fault.fault()}
 
 
 def _parse_since(text: str | None) -> datetime:
@@ -64,7 +74,10 @@ def changes(
     floor = iso(since.replace(microsecond=0))
     budget = MAX_OBJECTS
     responses = []
-    for entity in names:
+    for name, entity in names:
+        if entity is None:
+            responses.append(_unanswered(name))
+            continue
         rows: list[dict[str, Any]] = [
             row
             for row in ctx.company.objects[entity].values()

@@ -81,6 +81,20 @@ def issue_tokens(realm: str) -> Response:
     return jsonify({**answer, "realm_id": realm})
 
 
+@bp.post("/grants/age")
+def age_grant() -> Response:
+    """Pretend a grant was first authorized earlier: {refresh_token, days}."""
+    body = _body()
+    try:
+        days = float(body.get("days", 0))
+    except (TypeError, ValueError):
+        return _error("days must be a number")
+    grant = current().tokens.age(str(body.get("refresh_token") or ""), days * 86400)
+    if grant is None:
+        return _error("unknown refresh_token", 404)
+    return jsonify({"realm_id": grant.realm_id, "hard_expires_at": grant.hard_cap})
+
+
 @bp.post("/companies/<realm>/preferences")
 def change_preferences(realm: str) -> Response:
     """Switch company settings: multicurrency, custom_txn_numbers, duplicate_docnumber_check,

@@ -52,6 +52,7 @@ class Emulator:
         """A new company (realm); US companies use automated sales tax unless told "manual"."""
         if seed not in ("sample", "empty"):
             raise ValueError("seed must be sample or empty")
+        country = seeding.country_code(country)
         seeding.sales_tax_model(country, sales_tax)  # refuse before a realm is allocated
         default = f"Sandbox Company_{country}_{len(self.store.companies) + 1}"
         return seeding.create_company(

@@ -5,14 +5,17 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from . import errors, query, schema
+from . import errors, exchange, query, schema
 from .entities import (
     COMMON_READ_ONLY,
     ENTITIES,
+    GENERIC,
     NAME_LISTS,
     READ_ONLY_FIELDS,
     TRANSACTIONS,
     VOIDABLE,
+    defaults,
+    generic,
     names,
     purchasing,
     transactions,
@@ -21,6 +24,7 @@ from .entities.common import WriteContext
 from .jsonutil import iso
 
 MAX_BATCH_ITEMS = 30
+MAX_ITEM_REQUESTID = 50
 SPECIAL_IDS = {"TaxCode": frozenset({"TAX", "NON"})}
 
 
@@ -77,7 +81,7 @@ def save(
     ctx: WriteContext, entity: str, body: Any, *, force_create: bool = False
 ) -> dict[str, Any]:
     """Create (no Id) or update (Id + SyncToken; full or sparse) a record; return it."""
-    if entity not in NAME_LISTS and entity not in TRANSACTIONS:
+    if entity not in NAME_LISTS and entity not in TRANSACTIONS and entity not in GENERIC:
         raise _unsupported("Create/Update", entity)
     _check_properties(entity, body)
     old = None
@@ -96,8 +100,11 @@ def save(
         obj["Id"] = old["Id"]
     if entity in NAME_LISTS:
         names.prepare(ctx, entity, obj, old)
+    elif entity in GENERIC:
+        generic.prepare(ctx, entity, obj, old)
     else:
         transactions.prepare(ctx, entity, obj, old)
+    defaults.complete(ctx, entity, obj)
     now = iso(ctx.moment)
     if old is None:
         obj["Id"] = str(ctx.store.next_id(ctx.company, f"id:{entity}"))
@@ -141,7 +148,7 @@ def _side_effects(
 
 def delete(ctx: WriteContext, entity: str, body: Any) -> dict[str, Any]:
     """Delete a transaction (name lists are deactivated instead)."""
-    if entity not in TRANSACTIONS:
+    if entity not in TRANSACTIONS and not (entity in GENERIC and generic.is_transaction(entity)):
         raise _unsupported("Delete", entity)
     _check_properties(entity, body)
     if body.get("Id") in (None, ""):
@@ -200,8 +207,14 @@ def run_query(ctx: WriteContext, text: str) -> dict[str, Any]:
     """Run a query; returns the QueryResponse body. Query errors become fault 4001."""
     try:
         parsed = query.parse(text, ENTITIES)
-        rows = ctx.company.objects[parsed.entity].values()
-        return query.execute(parsed, rows, name_list=parsed.entity in NAME_LISTS)
+        if parsed.entity == exchange.ENTITY:
+            rows: Any = exchange.rows(ctx)
+        else:
+            rows = ctx.company.objects[parsed.entity].values()
+        listed = parsed.entity in NAME_LISTS or (
+            parsed.entity in GENERIC and generic.name_list(parsed.entity)
+        )
+        return query.execute(parsed, rows, name_list=listed)
     except query.QueryError as exc:
         raise errors.QBOFault("4001", exc.detail, message=exc.message) from exc
 
@@ -219,10 +232,20 @@ def perform(ctx: WriteContext, entity: str, operation: str | None, body: Any) ->
     raise errors.QBOFault("2010", f"Invalid operation {operation}", "operation")
 
 
-def batch_item(ctx: WriteContext, item: dict[str, Any]) -> dict[str, Any]:
+def batch_item(
+    ctx: WriteContext, item: dict[str, Any], requestid: str | None = None
+) -> dict[str, Any]:
     """Run one BatchItemRequest entry; faults become the item's Fault."""
     answer: dict[str, Any] = {"bId": item["bId"]}
     try:
+        if requestid and len(requestid) + len(item["bId"]) > MAX_ITEM_REQUESTID:
+            # Intuit derives each item's request id from requestid + bId; only the item whose
+            # id runs over fails (qbo-api-notes "Batch").
+            raise errors.business(
+                "You cannot enter more than 50 characters in the request_id field "
+                f"(requestid + bId {item['bId']}).",
+                "bId",
+            )
         if "Query" in item:
             answer["QueryResponse"] = run_query(ctx, str(item["Query"]))
             return answer
@@ -252,8 +275,6 @@ def check_batch(body: Any) -> list[dict[str, Any]]:
         if not isinstance(item, dict) or item.get("bId") in (None, ""):
             raise errors.required("BatchItemRequest.bId")
         bid = str(item["bId"])
-        if len(bid) > 10:
-            raise errors.QBOFault("2050", f"bId {bid} is longer than 10 characters", "bId")
         if bid in seen:
             raise errors.QBOFault("2010", f"Duplicate bId {bid}", "bId")
         seen.add(bid)

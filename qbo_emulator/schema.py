@@ -285,6 +285,25 @@ def entity_names() -> frozenset[str]:
     return frozenset(_compiled()[0])
 
 
+def properties(entity: str) -> frozenset[str]:
+    """The top-level JSON properties an entity may carry."""
+    entities, types = _compiled()
+    return frozenset(types[entities[entity]].children)
+
+
+@cache
+def bases(entity: str) -> tuple[str, ...]:
+    """The XSD base types of an entity, nearest first (e.g. SalesTransaction, Transaction)."""
+    raw = json.loads(DATA_PATH.read_text())
+    types = raw["types"]
+    chain: list[str] = []
+    name = types.get(raw["entities"][entity], {}).get("b")
+    while name in types:
+        chain.append(name)
+        name = types[name].get("b")
+    return tuple(chain)
+
+
 def unknown_properties(entity: str, body: dict) -> list[str]:
     """Dotted paths of properties in ``body`` that the ``entity`` schema does not define."""
     entities, types = _compiled()

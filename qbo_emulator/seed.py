@@ -22,6 +22,29 @@ HOME_CURRENCY = {
     "IE": "EUR",
 }
 
+# CompanyInfo carries ISO 3166-1 alpha-3 codes since October 2025 (qbo-api-notes "CompanyInfo");
+# companies are created with either form and kept as alpha-2 inside the emulator.
+ISO3 = {
+    "US": "USA",
+    "CA": "CAN",
+    "GB": "GBR",
+    "AU": "AUS",
+    "NZ": "NZL",
+    "IN": "IND",
+    "FR": "FRA",
+    "DE": "DEU",
+    "IE": "IRL",
+}
+# "UK" is not ISO but is how people (and some of Intuit's pages) name the United Kingdom.
+ISO2 = {**{three: two for two, three in ISO3.items()}, "UK": "GB"}
+
+
+def country_code(code: str) -> str:
+    """The alpha-2 code of a country given as alpha-2 or alpha-3 ("USA" -> "US")."""
+    text = code.strip().upper()
+    return ISO2.get(text, text)
+
+
 ACCOUNTS = [
     ("Checking", "Bank", "Checking"),
     ("Savings", "Bank", "Savings"),
@@ -206,7 +229,6 @@ GLOBAL_CODES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
 GENERIC_RATES = [("GST", Decimal("10"), "NONE"), ("Zero-rated", Decimal("0"), "ZERO_RATE")]
 GENERIC_CODES = [("GST", "GST 10%", ("GST",)), ("Zero-rated", "GST free", ("Zero-rated",))]
 # QBO's CompanyInfo.Country is two letters ("GB" for the United Kingdom).
-COUNTRY_ALIASES = {"USA": "US", "UK": "GB", "GBR": "GB", "CAN": "CA", "AUS": "AU"}
 # A company's address in its own country (CompanyAddr.Country is ISO-3 since October 2025).
 ADDRESSES: dict[str, dict[str, str]] = {
     "US": {"Line1": "123 Sierra Way", "City": "San Pablo", "CountrySubDivisionCode": "CA",
@@ -234,7 +256,7 @@ def create_company(
     ``sales_tax`` ("automated" | "manual") applies to US companies, automated by default as
     every US company created since November 2017 is.
     """
-    country = COUNTRY_ALIASES.get(country.upper(), country.upper())
+    country = country_code(country)
     model = sales_tax_model(country, sales_tax)
     with store.lock:
         company = store.new_company(name, country)
@@ -373,9 +395,9 @@ def _singletons(
         **_meta(moment),
         "CompanyName": company.name,
         "LegalName": company.name,
-        "CompanyAddr": {"Id": "1", "Country": company.country,
-                        **ADDRESSES.get(company.country, {"City": company.country})},
-        "Country": company.country,
+        "CompanyAddr": {"Id": "1", **ADDRESSES.get(company.country, {"City": company.country}),
+                        "Country": ISO3.get(company.country, company.country)},
+        "Country": ISO3.get(company.country, company.country),
         "Email": {"Address": "noreply@example.com"},
         "CompanyStartDate": moment.date().isoformat(),
         "FiscalYearStartMonth": "January",

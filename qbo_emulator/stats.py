@@ -6,7 +6,7 @@ import threading
 from collections import defaultdict
 from typing import Any
 
-from .entities import ENTITIES
+from .entities import ENTITIES, GENERIC
 from .store import Store
 
 GLOBAL = "*"
@@ -66,6 +66,8 @@ class Stats:
                 if company is not None:
                     for entity in ENTITIES:
                         rows = company.objects.get(entity, {})
+                        if entity in GENERIC and not rows:
+                            continue  # the many XSD entities a company rarely holds
                         inactive = sum(1 for row in rows.values() if row.get("Active") is False)
                         objects[entity] = {"active": len(rows) - inactive, "inactive": inactive}
             result["objects"] = objects

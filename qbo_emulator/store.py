@@ -111,11 +111,13 @@ class Persistence:
             (company.realm_id, jsonutil.dumps(company.meta())),
         )
 
-    def save_object(self, realm: str, entity: str, obj: dict[str, Any]) -> None:
-        """Upsert one record."""
+    def save_object(
+        self, realm: str, entity: str, obj: dict[str, Any], key: str | None = None
+    ) -> None:
+        """Upsert one record (``key`` for records without an Id, such as exchange rates)."""
         self._exec(
             "INSERT OR REPLACE INTO objects VALUES (?, ?, ?, ?)",
-            (realm, entity, obj["Id"], jsonutil.dumps(obj)),
+            (realm, entity, key or obj["Id"], jsonutil.dumps(obj)),
         )
 
     def delete_object(self, realm: str, entity: str, obj_id: str, at: str) -> None:
@@ -227,8 +229,18 @@ class Store:
         self.save_meta(company)
         return value
 
-    def put(self, company: Company, entity: str, obj: dict[str, Any]) -> None:
-        """Store a record (replacing the previous version; stored dicts are never mutated)."""
+    def put(
+        self, company: Company, entity: str, obj: dict[str, Any], key: str | None = None
+    ) -> None:
+        """Store a record (replacing the previous version; stored dicts are never mutated).
+
+        ``key`` names records that have no Id (an exchange rate is keyed by currency and date).
+        """
+        if key is not None:
+            company.objects[entity][key] = obj
+            if self.persistence is not None:
+                self.persistence.save_object(company.realm_id, entity, obj, key)
+            return
         old = company.objects[entity].get(obj["Id"])
         if entity in NAME_INDEXED:
             group = company.names[name_group(entity)]

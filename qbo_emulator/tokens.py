@@ -16,7 +16,7 @@ from .store import Store
 
 ACCESS_LIFETIME = 3600
 REFRESH_LIFETIME = 8726400  # what Intuit reports in x_refresh_token_expires_in
-HARD_CAP = 5 * 365 * 86400
+HARD_CAP = 5 * 365 * 86400  # five years from the first authorization
 CODE_LIFETIME = 600
 
 
@@ -156,6 +156,9 @@ class TokenServer:
             "expires_in": max(1, round(lifetime)),
             "refresh_token": grant.refresh_token,
             "x_refresh_token_expires_in": max(1, round(grant.refresh_expires - now)),
+            # Intuit's late-2025 policy: the 5-year end of the authorization, counted from the
+            # first consent and never moved by a refresh (qbo-api-notes "OAuth").
+            "x_refresh_token_hard_expires_in": max(1, round(grant.hard_cap - now)),
         }
 
     def refresh(self, client: Client, refresh_token: str) -> tuple[Grant, dict]:
@@ -228,6 +231,17 @@ class TokenServer:
             if grant is not None and token in grant.access:
                 grant.access[token] = time.time() - 1
                 self._save(grant)
+
+    def age(self, refresh_token: str, seconds: float) -> Grant | None:
+        """Move a grant's first authorization back in time (its hard end comes closer)."""
+        with self.lock:
+            grant = self.grants.get(self.by_refresh.get(refresh_token, ""))
+            if grant is None:
+                return None
+            grant.hard_cap -= seconds
+            grant.refresh_expires = min(grant.refresh_expires, grant.hard_cap)
+            self._save(grant)
+            return grant
 
     def grant_for(self, header: str | None) -> Grant | None:
         """The grant behind a Bearer header, without checks (for userinfo)."""

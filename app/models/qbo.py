@@ -45,6 +45,8 @@ class QboConnection(TimestampMixin, db.Model):
     refresh_token_enc: Mapped[str] = mapped_column(Text)
     access_expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     refresh_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the admin must reconnect whatever happens: 5 years after the first authorization.
+    hard_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_refreshed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     refresh_count: Mapped[int] = mapped_column(Integer, default=0)
     company_name: Mapped[str | None] = mapped_column(String(255))

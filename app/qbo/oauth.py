@@ -43,17 +43,24 @@ class TokenSet:
     refresh_token: str
     access_expires_at: datetime
     refresh_expires_at: datetime | None
+    # The authorization's 5-year end (Intuit's late-2025 policy); None from older answers.
+    hard_expires_at: datetime | None = None
 
     @classmethod
     def from_response(cls, data: dict[str, Any], now: datetime | None = None) -> TokenSet:
         """Build from Intuit's token response."""
         now = now or utcnow()
-        refresh_in = data.get("x_refresh_token_expires_in")
+
+        def at(key: str) -> datetime | None:
+            seconds = data.get(key)
+            return now + timedelta(seconds=int(seconds)) if seconds else None
+
         return cls(
             access_token=data["access_token"],
             refresh_token=data["refresh_token"],
             access_expires_at=now + timedelta(seconds=int(data.get("expires_in", 3600))),
-            refresh_expires_at=now + timedelta(seconds=int(refresh_in)) if refresh_in else None,
+            refresh_expires_at=at("x_refresh_token_expires_in"),
+            hard_expires_at=at("x_refresh_token_hard_expires_in"),
         )
 
 

@@ -35,6 +35,8 @@ def store_tokens(
     row.refresh_token_enc = cipher.encrypt(tokens.refresh_token)
     row.access_expires_at = tokens.access_expires_at
     row.refresh_expires_at = tokens.refresh_expires_at
+    if tokens.hard_expires_at is not None:  # an answer without it keeps the known end
+        row.hard_expires_at = tokens.hard_expires_at
     row.last_refreshed_at = now or utcnow()
 
 

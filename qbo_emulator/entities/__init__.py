@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from .. import schema
+
 NAME_LISTS = ("Account", "Item", "PaymentMethod", "Term", "Class", "Customer", "Vendor", "Employee")
 TRANSACTIONS = ("Invoice", "TimeActivity", "Purchase", "PurchaseOrder", "Bill", "BillPayment")
 READ_ONLY = ("TaxCode", "TaxRate")
 SINGLETONS = ("CompanyInfo", "Preferences")
-ENTITIES = NAME_LISTS + TRANSACTIONS + READ_ONLY + SINGLETONS
+# Read and set through GET/POST /exchangerate (qbo_emulator.exchange), queried like the rest.
+EXCHANGE_RATE = "ExchangeRate"
+# Every other entity of Intuit's XSD: read, query, CDC, and create/update with XSD validation.
+GENERIC = tuple(
+    sorted(
+        schema.entity_names()
+        - set(NAME_LISTS + TRANSACTIONS + READ_ONLY + SINGLETONS + (EXCHANGE_RATE,))
+    )
+)
+ENTITIES = NAME_LISTS + TRANSACTIONS + READ_ONLY + SINGLETONS + (EXCHANGE_RATE,) + GENERIC
 
 # URL segment (always lower-case in QBO) -> entity name, for entities with /<entity>/<id> routes.
-BY_PATH = {name.lower(): name for name in NAME_LISTS + TRANSACTIONS + READ_ONLY}
+BY_PATH = {name.lower(): name for name in NAME_LISTS + TRANSACTIONS + READ_ONLY + GENERIC}
 VOIDABLE = frozenset({"Invoice", "BillPayment"})
 CDC_UNSUPPORTED = frozenset({"TimeActivity", "TaxCode", "TaxRate"})
 

@@ -72,8 +72,33 @@ def test_batch_limits(api: Api) -> None:
     assert api.post("batch", {"BatchItemRequest": items}).status_code == 400
     ok = api.post("batch", {"BatchItemRequest": items[:30]})
     assert ok.status_code == 200 and len(ok.json()["BatchItemResponse"]) == 30
-    long_bid = [{"bId": "x" * 11, "operation": "create", "Class": {"Name": "Long"}}]
-    assert api.post("batch", {"BatchItemRequest": long_bid}).status_code == 400
+
+
+def test_batch_ids_without_requestid_are_free(api: Api) -> None:
+    bid = "5c1a7e0e-2a5f-4a0b-9a8e-6f1f2f8d1c11"  # the 36-character UUIDs python-quickbooks sends
+    body = {"BatchItemRequest": [{"bId": bid, "operation": "create", "Class": {"Name": "Long"}}]}
+    response = api.post("batch", body)
+    assert response.status_code == 200
+    assert response.json()["BatchItemResponse"][0]["Class"]["Name"] == "Long"
+
+
+def test_batch_item_over_request_id_limit_faults_alone(api: Api) -> None:
+    requestid = "r" * 36
+    body = {
+        "BatchItemRequest": [
+            {"bId": "short", "operation": "create", "Class": {"Name": "Fits"}},
+            {"bId": "b" * 14, "operation": "create", "Class": {"Name": "Fits too"}},
+            {"bId": "b" * 15, "operation": "create", "Class": {"Name": "Too long"}},
+        ]
+    }
+    response = api.post("batch", body, requestid=requestid)
+    assert response.status_code == 200
+    items = {item["bId"]: item for item in response.json()["BatchItemResponse"]}
+    assert items["short"]["Class"]["Name"] == "Fits"
+    assert items["b" * 14]["Class"]["Name"] == "Fits too"
+    error = items["b" * 15]["Fault"]["Error"][0]
+    assert error["code"] == "6000" and "50 characters" in error["Detail"]
+    assert not api.query("select * from Class where Name = 'Too long'")
 
 
 def test_requestid_returns_first_answer(api: Api) -> None:

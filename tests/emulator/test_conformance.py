@@ -1,5 +1,7 @@
 """The independent python-quickbooks library works against the emulator with only its base URL
-changed: OAuth refresh through intuitlib, create, read, sparse update, query paging, batch, CDC."""
+changed: OAuth refresh through intuitlib, create, read, sparse update, query paging,
+batch_create with the library's own bIds, CDC over several entities, Payment create and query,
+exchange rates."""
 
 from __future__ import annotations
 
@@ -9,17 +11,22 @@ from decimal import Decimal
 import pytest
 from intuitlib.client import AuthClient
 from quickbooks import QuickBooks
-from quickbooks.batch import BatchManager, batch_create
+from quickbooks.batch import batch_create
 from quickbooks.cdc import change_data_capture
 from quickbooks.exceptions import ValidationException
-from quickbooks.objects.base import Ref
-from quickbooks.objects.batchrequest import BatchOperation
+from quickbooks.objects.base import LinkedTxn, Ref
 from quickbooks.objects.customer import Customer
 from quickbooks.objects.detailline import SalesItemLine, SalesItemLineDetail
+from quickbooks.objects.estimate import Estimate
+from quickbooks.objects.exchangerate import ExchangeRate
 from quickbooks.objects.invoice import Invoice
 from quickbooks.objects.item import Item
+from quickbooks.objects.payment import Payment, PaymentLine
+from quickbooks.objects.vendor import Vendor
 
 from qbo_emulator.testing import Company, RunningEmulator
+
+from .conftest import Api
 
 
 @pytest.fixture
@@ -97,8 +104,7 @@ def test_query_pagination(qb: QuickBooks) -> None:
     assert Customer.count(qb=qb) >= 30
 
 
-def test_batch_and_cdc(qb: QuickBooks) -> None:
-    since = datetime.now(UTC) - timedelta(seconds=5)
+def test_batch_create_with_the_library_ids(api: Api, qb: QuickBooks) -> None:
     customers = []
     for n in range(3):
         customer = Customer()
@@ -106,24 +112,87 @@ def test_batch_and_cdc(qb: QuickBooks) -> None:
         customers.append(customer)
     duplicate = Customer()
     duplicate.DisplayName = "Batch Conformance 0"
-    objects = customers + [duplicate]
-    # The library names items with 36-character UUIDs; QBO documents bId as at most 10
-    # characters and the emulator enforces that, so short bIds are set before sending.
-    manager = BatchManager(BatchOperation.CREATE)
-    batch = manager.list_to_batch_request(objects)
-    for number, item in enumerate(batch.BatchItemRequest, start=1):
-        item.bId = str(number)
-    result = manager.batch_results_to_list(qb.batch_operation(batch.to_json()), batch, objects)
+    # batch_create names each item with a 36-character UUID; without a requestid QBO takes them.
+    result = batch_create(customers + [duplicate], qb=qb)
     assert len(result.successes) == 3 and len(result.faults) == 1
     assert result.faults[0].Error[0].code == "6240"
-    cdc = change_data_capture([Customer, Invoice], since.isoformat(timespec="seconds"), qb=qb)
-    names = {c.DisplayName for c in cdc.Customer}
-    assert {f"Batch Conformance {n}" for n in range(3)} <= names
+    assert all(len(item.bId) == 36 for item in result.batch_responses)
+    stored = api.query("select * from Customer where DisplayName like 'Batch Conformance%'")
+    assert sorted(c["DisplayName"] for c in stored["Customer"]) == [
+        f"Batch Conformance {n}" for n in range(3)
+    ]
 
 
-def test_library_default_batch_ids_exceed_bid_limit(qb: QuickBooks) -> None:
+def _invoice(qb: QuickBooks, customer: Customer, amount: Decimal) -> Invoice:
+    item = Item.filter(Name="Design", qb=qb)[0]
+    line = SalesItemLine()
+    line.Amount = amount
+    line.SalesItemLineDetail = SalesItemLineDetail()
+    line.SalesItemLineDetail.ItemRef = item.to_ref()
+    line.SalesItemLineDetail.Qty = 1
+    line.SalesItemLineDetail.UnitPrice = amount
+    invoice = Invoice()
+    invoice.CustomerRef = customer.to_ref()
+    invoice.Line = [line]
+    return invoice.save(qb=qb)
+
+
+def _payment(qb: QuickBooks, customer: Customer, invoice: Invoice) -> Payment:
+    link = LinkedTxn()
+    link.TxnId = invoice.Id
+    link.TxnType = "Invoice"
+    line = PaymentLine()
+    line.Amount = Decimal("40.00")
+    line.LinkedTxn = [link]
+    payment = Payment()
+    payment.CustomerRef = customer.to_ref()
+    payment.TotalAmt = Decimal("40.00")
+    payment.Line = [line]
+    return payment.save(qb=qb)
+
+
+def test_cdc_over_several_entities(qb: QuickBooks) -> None:
+    since = datetime.now(UTC) - timedelta(seconds=5)
     customer = Customer()
-    customer.DisplayName = "Long bId"
-    with pytest.raises(ValidationException) as info:
-        batch_create([customer], qb=qb)
-    assert info.value.error_code == 2050
+    customer.DisplayName = "CDC Conformance"
+    customer.save(qb=qb)
+    vendor = Vendor()
+    vendor.DisplayName = "CDC Conformance Supplies"
+    vendor.save(qb=qb)
+    invoice = _invoice(qb, customer, Decimal("120.00"))
+    payment = _payment(qb, customer, invoice)
+    cdc = change_data_capture(
+        [Customer, Vendor, Invoice, Payment, Estimate], since.isoformat(timespec="seconds"), qb=qb
+    )
+    assert customer.Id in {c.Id for c in cdc.Customer}
+    assert vendor.Id in {v.Id for v in cdc.Vendor}
+    assert invoice.Id in {i.Id for i in cdc.Invoice}
+    changed = {p.Id: p for p in cdc.Payment}
+    assert Decimal(str(changed[payment.Id].TotalAmt)) == Decimal("40")
+    assert not hasattr(cdc, "Estimate")  # nothing changed: no list, and no failure
+
+
+def test_query_payment(qb: QuickBooks) -> None:
+    customer = Customer.filter(DisplayName="Amy's Bird Sanctuary", qb=qb)[0]
+    invoice = _invoice(qb, customer, Decimal("75.00"))
+    payment = _payment(qb, customer, invoice)
+    found = Payment.filter(CustomerRef=customer.Id, qb=qb)
+    assert [p.Id for p in found] == [payment.Id]
+    assert found[0].Line[0].LinkedTxn[0].TxnId == invoice.Id
+    assert found[0].CurrencyRef.value == "USD" and found[0].TxnDate
+    assert Payment.count(qb=qb) == 1
+    assert Payment.get(payment.Id, qb=qb).CustomerRef.name == "Amy's Bird Sanctuary"
+
+
+def test_exchange_rates_read_and_set(
+    emulator: RunningEmulator, company: Company, qb: QuickBooks
+) -> None:
+    emulator.control("POST", f"companies/{company.realm_id}/preferences", {"multicurrency": True})
+    rate = ExchangeRate()
+    rate.SourceCurrencyCode = "EUR"
+    rate.Rate = Decimal("1.0912")
+    rate.AsOfDate = "2026-11-05"
+    saved = rate.save(qb=qb)
+    assert saved.TargetCurrencyCode == "USD" and saved.SyncToken == "1"
+    found = ExchangeRate.filter(SourceCurrencyCode="EUR", AsOfDate="2026-11-05", qb=qb)
+    assert [Decimal(str(r.Rate)) for r in found] == [Decimal("1.0912")]

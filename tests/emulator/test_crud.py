@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from qbo_emulator.testing import RunningEmulator
+
 from .conftest import Api, fault
 
 
@@ -208,12 +210,23 @@ def test_money_is_serialized_as_numbers(api: Api) -> None:
 def test_companyinfo_and_preferences(api: Api) -> None:
     realm = api.company.realm_id
     info = api.get(f"companyinfo/{realm}").json()["CompanyInfo"]
-    assert info["Country"] == "US" and info["CompanyName"]
+    # ISO-3 since October 2025, in the company and its address alike.
+    assert info["Country"] == "USA" and info["CompanyAddr"]["Country"] == "USA"
+    assert info["CompanyName"]
     prefs = api.get("preferences").json()["Preferences"]
     assert prefs["CurrencyPrefs"] == {
         "MultiCurrencyEnabled": False,
         "HomeCurrency": {"value": "USD"},
     }
+
+
+def test_companies_are_created_with_either_country_code(emulator: RunningEmulator) -> None:
+    for code, iso3, currency in (("CA", "CAN", "CAD"), ("GBR", "GBR", "GBP")):
+        company = emulator.create_company(country=code)
+        info = Api(company).get(f"companyinfo/{company.realm_id}").json()["CompanyInfo"]
+        assert info["Country"] == iso3
+        prefs = Api(company).get("preferences").json()["Preferences"]
+        assert prefs["CurrencyPrefs"]["HomeCurrency"]["value"] == currency
 
 
 def test_paths_are_lower_case(api: Api) -> None:

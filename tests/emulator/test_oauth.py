@@ -108,6 +108,7 @@ def test_code_flow_refresh_rotation_and_single_use_code(
     assert tokens["token_type"] == "bearer"  # noqa: S105
     assert tokens["expires_in"] == 3600
     assert tokens["x_refresh_token_expires_in"] == 8726400
+    assert tokens["x_refresh_token_hard_expires_in"] == 5 * 365 * 86400
     reused = _token(emulator.url, grant_type="authorization_code", code=code, redirect_uri=REDIRECT)
     assert reused.status_code == 400 and reused.json() == {"error": "invalid_grant"}
 
@@ -237,3 +238,23 @@ def test_registered_client(emulator: RunningEmulator, company: Company) -> None:
         redirect_uri="https://example.com/cb",
     )
     assert tokens.status_code == 200
+
+
+def test_hard_expiry_counts_from_first_authorization(
+    emulator: RunningEmulator, company: Company
+) -> None:
+    assert company.tokens["x_refresh_token_hard_expires_in"] == 5 * 365 * 86400
+    # Authorized almost five years ago: 20 days are left, whatever a refresh does.
+    emulator.control(
+        "POST", "grants/age", {"refresh_token": company.refresh_token, "days": 5 * 365 - 20}
+    )
+    refreshed = _token(
+        emulator.url, grant_type="refresh_token", refresh_token=company.refresh_token
+    ).json()
+    assert abs(refreshed["x_refresh_token_hard_expires_in"] - 20 * 86400) <= 2
+    # The rolling 100 days never reach past the hard end.
+    assert refreshed["x_refresh_token_expires_in"] <= refreshed["x_refresh_token_hard_expires_in"]
+    again = _token(
+        emulator.url, grant_type="refresh_token", refresh_token=refreshed["refresh_token"]
+    ).json()
+    assert again["x_refresh_token_hard_expires_in"] <= refreshed["x_refresh_token_hard_expires_in"]
