@@ -47,6 +47,7 @@ def init_app(app: Flask) -> None:
         auth,
         catalog,
         clients,
+        headers,
         history,
         invoices,
         main,
@@ -61,6 +62,7 @@ def init_app(app: Flask) -> None:
     for module in (auth, main, admin, catalog, clients, organizations, invoices, purchasing,
                    history, qbo, qbo_push, qbo_mappings, qbo_import):
         app.register_blueprint(module.bp)
+    headers.init_app(app)
 
     from app.web.qbo_push.targets import TARGETS, qbo_state
 
