@@ -44,7 +44,7 @@ def _authenticate(username: str, password: str) -> Associate | None:
     user = db.session.scalars(
         select(Associate).where(func.lower(Associate.username) == username.lower())
     ).first()
-    if user is None:
+    if user is None or not user.password_hash:
         _DUMMY.check_password(password)
         return None
     # The hash is always checked, so a locked account answers as slowly as any other.
