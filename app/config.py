@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -55,12 +56,15 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    REMEMBER_COOKIE_DURATION = timedelta(days=int(os.environ.get("REMEMBER_COOKIE_DAYS", "14")))
     PREFERRED_URL_SCHEME = "https" if SESSION_COOKIE_SECURE else "http"
     TRUST_PROXY = _env_bool("TRUST_PROXY", False)
     WTF_CSRF_TIME_LIMIT = None
 
     LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
     LOGIN_LOCKOUT_MINUTES = int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15"))
+    # Failed logins one address may make in LOGIN_LOCKOUT_MINUTES before each try must wait.
+    LOGIN_ADDRESS_FREE_FAILURES = int(os.environ.get("LOGIN_ADDRESS_FREE_FAILURES", "10"))
     PAGE_SIZE = 25
 
     QBO_ENVIRONMENT = os.environ.get("QBO_ENVIRONMENT", "emulator")

@@ -86,6 +86,7 @@ signed_in = _guard("login", lambda: True)
 manager_required = _guard("manager", is_manager)
 owner_required = _guard("owner", is_owner)
 qbo_admin_required = _qbo_guard("qbo_admin", can_admin_qbo)
+qbo_owner_required = _qbo_guard("qbo_owner", lambda: can_admin_qbo() and is_owner())
 qbo_self_push_required = _qbo_guard("qbo_self_push", can_self_push)
 
 

@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from decimal import Decimal
 from functools import cache
 
+from flask import Flask, g
+from flask.testing import FlaskClient
 from redis import Redis
 
 PASSWORDS = {"owner": "owner-pass-1", "qboadmin": "admin-pass-1", "alex": "alex-pass-1"}
@@ -85,3 +87,22 @@ def make_users() -> dict[str, object]:
         db.session.add(user)
     db.session.commit()
     return users
+
+
+class Browser(FlaskClient):
+    """A test client whose requests do not share Flask-Login's cached user.
+
+    Tests hold one application context, so ``flask.g`` (where Flask-Login and Flask-WTF cache
+    the request's user and CSRF token) would otherwise carry over between two browsers.
+    """
+
+    def open(self, *args: object, **kwargs: object) -> object:  # type: ignore[override]
+        """Send the request with a clean per-request cache."""
+        g.pop("_login_user", None)
+        g.pop("csrf_token", None)
+        return super().open(*args, **kwargs)
+
+
+def browser(app: Flask) -> Browser:
+    """A separate browser (its own cookies) on the app."""
+    return Browser(app, app.response_class, use_cookies=True)

@@ -56,6 +56,8 @@ class Associate(TimestampMixin, UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Part of every session and remember cookie (see get_id): bumping it ends them all.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     def __repr__(self) -> str:
         return f"<Associate {self.id} {self.display_name!r}>"
@@ -65,6 +67,14 @@ class Associate(TimestampMixin, UserMixin, db.Model):
     def is_active(self) -> bool:  # type: ignore[override]
         """Only active associates with a password can be logged in."""
         return bool(self.active and self.password_hash)
+
+    def get_id(self) -> str:
+        """Flask-Login: the id and session version kept in the session and remember cookie."""
+        return f"{self.id}:{self.session_version or 0}"
+
+    def end_sessions(self) -> None:
+        """End every session and remember cookie of this associate (at the next request)."""
+        self.session_version = (self.session_version or 0) + 1
 
     @property
     def is_owner(self) -> bool:
@@ -77,8 +87,10 @@ class Associate(TimestampMixin, UserMixin, db.Model):
         return " ".join(p for p in (self.first_name, self.last_name) if p) or self.display_name
 
     def set_password(self, password: str) -> None:
-        """Store a salted scrypt hash of the password."""
+        """Store a salted scrypt hash; a new password ends every session and clears a lock."""
         self.password_hash = generate_password_hash(password, method="scrypt")
+        self.end_sessions()
+        self.unlock()
 
     def check_password(self, password: str) -> bool:
         """Compare a password with the stored hash."""
@@ -96,9 +108,13 @@ class Associate(TimestampMixin, UserMixin, db.Model):
             self.locked_until = utcnow() + lockout
             self.failed_logins = 0
 
-    def record_successful_login(self) -> None:
-        """Reset the failure counter after a good login."""
+    def unlock(self) -> None:
+        """Lift a lock-out and forget earlier failed logins."""
         self.failed_logins = 0
         self.locked_until = None
+
+    def record_successful_login(self) -> None:
+        """Reset the failure counter after a good login."""
+        self.unlock()
 
 

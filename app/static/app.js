@@ -10,3 +10,30 @@ document.addEventListener("htmx:afterSettle", () => {
     htmx.ajax("GET", window.location.href, { target: "#listing", swap: "outerHTML" });
   });
 });
+
+// The Content-Security-Policy forbids inline handlers and style attributes, so the behaviour
+// that used to live in them is here.
+
+// A form with data-confirm asks its question before it is sent.
+document.addEventListener("submit", (event) => {
+  const question = event.target.dataset && event.target.dataset.confirm;
+  if (question && !window.confirm(question)) event.preventDefault();
+});
+
+// A "select all" checkbox ticks every checkbox its data-select-all selector names.
+document.addEventListener("change", (event) => {
+  const box = event.target;
+  if (!(box instanceof HTMLInputElement) || !box.dataset.selectAll) return;
+  document.querySelectorAll(box.dataset.selectAll).forEach((other) => {
+    other.checked = box.checked;
+  });
+});
+
+// Progress bars take their width from data-percent, on the page and in every swapped fragment.
+function sizeProgressBars(root) {
+  const bars = [...root.querySelectorAll("[data-percent]")];
+  if (root.matches && root.matches("[data-percent]")) bars.push(root);
+  bars.forEach((bar) => { bar.style.width = `${bar.dataset.percent}%`; });
+}
+document.addEventListener("DOMContentLoaded", () => sizeProgressBars(document));
+document.addEventListener("htmx:load", (event) => sizeProgressBars(event.detail.elt));

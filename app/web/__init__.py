@@ -15,8 +15,15 @@ from app.permissions import template_globals
 
 @login_manager.user_loader
 def load_user(user_id: str) -> Associate | None:
-    """Flask-Login: the associate behind a session."""
-    return db.session.get(Associate, int(user_id)) if user_id.isdigit() else None
+    """Flask-Login: the associate behind a session, while that session is still current."""
+    number, _, version = user_id.partition(":")
+    if not (number.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(Associate, int(number))
+    # Logging out, a new password or deactivation ends every session and remember cookie.
+    if user is None or not user.is_active or user.get_id() != user_id:
+        return None
+    return user
 
 
 def _qbo_connection() -> object:
@@ -40,6 +47,7 @@ def init_app(app: Flask) -> None:
         auth,
         catalog,
         clients,
+        headers,
         history,
         invoices,
         main,
@@ -54,6 +62,7 @@ def init_app(app: Flask) -> None:
     for module in (auth, main, admin, catalog, clients, organizations, invoices, purchasing,
                    history, qbo, qbo_push, qbo_mappings, qbo_import):
         app.register_blueprint(module.bp)
+    headers.init_app(app)
 
     from app.qbo.renewal import renewal
     from app.web.qbo_push.targets import TARGETS, qbo_state

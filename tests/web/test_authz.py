@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models import (
     Account,
     AccountType,
+    Associate,
     BillingCode,
     BillingCodeKind,
     Client,
@@ -49,9 +50,11 @@ ALLOWED = {
     "manager": {"qboadmin", "owner"},
     "owner": {"owner"},
     "qbo_admin": {"qboadmin", "owner"},
+    "qbo_owner": {"owner"},
     "qbo_self_push": {"alex", "qboadmin", "owner"},
 }
 SKIP = {"static"}
+QBO_PREFIXES = ("/admin/qbo", "/my/qbo")
 
 
 def _records(users: dict) -> dict[str, int]:
@@ -69,7 +72,10 @@ def _records(users: dict) -> dict[str, int]:
     po = PurchaseOrder(number="PO-1", organization=org, order_date=date.today(),
                        lines=[POLine(billing_code=code, quantity=Decimal(1),
                                      unit_cost=Decimal(5))])
-    rows = [term, code, client, category, org, account, invoice, po,
+    # On the post-import follow-up lists: no login, no rate, no category.
+    imported = Associate(display_name="Imported Ivy")
+    loose = Organization(name="Loose Vendor")
+    rows = [term, code, client, category, org, account, invoice, po, imported, loose,
             TxnClass(name="Advisory"), TaxCode(code="TAX", name="Tax", rate_percent=Decimal(8)),
             PaymentMethod(name="Check")]
     db.session.add_all(rows)
@@ -81,6 +87,7 @@ def _records(users: dict) -> dict[str, int]:
         "associate_id": users["alex"].id, "account_id": account.id,
         "record_id": code.id,  # catalog.edit, walked with kind=billing-codes
         "billing_code_id": code.id,
+        "follow_up:associate_id": imported.id, "follow_up:organization_id": loose.id,
     }
     for name, user in users.items():
         for model, kw in ((HoursEntry, {"work_date": date.today(), "hours": Decimal(1)}),
@@ -120,6 +127,8 @@ def _url(app: Flask, rule: Rule, ids: dict[str, int], role: str) -> str:
             slug = rule.endpoint.split(".")[1].split("_")[0]
             owner = role if role in ("alex", "qboadmin", "owner") else "alex"
             values[arg] = ids[f"{ENTRY_TABLES[slug]}:{owner}"]
+        elif rule.endpoint.startswith("qbo_import.follow_up_") and f"follow_up:{arg}" in ids:
+            values[arg] = ids[f"follow_up:{arg}"]
         elif arg in ids:
             values[arg] = ids[arg]
         elif arg == "kind":
@@ -155,6 +164,13 @@ def test_every_route_declares_its_access_level(app: Flask) -> None:
     assert missing == []
 
 
+def test_every_quickbooks_route_is_hidden_while_the_integration_is_none(app: Flask) -> None:
+    """QuickBooks addresses use a qbo_* guard, so the walk below expects 404 for them all."""
+    unguarded = [r.rule for r in _rules(app) if r.rule.startswith(QBO_PREFIXES)
+                 and not app.view_functions[r.endpoint].access_level.startswith("qbo")]
+    assert unguarded == []
+
+
 def test_state_changing_routes_are_post_only(app: Flask) -> None:
     """No route changes state through GET: such endpoints accept POST and not GET."""
     for rule in _rules(app):
@@ -180,7 +196,8 @@ def test_walk(app: Flask, auth: Auth, users: dict, role: str, qbo_on: bool) -> N
     for rule in _rules(app):
         level = app.view_functions[rule.endpoint].access_level
         allowed = role in ALLOWED[level]
-        if level.startswith("qbo") and not qbo_on:
+        qbo_route = level.startswith("qbo") or rule.rule.startswith(QBO_PREFIXES)
+        if qbo_route and not qbo_on:
             allowed = False
         url = _url(app, rule, ids, role)
         method = "GET" if "GET" in rule.methods else "POST"
@@ -193,7 +210,7 @@ def test_walk(app: Flask, auth: Auth, users: dict, role: str, qbo_on: bool) -> N
         elif role == "anonymous":
             ok = status == 302 and "/login" in response.headers.get("Location", "")
         else:
-            hidden = level.startswith("qbo") and not qbo_on
+            hidden = qbo_route and not qbo_on
             ok = status == (404 if hidden else 403)
         if not ok:
             failures.append(f"{method} {url} [{level}] as {role}: {status}")

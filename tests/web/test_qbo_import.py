@@ -159,6 +159,9 @@ def test_follow_ups_page_lists_and_edits_in_place(web: Flask, auth: Auth, users:
     db.session.refresh(imported)
     assert imported.username == "ivy" and imported.check_password("long-enough-1")
     # Rates, references and categories.
+    bad_rate = client.post(f"/admin/qbo/import/follow-ups/rates/{imported.id}", headers=HX,
+                           data={f"r{imported.id}-hourly_rate": "-3"})
+    assert "is-invalid" in bad_rate.get_data(as_text=True)
     client.post(f"/admin/qbo/import/follow-ups/rates/{imported.id}", headers=HX,
                 data={f"r{imported.id}-hourly_rate": "85.50"})
     client.post(f"/admin/qbo/import/follow-ups/codes/{code.id}", headers=HX,
@@ -169,9 +172,6 @@ def test_follow_ups_page_lists_and_edits_in_place(web: Flask, auth: Auth, users:
     assert "Loose Vendor" in html and "uncategorized" in html
     client.post(f"/admin/qbo/import/follow-ups/vendors/{vendor.id}", headers=HX,
                 data={f"r{vendor.id}-category_id": str(supplier.id)})
-    bad_rate = client.post(f"/admin/qbo/import/follow-ups/rates/{imported.id}", headers=HX,
-                           data={f"r{imported.id}-hourly_rate": "-3"})
-    assert "is-invalid" in bad_rate.get_data(as_text=True)
     db.session.expire_all()
     assert str(db.session.get(Associate, imported.id).hourly_rate) == "85.50"
     assert str(db.session.get(BillingCode, code.id).default_rate) == "120.00"

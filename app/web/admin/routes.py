@@ -11,6 +11,7 @@ from app.extensions import db
 from app.models import Associate, Integration, PermissionLevel
 from app.permissions import company_settings, manager_required, owner_required
 from app.web.admin.forms import AssociateForm, BasicSettingsForm
+from app.web.auth.sessions import keep_current_session
 from app.web.listing import Listing, paginate, render_listing
 from app.web.records import apply_form
 
@@ -104,6 +105,19 @@ def associate_edit(associate_id: int) -> Response | str:
         form.permission.data = person.permission.value
     if form.validate_on_submit() and _save_associate(form, person):
         db.session.commit()
+        if form.password.data and person.id == current_user.id:
+            keep_current_session(person)  # a new password ends the owner's other sessions
         flash(f"Associate “{person.display_name}” saved.", "success")
         return redirect(url_for(".associate_edit", associate_id=person.id))
     return render_template("admin/associate_form.html", form=form, person=person)
+
+
+@bp.post("/associates/<int:associate_id>/unlock")
+@owner_required
+def associate_unlock(associate_id: int) -> Response:
+    """Lift the lock-out after repeated failed logins."""
+    person = db.session.get(Associate, associate_id) or abort(404)
+    person.unlock()
+    db.session.commit()
+    flash(f"“{person.display_name}” can sign in again.", "success")
+    return redirect(url_for(".associate_edit", associate_id=person.id))

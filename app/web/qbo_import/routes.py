@@ -1,9 +1,8 @@
-"""Import from QuickBooks, the "needs attention" questions, post-import follow-ups, match & link."""
+"""Import from QuickBooks, the "needs attention" questions and match & link."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +13,6 @@ from flask import (
     flash,
     redirect,
     render_template,
-    request,
     url_for,
 )
 from flask_login import current_user
@@ -26,13 +24,7 @@ from werkzeug.wrappers import Response
 
 from app.extensions import db, get_queue, get_redis
 from app.models import (
-    Associate,
-    BillingCode,
-    BillingCodeKind,
-    Client,
     EventOutcome,
-    Organization,
-    OrganizationCategory,
     QboConnection,
     QboLink,
     QboObject,
@@ -41,7 +33,7 @@ from app.models import (
     SyncEvent,
     SyncRun,
 )
-from app.permissions import owner_required, qbo_admin_required
+from app.permissions import qbo_admin_required
 from app.qbo.client import QBOClient
 from app.qbo.connection import client_for, current_connection
 from app.qbo.faults import QBOError
@@ -49,18 +41,9 @@ from app.sync import importer, matcher
 from app.sync.lists import cache_age, load_tax_rates, refresh_lists, store_page
 from app.sync.liveness import settle
 from app.sync.runs import enqueue_run, fail_run
-from app.web.forms import model_choices
-from app.web.listing import paginate
-from app.web.qbo_import.forms import (
-    AttentionLinkForm,
-    CategoryForm,
-    DefaultRateForm,
-    LinkForm,
-    LoginForm,
-    RatesForm,
-    ReferenceForm,
-    StartImportForm,
-)
+from app.web.qbo_import.follow_ups import follow_up_counts
+from app.web.qbo_import.follow_ups import register as register_follow_ups
+from app.web.qbo_import.forms import AttentionLinkForm, LinkForm, StartImportForm
 from app.web.records import is_htmx
 
 log = logging.getLogger(__name__)
@@ -122,7 +105,7 @@ def index() -> str:
     questions = db.session.scalar(select(func.count()).select_from(
         _open_questions(realm).subquery())) if realm else 0
     return render_template("qbo_import/import.html", connection=connection, runs=runs,
-                           questions=questions, follow_up_counts=_follow_up_counts(),
+                           questions=questions, follow_up_counts=follow_up_counts(),
                            labels=importer.STEP_LABELS, form=StartImportForm(),
                            not_connected=None if connection else _not_connected_message())
 
@@ -325,178 +308,6 @@ def attention_create(event_id: int) -> Response:
     return _back(".attention")
 
 
-# ---------------------------------------------------------------- post-import follow-ups
-
-
-@dataclass(frozen=True)
-class FollowUp:
-    """One follow-up list: which records, how they are searched and edited."""
-
-    key: str
-    title: str
-    hint: str
-    model: type
-    name_column: str
-    where: Callable[[], list[Any]]
-    form: type
-    search: tuple[str, ...]
-
-
-def _rate_codes() -> list[Any]:
-    return [BillingCode.kind == BillingCodeKind.HOURLY, BillingCode.active.is_(True),
-            or_(BillingCode.default_rate.is_(None), BillingCode.default_rate == 0)]
-
-
-FOLLOW_UPS: dict[str, FollowUp] = {f.key: f for f in (
-    FollowUp("logins", "Associates without a login",
-             "QuickBooks has no usernames or passwords: imported associates cannot log in "
-             "until the Company Owner sets them.", Associate, "display_name",
-             lambda: [Associate.active.is_(True),
-                      or_(Associate.username.is_(None), Associate.password_hash.is_(None))],
-             LoginForm, ("display_name", "email", "username")),
-    FollowUp("rates", "Associates without an hourly rate",
-             "Hourly rates bill their time; fill them in before invoicing.", Associate,
-             "display_name", lambda: [Associate.active.is_(True),
-                                      Associate.hourly_rate.is_(None)],
-             RatesForm, ("display_name", "email")),
-    FollowUp("codes", "Hourly billing codes without a rate",
-             "QuickBooks items without a price: set the default hourly rate.", BillingCode,
-             "code", _rate_codes, DefaultRateForm, ("code", "description")),
-    FollowUp("references", "Clients without “Referred By” / “Act as Reference”",
-             "QuickBooks does not keep these; answer them here.", Client, "name",
-             lambda: [Client.active.is_(True), Client.is_inquiry.is_(False),
-                      or_(Client.referred_by.is_(None), Client.referred_by == "",
-                          Client.act_as_reference.is_(None))],
-             ReferenceForm, ("name", "email")),
-    FollowUp("vendors", "Uncategorized organizations",
-             "Vendors arrive without a category. That is allowed; categorize them when "
-             "useful.", Organization, "name",
-             lambda: [Organization.active.is_(True), Organization.category_id.is_(None)],
-             CategoryForm, ("name", "email")),
-)}
-ROW_ARG = {"logins": "associate_id", "rates": "associate_id", "codes": "billing_code_id",
-           "references": "client_id", "vendors": "organization_id"}
-
-
-def _follow_up_counts() -> dict[str, int]:
-    return {key: db.session.scalar(select(func.count(f.model.id)).where(*f.where())) or 0
-            for key, f in FOLLOW_UPS.items()}
-
-
-@bp.get(f"{PREFIX}/follow-ups")
-@qbo_admin_required
-def follow_ups() -> str:
-    """What QuickBooks could not provide, list by list, editable in place."""
-    key = request.args.get("list", "logins")
-    follow = FOLLOW_UPS.get(key) or FOLLOW_UPS["logins"]
-    model = follow.model
-    name = getattr(model, follow.name_column)
-    page = paginate(select(model).where(*follow.where()),
-                    search=[getattr(model, c) for c in follow.search],
-                    sorts={"name": name}, default_sort="name", filters={"list": follow.key})
-    editing = request.args.get("edit", type=int)
-    context = {"follow": follow, "page": page, "counts": _follow_up_counts(),
-               "follow_ups": FOLLOW_UPS, "editing": editing,
-               "forms": {r.id: _form_for(follow, r) for r in page.items if r.id == editing}}
-    if is_htmx() and request.headers.get("HX-Target") == "listing":
-        return render_template("qbo_import/_follow_up_table.html", **context)
-    return render_template("qbo_import/follow_ups.html", **context)
-
-
-def _form_for(follow: FollowUp, record: Any, formdata: Any = None) -> Any:
-    """The edit form of one row, filled from the record (or the submitted data)."""
-    prefix = f"r{record.id}"
-    form = follow.form(formdata=formdata, obj=record if formdata is None else None,
-                       prefix=prefix)
-    if follow.key == "references" and formdata is None:
-        form.act_as_reference.data = {True: "yes", False: "no"}.get(record.act_as_reference, "")
-    if follow.key == "vendors":
-        form.category_id.choices = model_choices(OrganizationCategory, blank="— uncategorized —")
-        if formdata is None:
-            form.category_id.data = record.category_id
-    if follow.key == "logins" and formdata is None:
-        form.password.data = None
-    return form
-
-
-def _render_row(follow: FollowUp, record: Any, form: Any = None, saved: bool = False) -> str:
-    return render_template("qbo_import/_follow_up_row.html", follow=follow, r=record,
-                           form=form, editing=form is not None, saved=saved,
-                           row_arg=ROW_ARG[follow.key])
-
-
-def _row(key: str, record_id: int) -> Response | str:
-    follow = FOLLOW_UPS[key]
-    record = db.session.get(follow.model, record_id) or abort(404)
-    editing = request.args.get("edit") == "1"
-    if not is_htmx():
-        return redirect(url_for(".follow_ups", list=key, edit=record.id if editing else None))
-    return _render_row(follow, record, _form_for(follow, record) if editing else None)
-
-
-def _apply(follow: FollowUp, form: Any, record: Any) -> bool:
-    """Copy a valid form onto the record; False (with a field error) leaves it untouched."""
-    if follow.key == "logins":
-        taken = db.session.scalar(select(Associate.id).where(
-            func.lower(Associate.username) == form.username.data.lower(),
-            Associate.id != record.id))
-        if taken is not None:
-            form.username.errors.append("Another associate already has this username.")
-            return False
-        record.username = form.username.data
-        record.set_password(form.password.data)
-    elif follow.key == "rates":
-        record.hourly_rate = form.hourly_rate.data
-        record.cost_rate = form.cost_rate.data
-    elif follow.key == "codes":
-        record.default_rate = form.default_rate.data
-    elif follow.key == "references":
-        record.referred_by = form.referred_by.data or None
-        record.act_as_reference = {"yes": True, "no": False}.get(form.act_as_reference.data)
-    elif follow.key == "vendors":
-        record.category_id = form.category_id.data
-    return True
-
-
-def _save(key: str, record_id: int) -> Response | str:
-    follow = FOLLOW_UPS[key]
-    record = db.session.get(follow.model, record_id) or abort(404)
-    form = _form_for(follow, record, formdata=request.form)
-    if not (form.validate() and _apply(follow, form, record)):
-        db.session.rollback()
-        if is_htmx():
-            return _render_row(follow, record, form)
-        for field in form:
-            for error in field.errors:
-                flash(f"{field.label.text}: {error}", "danger")
-        return redirect(url_for(".follow_ups", list=key, edit=record.id))
-    db.session.commit()
-    if is_htmx():
-        return _render_row(follow, record, saved=True)
-    flash("Saved.", "success")
-    return redirect(url_for(".follow_ups", list=key))
-
-
-def _register_follow_up_routes() -> None:
-    for key, arg in ROW_ARG.items():
-        url = f"{PREFIX}/follow-ups/{key}/<int:{arg}>"
-
-        def row_view(key: str = key, **values: int) -> Response | str:
-            return _row(key, next(iter(values.values())))
-
-        def save_view(key: str = key, **values: int) -> Response | str:
-            return _save(key, next(iter(values.values())))
-
-        row_view.__doc__ = f"One row of the {key} follow-up list (?edit=1: its edit form)."
-        save_view.__doc__ = f"Save one row of the {key} follow-up list."
-        guard = owner_required if key == "logins" else qbo_admin_required
-        bp.add_url_rule(url, f"follow_up_{key}", qbo_admin_required(row_view), methods=["GET"])
-        bp.add_url_rule(url, f"follow_up_{key}_save", guard(save_view), methods=["POST"])
-
-
-_register_follow_up_routes()
-
-
 # ---------------------------------------------------------------- match and link
 
 
@@ -595,3 +406,6 @@ def match_link(entity: str, local_id: int) -> Response:
     flash(f"Linked to QuickBooks record “{name}” (#{row['Id']}). Nothing was written to "
           "QuickBooks.", "success")
     return redirect(back)
+
+
+register_follow_ups(bp, PREFIX)
