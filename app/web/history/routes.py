@@ -77,7 +77,7 @@ def edit_entry(kind: EntryKind, entry_id: int | None = None) -> Response | str:
     if entry is not None and entry.status == EntryStatus.INVOICED:
         flash(f"This {kind.noun} is invoiced and can no longer be changed.", "warning")
         return redirect(url_for(f".{kind.slug}"))
-    form = kind.form(obj=entry)
+    form = kind.form(obj=entry, owner_id=current_user.id)
     if entry is None and not form.is_submitted():
         getattr(form, kind.date_column).data = date.today()
         if kind.slug == "hours":
