@@ -119,7 +119,7 @@ def _match_prompt(target: PushTarget, record: Any) -> Response | str | None:
 def push_many(entity: str) -> Response | str:
     """QBO Add Selected (``ids`` in the form) or QBO Add All (the listing's current filter)."""
     target = _target(entity, self_service=False)
-    return _start(_chosen(target), f"the {target.noun} selection")
+    return _bulk(target, f"the {target.noun} selection")
 
 
 @bp.post("/my/qbo/push/<entity>")
@@ -127,7 +127,45 @@ def push_many(entity: str) -> Response | str:
 def push_mine(entity: str) -> Response | str:
     """An associate copies their own entries (selected, or all that the filter shows)."""
     target = _target(entity, self_service=True)
-    return _start(_chosen(target), f"your {target.noun} selection")
+    return _bulk(target, f"your {target.noun} selection")
+
+
+def _bulk(target: PushTarget, description: str) -> Response | str:
+    """A listing's copy starts only once confirmed for the very number it would copy.
+
+    The first press answers with "Copy N records?" (N counted from the same filters or ticks
+    the copy uses) and a button that posts N back; if the number changed meanwhile, the
+    question is asked again with the new one.
+    """
+    records = _chosen(target)
+    if records and request.form.get("confirm", type=int) != len(records):
+        return _confirm(target, records)
+    return _start(records, description)
+
+
+def _confirm(target: PushTarget, records: list[tuple[str, int]]) -> str:
+    selected = request.form.get("selection") == "selected"
+    listing = target.listing()
+    fields: list[tuple[str, Any]] = [("selection", "selected" if selected else "all"),
+                                     ("confirm", len(records))]
+    fields += [("q", request.values.get("q", "").strip()[:100]), *listing.filters.items()]
+    if selected:
+        fields += [("ids", local_id) for _, local_id in records]
+    if request.form.get("dry_run") == "1":
+        fields.append(("dry_run", "1"))
+    noun = target.noun if len(records) == 1 else _plural(target.noun)
+    context = {"count": len(records), "noun": noun, "selected": selected,
+               "changed": request.form.get("confirm") is not None, "fields": fields,
+               "action": url_for(request.endpoint, entity=target.entity_type)}
+    if request.headers.get("HX-Request"):
+        return render_template("qbo/_confirm.html", **context)
+    back = request.referrer if (request.referrer or "").startswith(request.host_url) else None
+    return render_template("qbo/confirm.html", back=back, **context)
+
+
+def _plural(noun: str) -> str:
+    """client -> clients, hours entry -> hours entries."""
+    return noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
 
 
 @bp.post("/my/qbo/push/<entity>/<int:local_id>")
