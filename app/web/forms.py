@@ -66,6 +66,10 @@ class Exists:
 class MoneyField(DecimalField):
     """The one number input: Decimal from the text (never float), finite, shown safely."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.type = "DecimalField"  # templates render it as the field it refines
+
     def process_formdata(self, valuelist: list[Any]) -> None:
         """Parse the text; blank is no value; anything but a finite number is refused."""
         if not valuelist:
@@ -128,6 +132,10 @@ def money_field(label: str, column: Any, required: bool = False, minimum: str = 
 class CalendarDateField(DateField):
     """A date that says so when the text is not a day of the calendar."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.type = "DateField"  # templates render it as the field it refines
+
     def process_formdata(self, valuelist: list[Any]) -> None:
         """Parse YYYY-MM-DD; an impossible date gets its own message."""
         try:
@@ -152,6 +160,10 @@ def date_field(label: str, required: bool = True) -> CalendarDateField:
 
 class IdSelectField(SelectField):
     """A select of row ids whose posted value may be anything: not a row, a clear message."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.type = "SelectField"  # templates render it as the field it refines
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         """Coerce to an id; text that cannot be one is refused like a missing row."""
