@@ -102,6 +102,25 @@ class MoneyField(DecimalField):
         return format_rate(self.data) if (self.places or 0) > 2 else str(round_cents(self.data))
 
 
+def flag_stored_numbers(form: Form) -> None:
+    """On an edit page, put a message beside each stored number its field would refuse now.
+
+    Such a number was saved before the bounds existed; the page still opens and says what to fix.
+    """
+    for field in form:
+        if not (isinstance(field, MoneyField) and isinstance(field.data, Decimal)):
+            continue
+        for check in field.validators:
+            if not isinstance(check, NumberRange | Places):
+                continue
+            try:
+                check(form, field)
+            except ValidationError as exc:
+                field.errors = [*field.errors, f"The stored {field.data} cannot be kept: "
+                                f"{exc.args[0]}"]
+                break
+
+
 def _number(value: Decimal) -> str:
     return f"{value:,f}"
 
@@ -237,6 +256,7 @@ def parse_decimal(text: str | None) -> Decimal | None:
 
 
 __all__ = ["CURRENCIES", "CalendarDateField", "Exists", "IdSelectField", "MoneyField", "Places",
-           "QBOName", "Length", "currency_field", "date_field", "decimal_field", "id_select",
+           "QBOName", "Length", "currency_field", "date_field", "decimal_field",
+           "flag_stored_numbers", "id_select",
            "model_choices", "money_field", "name_field", "optional_int", "parse_decimal",
            "strip_filter"]

@@ -54,6 +54,9 @@ def test_pages_of_a_damaged_entry_still_open(auth: Auth, damaged: dict) -> None:
     assert client.get("/my/mileage").status_code == 200
     edit = client.get(f"/my/expenses/{damaged['bad'].id}")
     assert edit.status_code == 200
+    assert f"The stored {_not_finite()} cannot be kept" in edit.get_data(as_text=True)
+    trip = client.get(f"/my/mileage/{damaged['trip'].id}").get_data(as_text=True)
+    assert "cannot be kept" in trip
     fixed = client.post(f"/my/expenses/{damaged['bad'].id}",
                         data={"expense_date": "2026-11-03", "amount": "8.00"})
     assert fixed.status_code == 302
