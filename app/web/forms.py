@@ -258,5 +258,5 @@ def parse_decimal(text: str | None) -> Decimal | None:
 __all__ = ["CURRENCIES", "CalendarDateField", "Exists", "IdSelectField", "MoneyField", "Places",
            "QBOName", "Length", "currency_field", "date_field", "decimal_field",
            "flag_stored_numbers", "id_select",
-           "model_choices", "money_field", "name_field", "optional_int", "parse_decimal",
+           "MAX_ID", "model_choices", "money_field", "name_field", "optional_int", "parse_decimal",
            "strip_filter"]

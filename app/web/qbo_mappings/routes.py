@@ -17,7 +17,7 @@ from app.sync import mappings as maps
 from app.sync import preflight
 from app.sync.currency import RateError, add_rate, parse_rate
 from app.sync.mappings import DEFAULT_KEYS, KIND_BY_SLUG, LIST_KINDS, ListKind, MappingError
-from app.web.forms import CURRENCIES
+from app.web.forms import CURRENCIES, MAX_ID
 
 bp = Blueprint("qbo_mappings", __name__, url_prefix="/admin/qbo/settings")
 
@@ -104,7 +104,7 @@ def save_mappings(kind: str) -> Response | tuple[str, int]:
         if not name.startswith("map-"):
             continue
         local = name.removeprefix("map-")
-        if not local.isdigit():
+        if not local.isdigit() or int(local) > MAX_ID:
             errors[name] = "Unknown row."
             continue
         local_id, wanted = int(local), value.strip() or None
