@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import (
@@ -26,6 +27,7 @@ from app.sync import matcher
 from app.sync.liveness import settle
 from app.sync.runs import enqueue_run
 from app.sync.selection import Selection
+from app.web.forms import MAX_ID
 from app.web.listing import paginate
 from app.web.qbo_push.targets import TARGETS, PushTarget
 
@@ -133,28 +135,31 @@ def push_mine(entity: str) -> Response | str:
 def _bulk(target: PushTarget, description: str) -> Response | str:
     """A listing's copy starts only once confirmed for the very number it would copy.
 
-    The first press answers with "Copy N records?" (N counted from the same filters or ticks
-    the copy uses) and a button that posts N back; if the number changed meanwhile, the
-    question is asked again with the new one.
+    The first press answers with "Copy N records?" (N counted from the same selection the copy
+    uses) and a button that posts N back with the selection; the confirmed copy is bounded by
+    what existed at the question, and if its number changed anyway it asks again.
     """
-    records = _chosen(target)
-    if records and request.form.get("confirm", type=int) != len(records):
-        return _confirm(target, records)
-    return _start(records, description)
+    selection = _chosen(target)
+    upto = request.form.get("upto", type=int)
+    if upto is not None and selection.upto_id is not None:
+        selection = replace(selection, upto_id=min(upto, selection.upto_id))
+    count = selection.count(db.session)
+    if count and request.form.get("confirm", type=int) != count:
+        return _confirm(target, selection, count)
+    return _start(selection, description)
 
 
-def _confirm(target: PushTarget, records: list[tuple[str, int]]) -> str:
-    selected = request.form.get("selection") == "selected"
-    listing = target.listing()
+def _confirm(target: PushTarget, selection: Selection, count: int) -> str:
+    selected = selection.ids is not None
     fields: list[tuple[str, Any]] = [("selection", "selected" if selected else "all"),
-                                     ("confirm", len(records))]
-    fields += [("q", request.values.get("q", "").strip()[:100]), *listing.filters.items()]
-    if selected:
-        fields += [("ids", local_id) for _, local_id in records]
+                                     ("confirm", count), *selection.values.items()]
+    if selection.upto_id is not None:
+        fields.append(("upto", selection.upto_id))
+    fields += [("ids", local_id) for local_id in selection.ids or ()]
     if request.form.get("dry_run") == "1":
         fields.append(("dry_run", "1"))
-    noun = target.noun if len(records) == 1 else _plural(target.noun)
-    context = {"count": len(records), "noun": noun, "selected": selected,
+    noun = target.noun if count == 1 else _plural(target.noun)
+    context = {"count": count, "noun": noun, "selected": selected,
                "changed": request.form.get("confirm") is not None, "fields": fields,
                "action": url_for(request.endpoint, entity=target.entity_type)}
     if request.headers.get("HX-Request"):
@@ -187,11 +192,10 @@ def _model(target: PushTarget) -> type:
 
 def _chosen(target: PushTarget) -> Selection:
     """Ticked ids (only those the listing would show) or everything the listing's filter shows."""
-    ids = (request.form.getlist("ids", type=int)
+    ids = ([i for i in request.form.getlist("ids", type=int) if 0 < i <= MAX_ID]
            if request.form.get("selection") == "selected" else None)
     owner = current_user.id if target.self_service else None
     return Selection.of(db.session, target.entity_type, request.values, ids=ids, owner_id=owner)
-
 
 
 @bp.get("/admin/qbo/runs/<int:run_id>")
