@@ -37,3 +37,25 @@ function sizeProgressBars(root) {
 }
 document.addEventListener("DOMContentLoaded", () => sizeProgressBars(document));
 document.addEventListener("htmx:load", (event) => sizeProgressBars(event.detail.elt));
+
+// A checkbox never submits anything: Enter on it would otherwise press its form's first
+// enabled button (on a listing, a QuickBooks copy). Ticking is Space; copying is a click.
+document.addEventListener("keydown", (event) => {
+  const box = event.target;
+  if (event.key === "Enter" && box instanceof HTMLInputElement && box.type === "checkbox") {
+    event.preventDefault();
+  }
+});
+
+// "QBO Add Selected (3)": how many rows are ticked, kept current as boxes change, the
+// select-all box ticks every row, or the listing is refreshed.
+function showSelectedCount() {
+  const ticked = document.querySelectorAll(
+    "input[name=ids][form=qbo-selected-form]:checked").length;
+  document.querySelectorAll("[data-qbo-selected-count]").forEach((count) => {
+    count.textContent = ticked ? ` (${ticked})` : "";
+  });
+}
+document.addEventListener("change", showSelectedCount);
+document.addEventListener("click", () => setTimeout(showSelectedCount));
+document.addEventListener("htmx:afterSettle", showSelectedCount);

@@ -436,6 +436,10 @@ def _canonical(value: Any) -> Any:
 
 def fingerprint(entity_type: str, record: Any) -> str | None:
     """A hash of everything the record would send; None when it cannot be sent as is."""
+    from app.sync.amounts import amount_problems
+
+    if amount_problems(record):
+        return None
     try:
         body = ENTITY_TYPES[entity_type].payload(record, LocalRefs())
     except NotSendable:

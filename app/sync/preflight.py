@@ -77,7 +77,8 @@ def record_url(entity_type: str, local_id: int | None) -> str | None:
         return None
     paths = {"client": "/clients/{}", "organization": "/organizations/{}",
              "associate": "/admin/associates/{}", "invoice": "/invoices/{}",
-             "purchase_order": "/purchase-orders/{}"}
+             "purchase_order": "/purchase-orders/{}", "hours": "/my/hours/{}",
+             "expense": "/my/expenses/{}", "mileage": "/my/mileage/{}"}
     kind = LIST_KINDS.get(entity_type)
     if kind is not None:
         return f"/lists/{kind.slug}/{local_id}"

@@ -38,11 +38,12 @@ from app.money import round_cents, to_decimal
 from app.qbo.client import BATCH_MAX_ITEMS, BatchOp, BatchResult, QBOClient, dumps_json
 from app.qbo.faults import DuplicateNameError, QBOError, StaleObjectError
 from app.qbo.query import and_, where_eq
+from app.sync.amounts import amount_problems
 from app.sync.context import RunContext
 from app.sync.currency import currency_fields, rate_for
 from app.sync.entities import ENTITY_TYPES, EntityType, Key, NotSendable, fingerprint
 from app.sync.mappings import memoized_lookups
-from app.sync.preflight import DEFAULTS_URL, MAPPINGS_URL, RATES_URL, check_record
+from app.sync.preflight import DEFAULTS_URL, MAPPINGS_URL, RATES_URL, check_record, record_url
 from app.sync.sales_tax import AUTOMATED_DRIFT, refresh_model
 from app.sync.selection import Selection
 from app.sync.tax import EXCLUDED, Totals, compare, invoice_totals, qbo_rates, tax_fields
@@ -334,6 +335,11 @@ class PushEngine:
         if failed_dep is not None:
             self._finish(node, EventOutcome.FAILED, action="plan",
                          message=f"Not sent: {failed_dep.label} could not be copied.")
+            return False
+        bad_numbers = amount_problems(node.record)
+        if bad_numbers:
+            self._finish(node, EventOutcome.FAILED, action="plan", fault_code="amount",
+                         message=" ".join(bad_numbers), fix_url=record_url(*node.key))
             return False
         node.fingerprint = fingerprint(node.etype.name, node.record)
         link = node.link

@@ -8,11 +8,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import select
-from wtforms import DecimalField, Field, Form, SelectField, StringField
-from wtforms.validators import Length, NumberRange, Optional, ValidationError
+from wtforms import DateField, DecimalField, Field, Form, SelectField, StringField
+from wtforms.validators import Length, NumberRange, Optional, StopValidation, ValidationError
 
 from app.extensions import db
-from app.money import format_exchange_rate
+from app.money import format_exchange_rate, format_rate, largest, places_of, round_cents
 
 _FORBIDDEN = re.compile(r"[:\t\n\r]")
 CURRENCIES = ["USD", "CAD", "EUR", "GBP", "AUD", "NZD", "INR", "JPY", "CHF", "MXN", "ZAR", "SGD"]
@@ -48,10 +48,8 @@ class Places:
 
     def __call__(self, form: Form, field: Field) -> None:
         value = field.data
-        if isinstance(value, Decimal) and value.is_finite():
-            exponent = value.normalize().as_tuple().exponent
-            if isinstance(exponent, int) and -exponent > self.places:
-                raise ValidationError(f"At most {self.places} decimal places.")
+        if isinstance(value, Decimal) and value.is_finite() and places_of(value) > self.places:
+            raise ValidationError(f"At most {self.places} decimal places.")
 
 
 class Exists:
@@ -65,6 +63,143 @@ class Exists:
             raise ValidationError(self.message)
 
 
+class MoneyField(DecimalField):
+    """The one number input: Decimal from the text (never float), finite, shown safely."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.type = "DecimalField"  # templates render it as the field it refines
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        """Parse the text; blank is no value; anything but a finite number is refused."""
+        if not valuelist:
+            return
+        text = str(valuelist[0] or "").strip()
+        self.data = None
+        if not text:
+            return
+        try:
+            number = Decimal(text)
+        except (InvalidOperation, ValueError):
+            number = None
+        if number is None or not number.is_finite():
+            raise ValueError("Enter a number, such as 12.50.")
+        self.data = number
+
+    def pre_validate(self, form: Form) -> None:
+        """Text that is not a number gets that one message, not a range message as well."""
+        if self.process_errors:
+            raise StopValidation()
+
+    def _value(self) -> str:
+        # A record saved before the bounds existed may hold anything: show it, never fail.
+        if self.raw_data:
+            return str(self.raw_data[0])
+        if not isinstance(self.data, Decimal):
+            return "" if self.data is None else str(self.data)
+        if not self.data.is_finite() or places_of(self.data) > (self.places or 0):
+            return str(self.data)
+        return format_rate(self.data) if (self.places or 0) > 2 else str(round_cents(self.data))
+
+
+def flag_stored_numbers(form: Form) -> None:
+    """On an edit page, put a message beside each stored number its field would refuse now.
+
+    Such a number was saved before the bounds existed; the page still opens and says what to fix.
+    """
+    for field in form:
+        if not (isinstance(field, MoneyField) and isinstance(field.data, Decimal)):
+            continue
+        for check in field.validators:
+            if not isinstance(check, NumberRange | Places):
+                continue
+            try:
+                check(form, field)
+            except ValidationError as exc:
+                field.errors = [*field.errors, f"The stored {field.data} cannot be kept: "
+                                f"{exc.args[0]}"]
+                break
+
+
+def _number(value: Decimal) -> str:
+    return f"{value:,f}"
+
+
+def decimal_field(label: str, places: int, maximum: str, required: bool = True,
+                  minimum: str = "0", message: str | None = None,
+                  field_class: type[MoneyField] = MoneyField) -> MoneyField:
+    """A number input with its bounds and decimal places (see ``money_field`` for columns)."""
+    from wtforms.validators import InputRequired
+
+    low, high = Decimal(minimum), Decimal(maximum)
+    first = InputRequired(message="Required.") if required else Optional()
+    message = message or f"Between {_number(low)} and {_number(high)}."
+    return field_class(label, places=places, validators=[
+        first, NumberRange(min=low, max=high, message=message), Places(places)])
+
+
+def money_field(label: str, column: Any, required: bool = False, minimum: str = "0",
+                maximum: str | None = None, message: str | None = None,
+                field_class: type[MoneyField] = MoneyField) -> MoneyField:
+    """A money or quantity input whose bounds and decimal places are its column's."""
+    kind = column.expression.type
+    places = int(kind.scale)
+    limit = largest(int(kind.precision), places)
+    high = min(limit, Decimal(maximum)) if maximum is not None else limit
+    return decimal_field(label, places, str(high), required=required, minimum=minimum,
+                         message=message, field_class=field_class)
+
+
+class CalendarDateField(DateField):
+    """A date that says so when the text is not a day of the calendar."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.type = "DateField"  # templates render it as the field it refines
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        """Parse YYYY-MM-DD; an impossible date gets its own message."""
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("Not a date on the calendar: use YYYY-MM-DD, e.g. "
+                             "2026-02-28.") from None
+
+    def pre_validate(self, form: Form) -> None:
+        """An unreadable date gets that one message, not "Required." as well."""
+        if self.process_errors:
+            raise StopValidation()
+
+
+def date_field(label: str, required: bool = True) -> CalendarDateField:
+    """A date input; blank is refused when required, an impossible date always."""
+    from wtforms.validators import InputRequired
+
+    first = InputRequired(message="Required.") if required else Optional()
+    return CalendarDateField(label, validators=[first])
+
+
+class IdSelectField(SelectField):
+    """A select of row ids whose posted value may be anything: not a row, a clear message."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.type = "SelectField"  # templates render it as the field it refines
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        """Coerce to an id; text that cannot be one is refused like a missing row."""
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError("That choice does not exist.") from None
+
+    def pre_validate(self, form: Form) -> None:
+        """A value that is not an id gets that one message."""
+        if self.process_errors:
+            raise StopValidation()
+
+
 def name_field(label: str, max: int = 100, required: bool = True) -> StringField:
     """A trimmed text field that follows QBO's name rules."""
     from wtforms.validators import DataRequired
@@ -73,31 +208,13 @@ def name_field(label: str, max: int = 100, required: bool = True) -> StringField
     return StringField(label, filters=[strip_filter], validators=[first, QBOName(max)])
 
 
-def money_field(label: str, required: bool = False, places: int = 2) -> DecimalField:
-    """A Decimal field that never goes through float."""
-    from wtforms.validators import InputRequired
-
-    first = InputRequired(message="Required.") if required else Optional()
-    return DecimalField(label, places=places, validators=[first, NumberRange(min=0)])
-
-
-def id_select(label: str, model: type, required: bool = False) -> SelectField:
+def id_select(label: str, model: type, required: bool = False) -> IdSelectField:
     """A select of row ids of ``model``, blank meaning none, checked to exist."""
     from wtforms.validators import DataRequired
 
     first = DataRequired(message="Required.") if required else Optional()
-    return SelectField(label, coerce=optional_int, validate_choice=False,
-                       validators=[first, Exists(model)])
-
-
-def decimal_field(label: str, places: int, maximum: str, required: bool = True,
-                  minimum: str = "0") -> DecimalField:
-    """A Decimal input that fits its Numeric column exactly (places and magnitude)."""
-    from wtforms.validators import InputRequired
-
-    first = InputRequired(message="Required.") if required else Optional()
-    return DecimalField(label, places=places, validators=[
-        first, NumberRange(min=Decimal(minimum), max=Decimal(maximum)), Places(places)])
+    return IdSelectField(label, coerce=optional_int, validate_choice=False,
+                         validators=[first, Exists(model)])
 
 
 def home_currency() -> str:
@@ -112,27 +229,31 @@ def currency_field(label: str = "Currency") -> SelectField:
     return SelectField(label, choices=[(c, c) for c in CURRENCIES], default=home_currency)
 
 
-def exchange_rate_field(label: str) -> DecimalField:
-    """An optional exchange rate: Numeric(18, 8), positive, shown without trailing zeros."""
-    return ExchangeRateField(label, validators=[
-        Optional(), NumberRange(min=Decimal("0.00000001"), max=Decimal("9999999999")),
-        Places(8)])
-
-
-class ExchangeRateField(DecimalField):
+class ExchangeRateField(MoneyField):
     """An exchange rate shown as entered: 1.0825, not 1.08250000."""
 
     def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        return format_exchange_rate(self.data) if self.data is not None else ""
+        if not self.raw_data and isinstance(self.data, Decimal) and self.data.is_finite():
+            return format_exchange_rate(self.data)
+        return super()._value()
+
+
+def exchange_rate_field(label: str, column: Any) -> MoneyField:
+    """An optional, positive exchange rate with its column's bounds."""
+    return money_field(label, column, minimum="0.00000001", field_class=ExchangeRateField)
+
+
+MAX_ID = 2**31 - 1  # an INTEGER primary key on every database
 
 
 def optional_int(value: Any) -> int | None:
-    """Coerce a select value to an id, '' meaning none."""
+    """Coerce a select value to an id, '' meaning none; anything else raises ValueError."""
     if value in (None, "", "None"):
         return None
-    return int(value)
+    number = int(value)
+    if not 0 < number <= MAX_ID:
+        raise ValueError("not an id")
+    return number
 
 
 def model_choices(model: type, label: Callable[[Any], str] = str,
@@ -157,6 +278,8 @@ def parse_decimal(text: str | None) -> Decimal | None:
         return None
 
 
-__all__ = ["CURRENCIES", "Exists", "Places", "QBOName", "Length", "currency_field",
-           "decimal_field", "id_select", "model_choices", "money_field", "name_field",
-           "optional_int", "parse_decimal", "strip_filter"]
+__all__ = ["CURRENCIES", "CalendarDateField", "Exists", "IdSelectField", "MoneyField", "Places",
+           "QBOName", "Length", "currency_field", "date_field", "decimal_field",
+           "flag_stored_numbers", "id_select",
+           "MAX_ID", "model_choices", "money_field", "name_field", "optional_int", "parse_decimal",
+           "strip_filter"]

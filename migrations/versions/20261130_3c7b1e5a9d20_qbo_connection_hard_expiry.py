@@ -1,7 +1,7 @@
 """QBO connection: the 5-year hard end of the authorization
 
 Revision ID: 3c7b1e5a9d20
-Revises: 5d1e7a3c9b20
+Revises: 7c41d2a9e5b3
 Create Date: 2026-11-30 00:40:00.000000
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision = '3c7b1e5a9d20'
-down_revision = '5d1e7a3c9b20'
+down_revision = '7c41d2a9e5b3'
 branch_labels = None
 depends_on = None
 

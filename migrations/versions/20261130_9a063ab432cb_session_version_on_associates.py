@@ -1,7 +1,7 @@
 """session version on associates
 
 Revision ID: 9a063ab432cb
-Revises: 5d1e7a3c9b20
+Revises: 3c7b1e5a9d20
 Create Date: 2026-11-30 00:40:00.000000
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision = '9a063ab432cb'
-down_revision = '5d1e7a3c9b20'
+down_revision = '3c7b1e5a9d20'
 branch_labels = None
 depends_on = None
 

@@ -85,7 +85,8 @@ def test_add_qbo_on_an_invoice_shows_progress_and_feedback(
         page.goto(f"{live_server}/clients/?q=Listing+Refresh")
         row = page.locator("tbody tr", has_text="Listing Refresh Co")
         expect(row).to_contain_text("Not in QBO")
-        page.get_by_role("button", name="QBO Add All").click()
+        page.get_by_role("button", name="QBO Add All (1)").click()
+        page.get_by_role("button", name="Copy 1 client", exact=True).click()
         expect(page.locator(".qbo-run [data-run-status]")).to_have_attribute(
             "data-run-status", "succeeded", timeout=30_000)
         expect(row).to_contain_text("In QBO #")

@@ -40,7 +40,8 @@ def test_add_all_copies_every_record_beyond_any_chunk(realm: str, auth: Auth,
     wanted = _clients("Harbor", 11)
     _clients("Other", 4)
     fragment = auth.login("qboadmin").post(
-        "/admin/qbo/push/client?q=harbor&status=active", data={"selection": "all"},
+        "/admin/qbo/push/client?q=harbor&status=active",
+        data={"selection": "all", "confirm": "11"},
         headers={"HX-Request": "true"}).get_data(as_text=True)
     run = db.session.scalars(db.select(SyncRun)).one()
     assert run.total == 11  # the whole selection counted from the click, before the worker
@@ -81,7 +82,8 @@ def test_the_selection_is_exactly_what_the_filtered_listing_showed(
 def test_a_record_changed_after_the_click_is_copied_as_it_is_then(
         realm: str, auth: Auth, emulator: Any) -> None:
     clients = _clients("Beacon", 5)
-    auth.login("qboadmin").post("/admin/qbo/push/client", data={"selection": "all"})
+    auth.login("qboadmin").post("/admin/qbo/push/client",
+                                data={"selection": "all", "confirm": "5"})
     added_later = _clients("Beacon Late", 1)[0]  # not on the listing when the button was pressed
     clients[4].name = "Beacon Renamed"
     db.session.commit()

@@ -79,3 +79,34 @@ def test_delete_own_entry(auth: Auth, users: dict) -> None:
     client = auth.login("alex")
     assert client.post(f"/my/hours/{entry.id}/delete").status_code == 302
     assert db.session.get(HoursEntry, entry.id) is None
+
+
+def test_a_refusal_is_said_once_however_often_the_form_is_built(auth: Auth) -> None:
+    hours = auth.login("alex")
+    for _ in range(4):
+        html = hours.post("/my/hours/new", data={"work_date": "2026-11-20", "hours": "25"}
+                          ).get_data(as_text=True)
+        assert html.count("Between 0.01 and 24.") == 1
+    auth.logout()
+    codes = auth.login("owner")
+    for _ in range(4):
+        html = codes.post("/lists/billing-codes/new", data={
+            "code": "Rounding", "kind": "hourly", "default_rate": "1.234"}).get_data(as_text=True)
+        assert html.count("At most 2 decimal places.") == 1
+
+
+def test_impossible_date_and_a_day_over_24_hours_are_named(auth: Auth, users: dict) -> None:
+    client = auth.login("alex")
+    html = client.post("/my/hours/new", data={"work_date": "2026-02-30", "hours": "2"}
+                       ).get_data(as_text=True)
+    assert "Not a date on the calendar" in html and "This field is required" not in html
+    assert client.post("/my/hours/new", data={"work_date": "2026-03-02",
+                                              "hours": "20"}).status_code == 302
+    html = client.post("/my/hours/new", data={"work_date": "2026-03-02", "hours": "5"}
+                       ).get_data(as_text=True)
+    assert "20.00 hours are already recorded on 2026-03-02" in html
+    entry = db.session.scalar(db.select(HoursEntry))
+    # Editing the day's own entry counts it once, not twice.
+    assert client.post(f"/my/hours/{entry.id}", data={"work_date": "2026-03-02",
+                                                      "hours": "24"}).status_code == 302
+    assert db.session.scalar(db.select(db.func.count()).select_from(HoursEntry)) == 1

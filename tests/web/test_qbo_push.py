@@ -76,10 +76,16 @@ def test_qbo_add_all_copies_what_the_filter_shows(realm: str, auth: Auth, emulat
     hidden.active = False  # not shown by the default "active" filter
     db.session.add_all([*records, hidden])
     db.session.commit()
+    shown = len(records) + (3 if entity == "associate" else 0)  # the three demo logins
     html = auth.login("qboadmin").get(url).get_data(as_text=True)
-    assert "QBO Add All" in html and "QBO Add Selected" in html
-    response = auth.client.post(f"/admin/qbo/push/{entity}?status=active",
+    assert f"QBO Add All ({shown})" in html and "QBO Add Selected" in html
+    question = auth.client.post(f"/admin/qbo/push/{entity}?status=active",
                                 data={"selection": "all"}, headers={"HX-Request": "true"})
+    assert f"Copy {shown} {entity}s" in question.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count()).select_from(SyncRun)) == 0
+    response = auth.client.post(f"/admin/qbo/push/{entity}?status=active",
+                                data={"selection": "all", "confirm": str(shown)},
+                                headers={"HX-Request": "true"})
     assert response.status_code == 200
     work_queue()
     for record in records:
@@ -97,8 +103,8 @@ def test_qbo_add_all_on_invoices_and_purchase_orders(realm: str, auth: Auth,
     db.session.add(po)
     db.session.commit()
     auth.login("owner")
-    auth.client.post("/admin/qbo/push/invoice", data={"selection": "all"})
-    auth.client.post("/admin/qbo/push/purchase_order", data={"selection": "all"})
+    auth.client.post("/admin/qbo/push/invoice", data={"selection": "all", "confirm": "2"})
+    auth.client.post("/admin/qbo/push/purchase_order", data={"selection": "all", "confirm": "1"})
     work_queue()
     for invoice in invoices:
         assert link_of(realm, "invoice", invoice.id).state == LinkState.SYNCED
@@ -112,7 +118,8 @@ def test_qbo_add_selected_copies_only_checked_rows(realm: str, auth: Auth) -> No
     db.session.add_all([chosen, other])
     db.session.commit()
     auth.login("qboadmin").post("/admin/qbo/push/client",
-                                data={"selection": "selected", "ids": [chosen.id]})
+                                data={"selection": "selected", "ids": [chosen.id],
+                                      "confirm": "1"})
     work_queue()
     assert link_of(realm, "client", chosen.id).state == LinkState.SYNCED
     assert link_of(realm, "client", other.id) is None
@@ -136,10 +143,11 @@ def test_associate_copies_own_history_when_allowed(realm: str, auth: Auth, users
     db.session.commit()
     hours, expense, mileage = _entries(users["alex"])
     client = auth.login("alex")
-    assert "QBO Add All" in client.get("/my/hours").get_data(as_text=True)
+    assert "QBO Add All (1)" in client.get("/my/hours").get_data(as_text=True)
     client.post(f"/my/qbo/push/hours/{hours.id}")
-    client.post("/my/qbo/push/expense", data={"selection": "all"})
-    client.post("/my/qbo/push/mileage", data={"selection": "selected", "ids": [mileage.id]})
+    client.post("/my/qbo/push/expense", data={"selection": "all", "confirm": "1"})
+    client.post("/my/qbo/push/mileage", data={"selection": "selected", "ids": [mileage.id],
+                                              "confirm": "1"})
     work_queue()
     for entity, entry in (("hours", hours), ("expense", expense), ("mileage", mileage)):
         assert link_of(realm, entity, entry.id).state == LinkState.SYNCED, entity
@@ -217,7 +225,8 @@ def test_qbo_add_all_uses_the_filters_as_they_are_now(realm: str, auth: Auth) ->
     db.session.add_all([wanted, other])
     db.session.commit()
     auth.login("qboadmin").post("/admin/qbo/push/client",
-                                data={"selection": "all", "q": "harbor", "status": "active"})
+                                data={"selection": "all", "q": "harbor", "status": "active",
+                                      "confirm": "1"})
     work_queue()
     assert link_of(realm, "client", wanted.id).state == LinkState.SYNCED
     assert link_of(realm, "client", other.id) is None

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import Email, EqualTo, Length, Optional, Regexp
 
-from app.models import Integration, PermissionLevel
+from app.models import Associate, Integration, PermissionLevel
 from app.web.forms import currency_field, money_field, name_field, strip_filter
 
 
@@ -44,8 +44,8 @@ class AssociateForm(FlaskForm):
     password_confirm = PasswordField(
         "Repeat new password", validators=[EqualTo("password", message="Passwords differ.")]
     )
-    hourly_rate = money_field("Hourly rate")
-    cost_rate = money_field("Cost rate")
+    hourly_rate = money_field("Hourly rate", Associate.hourly_rate)
+    cost_rate = money_field("Cost rate", Associate.cost_rate)
     permission = SelectField("Permission level",
                              choices=[(p.value, p.label) for p in PermissionLevel])
     is_qbo_admin = BooleanField("QBO Admin")

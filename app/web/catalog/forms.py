@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DecimalField,
     IntegerField,
     SelectField,
     StringField,
@@ -15,8 +12,8 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from app.models import AccountType, BillingCodeKind
-from app.web.forms import Places, money_field, name_field, strip_filter
+from app.models import AccountType, BillingCode, BillingCodeKind, TaxCode
+from app.web.forms import money_field, name_field, strip_filter
 
 
 def _active() -> BooleanField:
@@ -30,13 +27,9 @@ class BillingCodeForm(FlaskForm):
     kind = SelectField("Used for", coerce=BillingCodeKind,
                        choices=[(k.value, k.value.capitalize()) for k in BillingCodeKind])
     description = TextAreaField("Description", validators=[Optional(), Length(max=4000)])
-    default_rate = money_field("Default rate")
+    default_rate = money_field("Default rate", BillingCode.default_rate)
     taxable = BooleanField("Taxable")
     active = _active()
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.default_rate.validators.append(Places(2))
 
 
 class PaymentTermForm(FlaskForm):
@@ -61,9 +54,7 @@ class TaxCodeForm(FlaskForm):
 
     code = name_field("Code")
     name = name_field("Name")
-    rate_percent = DecimalField("Rate (%)", places=4, default=Decimal("0"),
-                                validators=[InputRequired(message="Required."),
-                                            NumberRange(min=0, max=100), Places(4)])
+    rate_percent = money_field("Rate (%)", TaxCode.rate_percent, required=True, maximum="100")
     taxable = BooleanField("Taxable", default=True)
     active = _active()
 

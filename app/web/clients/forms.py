@@ -7,7 +7,7 @@ from wtforms import BooleanField, EmailField, RadioField, SelectField, StringFie
 from wtforms.validators import Email, Length, Optional
 
 from app.models import PaymentTerm, TaxCode
-from app.web.forms import currency_field, model_choices, name_field, optional_int, strip_filter
+from app.web.forms import currency_field, id_select, model_choices, name_field, strip_filter
 
 
 class ClientForm(FlaskForm):
@@ -34,8 +34,8 @@ class ClientForm(FlaskForm):
     country = StringField("Country", filters=[strip_filter], validators=[Optional(),
                                                                         Length(max=255)])
     currency = currency_field()
-    payment_term_id = SelectField("Payment terms", coerce=optional_int, validate_choice=False)
-    tax_code_id = SelectField("Tax code", coerce=optional_int, validate_choice=False)
+    payment_term_id = id_select("Payment terms", PaymentTerm)
+    tax_code_id = id_select("Tax code", TaxCode)
     referred_by = StringField("Referred By", filters=[strip_filter],
                               validators=[Optional(), Length(max=200)])
     act_as_reference = SelectField("Act as Reference",

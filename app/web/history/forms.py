@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from datetime import date
+from decimal import Decimal
+from typing import Any
 
-from app.models import BillingCode, Client
-from app.web.forms import model_choices, money_field, optional_int, strip_filter
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from wtforms import BooleanField, StringField
+from wtforms.validators import Length, Optional, ValidationError
+
+from app.extensions import db
+from app.models import BillingCode, Client, ExpenseEntry, HoursEntry, MileageEntry
+from app.web.forms import date_field, id_select, model_choices, money_field, strip_filter
+
+DAY_HOURS = Decimal(24)
 
 
 class _EntryForm(FlaskForm):
-    client_id = SelectField("Client", coerce=optional_int, validate_choice=False)
+    client_id = id_select("Client", Client)
     description = StringField("Description", filters=[strip_filter],
                               validators=[Optional(), Length(max=4000)])
     billable = BooleanField("Billable", default=True)
 
     ORDER: tuple[str, ...] = ()
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, owner_id: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.owner_id = owner_id
+        self.entry_id = getattr(kwargs.get("obj"), "id", None)
         self.client_id.choices = model_choices(Client)
 
     def ordered_fields(self) -> list:
@@ -32,26 +42,41 @@ class HoursForm(_EntryForm):
     """Hours worked."""
 
     ORDER = ("work_date", "billing_code_id", "hours", "rate")
-    work_date = DateField("Date", validators=[DataRequired()])
-    billing_code_id = SelectField("Billing code", coerce=optional_int, validate_choice=False)
-    hours = money_field("Hours", required=True)
-    rate = money_field("Hourly rate", places=2)
+    work_date = date_field("Date")
+    billing_code_id = id_select("Billing code", BillingCode)
+    hours = money_field("Hours", HoursEntry.hours, required=True, minimum="0.01",
+                        maximum="24")
+    rate = money_field("Hourly rate", HoursEntry.rate)
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.billing_code_id.choices = model_choices(BillingCode)
-        self.hours.validators.append(NumberRange(min=0.01, max=24, message="Between 0.01 and 24."))
+
+    def validate_hours(self, field: Any) -> None:
+        """With the associate's other entries that day, no more than 24 hours."""
+        day = self.work_date.data
+        if self.owner_id is None or not isinstance(day, date) or field.data is None:
+            return
+        others = select(func.coalesce(func.sum(HoursEntry.hours), 0)).where(
+            HoursEntry.associate_id == self.owner_id, HoursEntry.work_date == day)
+        if self.entry_id is not None:
+            others = others.where(HoursEntry.id != self.entry_id)
+        booked = Decimal(str(db.session.scalar(others) or 0))
+        if booked + field.data > DAY_HOURS:
+            raise ValidationError(
+                f"{booked:.2f} hours are already recorded on {day.isoformat()}: with these "
+                f"{field.data:.2f} the day would have more than 24.")
 
 
 class ExpenseForm(_EntryForm):
     """An expense paid by the associate."""
 
     ORDER = ("expense_date", "billing_code_id", "amount")
-    expense_date = DateField("Date", validators=[DataRequired()])
-    billing_code_id = SelectField("Billing code", coerce=optional_int, validate_choice=False)
-    amount = money_field("Amount", required=True)
+    expense_date = date_field("Date")
+    billing_code_id = id_select("Billing code", BillingCode)
+    amount = money_field("Amount", ExpenseEntry.amount, required=True)
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.billing_code_id.choices = model_choices(BillingCode)
 
@@ -60,6 +85,6 @@ class MileageForm(_EntryForm):
     """Business miles driven."""
 
     ORDER = ("trip_date", "miles", "rate_per_mile")
-    trip_date = DateField("Date", validators=[DataRequired()])
-    miles = money_field("Miles", required=True)
-    rate_per_mile = money_field("Rate per mile", required=True, places=4)
+    trip_date = date_field("Date")
+    miles = money_field("Miles", MileageEntry.miles, required=True, minimum="0.01")
+    rate_per_mile = money_field("Rate per mile", MileageEntry.rate_per_mile, required=True)

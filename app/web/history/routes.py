@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from app.extensions import db
 from app.models import EntryStatus, ExpenseEntry, HoursEntry, MileageEntry
 from app.permissions import signed_in
+from app.web.forms import flag_stored_numbers
 from app.web.history.forms import ExpenseForm, HoursForm, MileageForm
 from app.web.listing import Listing, paginate, render_listing
 from app.web.records import apply_form
@@ -77,11 +78,13 @@ def edit_entry(kind: EntryKind, entry_id: int | None = None) -> Response | str:
     if entry is not None and entry.status == EntryStatus.INVOICED:
         flash(f"This {kind.noun} is invoiced and can no longer be changed.", "warning")
         return redirect(url_for(f".{kind.slug}"))
-    form = kind.form(obj=entry)
+    form = kind.form(obj=entry, owner_id=current_user.id)
     if entry is None and not form.is_submitted():
         getattr(form, kind.date_column).data = date.today()
         if kind.slug == "hours":
             form.rate.data = current_user.hourly_rate
+    elif not form.is_submitted():
+        flag_stored_numbers(form)
     if form.validate_on_submit():
         if entry is None:
             entry = kind.model(associate_id=current_user.id)

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import (
     DataRequired,
     Length,
@@ -19,6 +19,7 @@ from app.models import (
     Associate,
     BillingCode,
     Client,
+    Invoice,
     InvoiceLine,
     LineKind,
     PaymentTerm,
@@ -28,10 +29,12 @@ from app.models import (
 from app.sync.tax import TAX_CALCULATIONS
 from app.web.forms import (
     CURRENCIES,
-    decimal_field,
+    CalendarDateField,
+    date_field,
     exchange_rate_field,
     id_select,
     model_choices,
+    money_field,
     strip_filter,
 )
 
@@ -42,13 +45,13 @@ class InvoiceForm(FlaskForm):
     client_id = id_select("Client", Client, required=True)
     number = StringField("Invoice number", filters=[strip_filter],
                          validators=[DataRequired(message="Required."), Length(max=21)])
-    issue_date = DateField("Issue date", validators=[DataRequired(message="Required.")])
-    due_date = DateField("Due date", validators=[Optional()])
+    issue_date = date_field("Issue date")
+    due_date = date_field("Due date", required=False)
     payment_term_id = id_select("Terms", PaymentTerm)
     class_id = id_select("Class", TxnClass)
     tax_code_id = id_select("Tax code", TaxCode)
     currency = SelectField("Currency", choices=[(c, c) for c in CURRENCIES])
-    exchange_rate = exchange_rate_field("Exchange rate")
+    exchange_rate = exchange_rate_field("Exchange rate", Invoice.exchange_rate)
     tax_calculation = SelectField("Amounts are", choices=list(TAX_CALCULATIONS.items()))
     memo = TextAreaField("Memo", validators=[Optional(), Length(max=4000)])
 
@@ -67,7 +70,7 @@ class InvoiceForm(FlaskForm):
         if new:
             self.currency.choices = [("", "— client's currency —"), *self.currency.choices]
 
-    def validate_due_date(self, field: DateField) -> None:
+    def validate_due_date(self, field: CalendarDateField) -> None:
         """A due date cannot come before the issue date."""
         if field.data and self.issue_date.data and field.data < self.issue_date.data:
             raise ValidationError("The due date cannot be before the issue date.")
@@ -104,12 +107,12 @@ class HourlyLineForm(LineForm):
     KIND = LineKind.HOURLY
     ORDER = ("associate_id", "service_date", "billing_code_id", "description", "hours", "rate")
     associate_id = id_select("Associate", Associate)
-    service_date = DateField("Date", validators=[Optional()])
+    service_date = date_field("Date", required=False)
     billing_code_id = id_select("Billing code", BillingCode)
     description = StringField("Description", filters=[strip_filter],
                               validators=[Optional(), Length(max=4000)])
-    hours = decimal_field("Hours", 2, "9999.99", minimum="0.01")
-    rate = decimal_field("Rate", 4, "99999999.9999", required=False)
+    hours = money_field("Hours", InvoiceLine.hours, required=True, minimum="0.01")
+    rate = money_field("Rate", InvoiceLine.rate)
 
     def default_rate(self) -> Decimal | None:
         """The billing code's default rate, else the associate's hourly rate."""
@@ -145,7 +148,7 @@ class ExpenseLineForm(LineForm):
     billing_code_id = id_select("Billing code", BillingCode)
     description = StringField("Description", filters=[strip_filter],
                               validators=[Optional(), Length(max=4000)])
-    expense_amount = decimal_field("Amount", 2, "9999999999.99")
+    expense_amount = money_field("Amount", InvoiceLine.expense_amount, required=True)
     billable = BooleanField("Billable", default=True)
     taxable = BooleanField("Taxable")
 
@@ -156,13 +159,13 @@ class MileageLineForm(LineForm):
     KIND = LineKind.MILEAGE
     ORDER = ("associate_id", "service_date", "billing_code_id", "description", "miles", "rate")
     associate_id = id_select("Associate", Associate)
-    service_date = DateField("Date", validators=[Optional()])
+    service_date = date_field("Date", required=False)
     billing_code_id = id_select("Billing code", BillingCode)
     CODE_BLANK = "— the mileage item in the QuickBooks defaults —"
     description = StringField("Description", filters=[strip_filter],
                               validators=[Optional(), Length(max=4000)])
-    miles = decimal_field("Miles", 2, "99999999.99", minimum="0.01")
-    rate = decimal_field("Rate per mile", 4, "99999999.9999")
+    miles = money_field("Miles", InvoiceLine.miles, required=True, minimum="0.01")
+    rate = money_field("Rate per mile", InvoiceLine.rate, required=True)
 
 
 LINE_FORMS: dict[LineKind, type[LineForm]] = {

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.models import OrganizationCategory, PaymentTerm
-from app.web.forms import currency_field, model_choices, name_field, optional_int, strip_filter
+from app.web.forms import currency_field, id_select, model_choices, name_field, strip_filter
 
 
 def _text(label: str, max: int) -> StringField:
@@ -23,7 +23,7 @@ class OrganizationForm(FlaskForm):
     """Everything the Organization Manager edits."""
 
     name = name_field("Organization name")
-    category_id = SelectField("Category", coerce=optional_int, validate_choice=False)
+    category_id = id_select("Category", OrganizationCategory)
     email = _email()
     phone = _text("Phone", 30)
     address_line1 = _text("Address", 500)
@@ -33,7 +33,7 @@ class OrganizationForm(FlaskForm):
     postal_code = _text("Postal code", 30)
     country = _text("Country", 255)
     currency = currency_field()
-    payment_term_id = SelectField("Payment terms", coerce=optional_int, validate_choice=False)
+    payment_term_id = id_select("Payment terms", PaymentTerm)
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=10000)])
     active = BooleanField("Active", default=True)
 

@@ -5,11 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.models import Account, BillingCode, Organization, POLine, POStatus
-from app.web.forms import CURRENCIES, decimal_field, id_select, model_choices, strip_filter
+from app.web.forms import (
+    CURRENCIES,
+    date_field,
+    id_select,
+    model_choices,
+    money_field,
+    strip_filter,
+)
 
 
 class PurchaseOrderForm(FlaskForm):
@@ -18,7 +25,7 @@ class PurchaseOrderForm(FlaskForm):
     organization_id = id_select("Organization", Organization, required=True)
     number = StringField("PO number", filters=[strip_filter],
                          validators=[DataRequired(message="Required."), Length(max=21)])
-    order_date = DateField("Order date", validators=[DataRequired(message="Required.")])
+    order_date = date_field("Order date")
     currency = SelectField("Currency", choices=[(c, c) for c in CURRENCIES])
     status = SelectField("Status", coerce=POStatus,
                          choices=[(s.value, s.value.capitalize()) for s in POStatus])
@@ -41,8 +48,8 @@ class POLineForm(FlaskForm):
     account_id = id_select("Account", Account)
     description = StringField("Description", filters=[strip_filter],
                               validators=[Optional(), Length(max=4000)])
-    quantity = decimal_field("Quantity", 2, "9999999999.99", minimum="0.01")
-    unit_cost = decimal_field("Unit cost", 2, "9999999999.99")
+    quantity = money_field("Quantity", POLine.quantity, required=True, minimum="0.01")
+    unit_cost = money_field("Unit cost", POLine.unit_cost, required=True)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

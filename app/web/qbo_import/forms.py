@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
-from app.models import OrganizationCategory
+from app.models import Associate, BillingCode, OrganizationCategory
 from app.web.forms import id_select, money_field, strip_filter
 
 STEP_CHOICES = [
@@ -41,14 +41,14 @@ class LoginForm(FlaskForm):
 class RatesForm(FlaskForm):
     """An associate's hourly (billing) and cost rates."""
 
-    hourly_rate = money_field("Hourly rate", required=True)
-    cost_rate = money_field("Cost rate")
+    hourly_rate = money_field("Hourly rate", Associate.hourly_rate, required=True)
+    cost_rate = money_field("Cost rate", Associate.cost_rate)
 
 
 class DefaultRateForm(FlaskForm):
     """A billing code's default rate."""
 
-    default_rate = money_field("Default rate", required=True)
+    default_rate = money_field("Default rate", BillingCode.default_rate, required=True)
 
 
 class ReferenceForm(FlaskForm):

@@ -20,7 +20,7 @@ from app.sync import preflight, sales_tax
 from app.sync.currency import RateError, add_rate, parse_rate
 from app.sync.mappings import DEFAULT_KEYS, KIND_BY_SLUG, LIST_KINDS, ListKind, MappingError
 from app.sync.tax import qbo_percent, rate_difference
-from app.web.forms import CURRENCIES
+from app.web.forms import CURRENCIES, MAX_ID
 
 bp = Blueprint("qbo_mappings", __name__, url_prefix="/admin/qbo/settings")
 
@@ -137,7 +137,7 @@ def save_mappings(kind: str) -> Response | tuple[str, int]:
         if not name.startswith("map-"):
             continue
         local = name.removeprefix("map-")
-        if not local.isdigit():
+        if not local.isdigit() or int(local) > MAX_ID:
             errors[name] = "Unknown row."
             continue
         local_id, wanted = int(local), value.strip() or None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import (
@@ -26,6 +27,7 @@ from app.sync import matcher
 from app.sync.liveness import settle
 from app.sync.runs import enqueue_run
 from app.sync.selection import Selection
+from app.web.forms import MAX_ID
 from app.web.listing import paginate
 from app.web.qbo_push.targets import TARGETS, PushTarget
 
@@ -119,7 +121,7 @@ def _match_prompt(target: PushTarget, record: Any) -> Response | str | None:
 def push_many(entity: str) -> Response | str:
     """QBO Add Selected (``ids`` in the form) or QBO Add All (the listing's current filter)."""
     target = _target(entity, self_service=False)
-    return _start(_chosen(target), f"the {target.noun} selection")
+    return _bulk(target, f"the {target.noun} selection")
 
 
 @bp.post("/my/qbo/push/<entity>")
@@ -127,7 +129,48 @@ def push_many(entity: str) -> Response | str:
 def push_mine(entity: str) -> Response | str:
     """An associate copies their own entries (selected, or all that the filter shows)."""
     target = _target(entity, self_service=True)
-    return _start(_chosen(target), f"your {target.noun} selection")
+    return _bulk(target, f"your {target.noun} selection")
+
+
+def _bulk(target: PushTarget, description: str) -> Response | str:
+    """A listing's copy starts only once confirmed for the very number it would copy.
+
+    The first press answers with "Copy N records?" (N counted from the same selection the copy
+    uses) and a button that posts N back with the selection; the confirmed copy is bounded by
+    what existed at the question, and if its number changed anyway it asks again.
+    """
+    selection = _chosen(target)
+    upto = request.form.get("upto", type=int)
+    if upto is not None and selection.upto_id is not None:
+        selection = replace(selection, upto_id=min(upto, selection.upto_id))
+    count = selection.count(db.session)
+    if count and request.form.get("confirm", type=int) != count:
+        return _confirm(target, selection, count)
+    return _start(selection, description)
+
+
+def _confirm(target: PushTarget, selection: Selection, count: int) -> str:
+    selected = selection.ids is not None
+    fields: list[tuple[str, Any]] = [("selection", "selected" if selected else "all"),
+                                     ("confirm", count), *selection.values.items()]
+    if selection.upto_id is not None:
+        fields.append(("upto", selection.upto_id))
+    fields += [("ids", local_id) for local_id in selection.ids or ()]
+    if request.form.get("dry_run") == "1":
+        fields.append(("dry_run", "1"))
+    noun = target.noun if count == 1 else _plural(target.noun)
+    context = {"count": count, "noun": noun, "selected": selected,
+               "changed": request.form.get("confirm") is not None, "fields": fields,
+               "action": url_for(request.endpoint, entity=target.entity_type)}
+    if request.headers.get("HX-Request"):
+        return render_template("qbo/_confirm.html", **context)
+    back = request.referrer if (request.referrer or "").startswith(request.host_url) else None
+    return render_template("qbo/confirm.html", back=back, **context)
+
+
+def _plural(noun: str) -> str:
+    """client -> clients, hours entry -> hours entries."""
+    return noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
 
 
 @bp.post("/my/qbo/push/<entity>/<int:local_id>")
@@ -149,11 +192,10 @@ def _model(target: PushTarget) -> type:
 
 def _chosen(target: PushTarget) -> Selection:
     """Ticked ids (only those the listing would show) or everything the listing's filter shows."""
-    ids = (request.form.getlist("ids", type=int)
+    ids = ([i for i in request.form.getlist("ids", type=int) if 0 < i <= MAX_ID]
            if request.form.get("selection") == "selected" else None)
     owner = current_user.id if target.self_service else None
     return Selection.of(db.session, target.entity_type, request.values, ids=ids, owner_id=owner)
-
 
 
 @bp.get("/admin/qbo/runs/<int:run_id>")
