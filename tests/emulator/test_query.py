@@ -1,7 +1,6 @@
 # ruff: noqa: S608 - the "SQL" built here is QBO query text for the parser under test
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 
 import pytest
@@ -484,7 +483,8 @@ def test_execute_accepts_any_iterable_and_returns_the_rows() -> None:
     assert generated == {"totalCount": 5}
 
 
-def test_paged_query_over_ten_thousand_customers_is_fast() -> None:
+def test_paged_query_over_ten_thousand_customers_pages_every_row() -> None:
+    """Paging and filters over 10,000 rows (their speed is measured by qbo_emulator.bench)."""
     rows = [
         {
             "Id": str(i),
@@ -506,13 +506,6 @@ def test_paged_query_over_ten_thousand_customers_is_fast() -> None:
         "select * from Customer where DisplayName like '%9%' and Active in (true,false) "
         "startposition 1001 maxresults 1000",
     ]
-    execute(parse(queries[0], entities), rows, name_list=True)  # warm up
-    slowest = 0.0
-    seen = 0
-    for text in queries:
-        start = time.perf_counter()
-        response = execute(parse(text, entities), rows, name_list=True)
-        slowest = max(slowest, time.perf_counter() - start)
-        seen += response.get("maxResults", 0)
+    seen = sum(execute(parse(text, entities), rows, name_list=True).get("maxResults", 0)
+               for text in queries)
     assert seen == 9000 + 1000 + 1000
-    assert slowest < 0.1
