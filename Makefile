@@ -10,7 +10,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 ASSETS := app/static/vendor/.htmx.org-2.0.9 app/static/vendor/.bootstrap-5.3.8
 
-.PHONY: run test lint bench clean browser
+.PHONY: run test lint bench soak clean browser
 
 run: $(STAMP) $(ASSETS)
 	$(PY) -m app.devserver
@@ -20,6 +20,10 @@ test: $(STAMP) $(ASSETS) browser
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+
+# Everything copied with "QBO Add All" under faults, worker kills and a Redis restart.
+soak: $(STAMP)
+	$(PY) -m tests.soak --records $(or $(RECORDS),2000)
 
 bench: $(STAMP)
 	$(PY) -m qbo_emulator.bench

@@ -47,6 +47,9 @@ class LedgerhubWorker(Worker):
     def main_work_horse(self, job: Any, queue: Any) -> None:
         """Tie the horse's life to the worker's, then do the work."""
         die_with_parent(self._parent_pid)
+        from app.sync.jobs import after_fork
+
+        after_fork()
         super().main_work_horse(job, queue)
 
 
@@ -79,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
             daemon=True
         )
         cron.start()
+    from app.sync.jobs import preload
+
+    preload()  # once here, not in every job's freshly forked work horse
     try:
         worker = LedgerhubWorker([Queue(config.RQ_QUEUE, connection=connection)],
                                  connection=connection)

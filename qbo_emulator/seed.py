@@ -228,7 +228,6 @@ GLOBAL_CODES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
 # Any other country: one 10% rate and a zero rate.
 GENERIC_RATES = [("GST", Decimal("10"), "NONE"), ("Zero-rated", Decimal("0"), "ZERO_RATE")]
 GENERIC_CODES = [("GST", "GST 10%", ("GST",)), ("Zero-rated", "GST free", ("Zero-rated",))]
-# QBO's CompanyInfo.Country is two letters ("GB" for the United Kingdom).
 # A company's address in its own country (CompanyAddr.Country is ISO-3 since October 2025).
 ADDRESSES: dict[str, dict[str, str]] = {
     "US": {"Line1": "123 Sierra Way", "City": "San Pablo", "CountrySubDivisionCode": "CA",

@@ -31,6 +31,18 @@ def _application() -> Flask:
     return _app
 
 
+def preload() -> None:
+    """Build the application in the worker itself, so every forked work horse inherits it."""
+    _application()
+
+
+def after_fork() -> None:
+    """In a new work horse: never reuse a database connection the parent may hold."""
+    if _app is not None:
+        with _app.app_context():
+            db.engine.dispose(close=False)
+
+
 def job(fn: F) -> F:
     """Run the job inside an application context and always release the DB session."""
 

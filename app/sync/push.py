@@ -589,14 +589,17 @@ class PushEngine:
         drift = compare(local, data)
         if drift is not None:
             message = drift.message
-            if self.refs.automated_tax and self.refs.option("tax_mode", "qbo") == "qbo":
+            # QBO computing the tax from the address was asked for: its figures were written
+            # back, so a difference is information, not a warning about the run.
+            expected = self.refs.automated_tax and self.refs.option("tax_mode", "qbo") == "qbo"
+            if expected:
                 message += f" {AUTOMATED_DRIFT}"
             node.link.last_error = message
             self.ctx.progress.record(EventOutcome.INFO, entity_type="invoice",
                                      local_id=node.key[1], label=node.label, action="compare",
                                      qbo_id=node.link.qbo_id, fault_code="drift",
                                      message=message, realm_id=self.realm_id,
-                                     counts=False, warning=True)
+                                     counts=False, warning=not expected)
 
     # ------------------------------------------------------------------ bookkeeping
 

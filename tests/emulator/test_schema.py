@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -438,15 +437,9 @@ def test_entity_names_cover_the_entities_this_project_uses() -> None:
     assert not {"IntuitObject", "IntuitResponse", "Fault", "QueryResponse"} & names
 
 
-def test_thirty_line_invoice_validates_quickly() -> None:
-    body = invoice(lines=30)
-    unknown_properties("Invoice", body)  # warm the cache
-    runs = 200
-    start = time.perf_counter()
-    for _ in range(runs):
-        assert unknown_properties("Invoice", body) == []
-    per_call = (time.perf_counter() - start) / runs
-    assert per_call < 0.002
+def test_thirty_line_invoice_validates() -> None:
+    """Its speed is part of the emulator benchmark's 30-item batch figure."""
+    assert unknown_properties("Invoice", invoice(lines=30)) == []
 
 
 def test_runtime_does_not_need_the_xsd_files() -> None:

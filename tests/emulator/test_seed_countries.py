@@ -55,7 +55,7 @@ def test_united_kingdom(emulator: RunningEmulator) -> None:
     assert codes["Exempt"][0] is False
     info = api.get(f"companyinfo/{api.company.realm_id}").json()["CompanyInfo"]
     assert (info["CompanyAddr"]["City"], info["CompanyAddr"]["Country"]) == ("London", "GBR")
-    assert info["Country"] == "GB"
+    assert info["Country"] == "GBR"
     assert api.get("preferences").json()["Preferences"]["CurrencyPrefs"]["HomeCurrency"] == {
         "value": "GBP"}
 

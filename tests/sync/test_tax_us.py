@@ -170,11 +170,13 @@ def test_non_us_company_is_unchanged(app: Flask, app_ctx: Flask, emulator: Any,
     row = db.session.scalars(db.select(QboConnection).where(
         QboConnection.realm_id == realm)).one()
     row.country = "AU"
-    db.session.add(QboPreference(realm_id=realm, key="exempt_tax_code", value="4"))
+    # The Australian seed: tax code 1 is GST 10%, 2 is GST free.
+    db.session.add(QboPreference(realm_id=realm, key="exempt_tax_code", value="2"))
     invoice = _taxed_invoice("7005", region=None)
+    invoice.tax_code.rate_percent = Decimal("10")  # as GST, the code it is mapped to
     invoice.currency = invoice.client.currency = "AUD"
     db.session.add(QboLink(realm_id=realm, entity_type="tax_code",
-                           local_id=invoice.tax_code_id, qbo_id="3", state=LinkState.SYNCED,
+                           local_id=invoice.tax_code_id, qbo_id="1", state=LinkState.SYNCED,
                            origin=LinkOrigin.MAPPED))
     db.session.commit()
     run = push([("invoice", invoice.id)])
@@ -182,7 +184,7 @@ def test_non_us_company_is_unchanged(app: Flask, app_ctx: Flask, emulator: Any,
     sent = _sent(run.id, invoice.id)
     assert sent["GlobalTaxCalculation"] == "TaxExcluded"
     assert [line["SalesItemLineDetail"]["TaxCodeRef"]["value"] for line in sent["Line"]] == [
-        "3", "4", "4"]
+        "1", "2", "2"]
     assert _figures(_in_qbo(emulator, realm, invoice.id)) == (Decimal("18.75"),
                                                               Decimal("1143.75"))
     db.session.expire_all()
