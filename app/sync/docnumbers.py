@@ -80,6 +80,12 @@ def read_invoice(client: QBOClient, qbo_id: str | None) -> dict[str, Any] | None
         return None
 
 
+def extra_copy_message(row: dict[str, Any], linked_id: str) -> str:
+    """A second QBO copy of an invoice that is already linked (left by an earlier failure)."""
+    return (f"QuickBooks has a second copy of this invoice, {describe(row)}, besides the linked "
+            f"#{linked_id}. Void or delete the extra copy in QuickBooks, then Add QBO again.")
+
+
 def renumber_url(local_id: int) -> str:
     """The invoice page, at its number field."""
     return f"/invoices/{local_id}#number"

@@ -181,10 +181,16 @@ class RecoveryMixin:
             ours = next((r for r in rows if docnumbers.is_ours(
                 r, node.key[0], node.key[1], request_id, customer)), None)
         if ours is None:
-            number = node.record.number
+            row = rows[0]
+            note = str(row.get("PrivateNote") or "")
+            if link is not None and link.qbo_id and \
+                    docnumbers.record_marker(*node.key) in note:
+                message, fix = docnumbers.extra_copy_message(row, link.qbo_id), None
+            else:
+                message = docnumbers.taken_message(node.record.number, row)
+                fix = docnumbers.renumber_url(node.key[1])
             self._finish(node, EventOutcome.FAILED, action="plan", fault_code="6140",
-                         message=docnumbers.taken_message(number, rows[0]),
-                         fix_url=docnumbers.renumber_url(node.key[1]))
+                         message=message, fix_url=fix)
         elif dry_run:
             self._finish(node, EventOutcome.PLANNED, action="link", qbo_id=str(ours["Id"]),
                          message=f"Would link QuickBooks invoice #{ours['Id']} (an earlier "

@@ -188,3 +188,22 @@ def test_invoice_page_names_the_conflict_with_a_fix_link(realm: str, emulator: A
     assert 'id="qbo-failure"' in page
     assert f"already used in QuickBooks by invoice 6001 (#{theirs['Id']}" in page
     assert f'href="/invoices/{invoice.id}#number"' in page and 'id="number"' in page
+
+
+def test_a_second_copy_of_a_linked_invoice_is_named_not_overwritten(realm: str,
+                                                                    emulator: Any) -> None:
+    invoice = make_invoice("7001", client_name="Two Copies Co")
+    assert push([("invoice", invoice.id)]).status == RunStatus.SUCCEEDED
+    linked = link_of(realm, "invoice", invoice.id).qbo_id
+    [copy] = [r for r in _numbered(emulator, realm, "7001")]
+    extra = api(emulator, realm, "POST", "invoice?include=allowduplicatedocnum",
+                {k: copy[k] for k in ("CustomerRef", "DocNumber", "TxnDate", "PrivateNote")}
+                | {"Line": [line for line in copy["Line"]
+                            if line["DetailType"] == "SalesItemLineDetail"]})["Invoice"]
+    invoice.memo = "Changed"
+    db.session.commit()
+    run = push([("invoice", invoice.id)])
+    [failed] = [e for e in _events(run.id) if e.outcome == EventOutcome.FAILED]
+    assert f"second copy of this invoice, invoice 7001 (#{extra['Id']}" in failed.message
+    assert f"besides the linked #{linked}" in failed.message
+    assert link_of(realm, "invoice", invoice.id).qbo_id == linked
