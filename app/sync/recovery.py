@@ -126,20 +126,21 @@ class RecoveryMixin:
             try:
                 found = find_existing(self.client, creates) if creates else {}
             except QBOError:
-                for node in unsure:  # cannot check now: the next run checks first
-                    node.tries = UNSURE_TRIES
-                    self._apply(node, None)
-                self.session.commit()
-                return
+                found = None
             resend = []
-            for node in unsure:
-                row = found.get(node.key)
-                if row is None:
-                    resend.append(node)
-                    continue
-                self._apply(node, BatchResult(bid="0", operation="create",
-                                              entity=node.etype.qbo_entity, data=row))
-            self.session.commit()
+            # Progress is written after the commit (see RunProgress.held).
+            with self.ctx.progress.held():
+                for node in unsure:
+                    row = found.get(node.key) if found is not None else None
+                    if found is None:
+                        node.tries = UNSURE_TRIES  # cannot check now: the next run checks first
+                        self._apply(node, None)
+                    elif row is None:
+                        resend.append(node)
+                    else:
+                        self._apply(node, BatchResult(bid="0", operation="create",
+                                                      entity=node.etype.qbo_entity, data=row))
+                self.session.commit()
             self._send(resend)
 
     # ------------------------------------------------------------------ invoice numbers
@@ -164,12 +165,14 @@ class RecoveryMixin:
                                      f"QuickBooks before sending: {exc.plain_message()}",
                                      counts=False)
             return nodes
-        for node in invoices:
-            link = node.link
-            mine = link.qbo_id if link is not None else None
-            rows = [r for r in taken.get(node.record.number, []) if str(r.get("Id")) != mine]
-            if rows:
-                self._number_held(node, rows, dry_run)
+        with self.ctx.progress.held():
+            for node in invoices:
+                link = node.link
+                mine = link.qbo_id if link is not None else None
+                rows = [r for r in taken.get(node.record.number, [])
+                        if str(r.get("Id")) != mine]
+                if rows:
+                    self._number_held(node, rows, dry_run)
         return [n for n in nodes if n.outcome is None]
 
     def _number_held(self, node: Node, rows: list[dict[str, Any]], dry_run: bool) -> None:
