@@ -207,3 +207,24 @@ def test_a_second_copy_of_a_linked_invoice_is_named_not_overwritten(realm: str,
     assert f"second copy of this invoice, invoice 7001 (#{extra['Id']}" in failed.message
     assert f"besides the linked #{linked}" in failed.message
     assert link_of(realm, "invoice", invoice.id).qbo_id == linked
+
+
+def test_quickbooks_own_next_number_collides_with_ours_later(realm: str,
+                                                             emulator: Any) -> None:
+    emulator.control("POST", f"companies/{realm}/preferences", {"custom_txn_numbers": True})
+    first = make_invoice("9000", client_name="Sequence Co")
+    assert push([("invoice", first.id)]).status == RunStatus.SUCCEEDED
+    # Someone types an invoice in QuickBooks: QBO continues from the highest number it has seen.
+    customer = qbo_rows(emulator, realm, "Customer", "DisplayName = 'Cool Cars'")[0]
+    item = qbo_rows(emulator, realm, "Item", "Name = 'Design'")[0]
+    theirs = api(emulator, realm, "POST", "invoice", {
+        "CustomerRef": {"value": customer["Id"]},
+        "Line": [{"Amount": 10, "DetailType": "SalesItemLineDetail",
+                  "SalesItemLineDetail": {"ItemRef": {"value": item["Id"]}}}]})["Invoice"]
+    assert theirs["DocNumber"] == "9001"
+    second = make_invoice("9001", client_name="Sequence Two Co")
+    run = push([("invoice", second.id)])
+    [failed] = [e for e in _events(run.id) if e.outcome == EventOutcome.FAILED]
+    assert failed.local_id == second.id and f"(#{theirs['Id']}, customer “Cool Cars”" in \
+        failed.message
+    assert [r["Id"] for r in _numbered(emulator, realm, "9001")] == [theirs["Id"]]
