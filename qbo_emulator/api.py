@@ -135,10 +135,15 @@ def _serve(emulator: Emulator, realm: str, call: Call) -> Response:
         requestid = None
     with emulator.store.lock:
         cached = company.requests.get(requestid) if requestid else None
+        if cached is not None and _replay_missed(emulator, realm, call):
+            cached = None  # executed again, as the real service has been seen to do
         if cached is not None:
             status, text = cached
         else:
-            ctx = WriteContext(emulator.store, company, jsonutil.now())
+            ctx = WriteContext(
+                emulator.store, company, jsonutil.now(), allow_duplicate_docnum=_includes(
+                    "allowduplicatedocnum")
+            )
             try:
                 status, body = 200, _execute(emulator, ctx, call)
             except errors.QBOFault as fault:
@@ -158,6 +163,20 @@ def _serve(emulator: Emulator, realm: str, call: Call) -> Response:
             return response
         return drop_connection()
     return response
+
+
+def _replay_missed(emulator: Emulator, realm: str, call: Call) -> bool:
+    """Whether a replay_miss rule makes this repeated requestid execute again."""
+    rule = emulator.faults.match(
+        request.method, request.path, realm, call.entity, call.operation, replay=True
+    )
+    return rule is not None
+
+
+def _includes(option: str) -> bool:
+    """Whether the request's ``include`` parameter (comma-separated) names the option."""
+    values = ",".join(request.args.getlist("include")).lower().split(",")
+    return option in (value.strip() for value in values)
 
 
 def _injected(emulator: Emulator, realm: str, rule: Rule) -> Response:

@@ -9,6 +9,9 @@ Kinds:
   ``mode: "stall"`` the answer is held back for ``stall_seconds`` (default from the emulator
   config) so the client's own timeout fires first.
 - ``expire_access_token``: the presented access token is expired from now on (401 3200).
+- ``replay_miss``: a write whose requestid was seen before is executed again instead of being
+  answered from the stored response (the real service has been seen to create duplicates this
+  way). Only such repeats are counted and matched, so ``next_n``/``every_nth`` count repeats.
 """
 
 from __future__ import annotations
@@ -27,8 +30,11 @@ KINDS = frozenset(
         "timeout_after_commit",
         "reset_before_commit",
         "expire_access_token",
+        "replay_miss",
     }
 )
+
+REPLAY_MISS = "replay_miss"
 
 
 @dataclass
@@ -115,11 +121,24 @@ class FaultInjector:
             self.rules.clear()
 
     def match(
-        self, method: str, path: str, realm: str | None, entity: str | None, operation: str | None
+        self,
+        method: str,
+        path: str,
+        realm: str | None,
+        entity: str | None,
+        operation: str | None,
+        *,
+        replay: bool = False,
     ) -> Rule | None:
-        """The rule that fires for this request, if any."""
+        """The rule that fires for this request, if any.
+
+        ``replay=False`` looks at every kind but ``replay_miss``; ``replay=True`` only at
+        ``replay_miss`` rules, asked when a write repeats a stored requestid.
+        """
         with self.lock:
             for rule in self.rules:
+                if (rule.kind == REPLAY_MISS) != replay:
+                    continue
                 if rule.matches(method, path, realm, entity, operation) and rule.fire():
                     return rule
         return None

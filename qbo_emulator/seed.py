@@ -384,7 +384,7 @@ def _singletons(
         "CurrencyPrefs": {"MultiCurrencyEnabled": multi, "HomeCurrency": {"value": home}},
         "OtherPrefs": {
             "NameValue": [
-                {"Name": "WarnDuplicateDocNum", "Value": "false"},
+                {"Name": "WarnDuplicateDocNum", "Value": "true"},
                 {"Name": "WarnDuplicateBillNum", "Value": "false"},
             ]
         },

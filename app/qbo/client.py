@@ -254,6 +254,9 @@ class _Call:
     batch: bool = False
     entity: str | None = None
     name: str | None = None
+    # False: once a write may have landed, raise instead of sending it again. QBO's requestid
+    # has not always prevented duplicates, so the caller looks for its own write first.
+    resend_unknown: bool = True
 
 
 class QBOClient:
@@ -376,9 +379,22 @@ class QBOClient:
 
     # -------------------------------------------------------------- writes
 
-    def create(self, entity: str, body: Mapping[str, Any], *, request_id: str) -> dict[str, Any]:
-        """Create a record; request_id makes a repeat of this call return the first answer."""
-        return self._write(entity, dict(body), request_id=request_id)
+    def create(
+        self,
+        entity: str,
+        body: Mapping[str, Any],
+        *,
+        request_id: str,
+        resend_unknown: bool = True,
+    ) -> dict[str, Any]:
+        """Create a record; request_id makes a repeat of this call return the first answer.
+
+        With ``resend_unknown=False`` a create whose outcome became unknown is not sent again:
+        a TransportError with ``outcome_unknown`` tells the caller to look for it first.
+        """
+        return self._write(
+            entity, dict(body), request_id=request_id, resend_unknown=resend_unknown
+        )
 
     def update(
         self,
@@ -410,6 +426,7 @@ class QBOClient:
         *,
         request_id: str,
         operation: str | None = None,
+        resend_unknown: bool = True,
     ) -> dict[str, Any]:
         """POST a write with its requestid and return the entity QBO answered with."""
         call = _Call(
@@ -422,13 +439,18 @@ class QBOClient:
             write=True,
             entity=entity,
             name=_record_name(body),
+            resend_unknown=resend_unknown,
         )
         return self._entity(self._call(call), entity)
 
     # -------------------------------------------------------------- batch
 
     def batch(
-        self, items: Iterable[BatchOp | BatchQuery], *, request_id_prefix: str
+        self,
+        items: Iterable[BatchOp | BatchQuery],
+        *,
+        request_id_prefix: str,
+        resend_unknown: bool = True,
     ) -> list[BatchResult]:
         """Send items 30 to a request; each request's requestid is derived from the prefix.
 
@@ -436,6 +458,7 @@ class QBOClient:
         whose outcome was unknown replays QBO's stored answers instead of writing twice.
         When a whole request fails, its items carry that error (outcome_unknown says whether
         writes may have landed) and later items are returned unsent (sent=False).
+        ``resend_unknown=False`` stops at the first attempt that may have landed (see create).
         """
         ops = list(items)
         seen: set[str] = set()
@@ -468,6 +491,7 @@ class QBOClient:
                         request_id=request_id,
                         write=any(isinstance(op, BatchOp) for op in chunk),
                         batch=True,
+                        resend_unknown=resend_unknown,
                     )
                 )
             except QBOError as exc:
@@ -600,7 +624,7 @@ class QBOClient:
                         started_at=sent_at,
                     )
                 )
-                if retries < self.max_retries:
+                if retries < self.max_retries and not (unknown and not call.resend_unknown):
                     retries += 1
                     delay = self._backoff(retries)
                     log.warning(
@@ -677,7 +701,8 @@ class QBOClient:
             if isinstance(fault, ServerError) and call.write:
                 # A 5xx does not prove the write was not applied.
                 unknown = True
-            if fault.retryable and retries < self.max_retries:
+            stop = unknown and not call.resend_unknown
+            if fault.retryable and retries < self.max_retries and not stop:
                 retries += 1
                 delay = self._backoff(retries)
                 if isinstance(fault, ThrottledError):

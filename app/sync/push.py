@@ -37,13 +37,14 @@ from app.models.base import utcnow
 from app.money import round_cents, to_decimal
 from app.qbo.client import BATCH_MAX_ITEMS, BatchOp, BatchResult, QBOClient, dumps_json
 from app.qbo.faults import DuplicateNameError, QBOError, StaleObjectError
-from app.qbo.query import and_, where_eq
 from app.sync.amounts import amount_problems
 from app.sync.context import RunContext
 from app.sync.currency import currency_fields, rate_for
+from app.sync.docnumbers import marker
 from app.sync.entities import ENTITY_TYPES, EntityType, Key, NotSendable, fingerprint
 from app.sync.mappings import memoized_lookups
 from app.sync.preflight import DEFAULTS_URL, MAPPINGS_URL, RATES_URL, check_record, record_url
+from app.sync.recovery import UNSURE_TRIES, RecoveryMixin
 from app.sync.sales_tax import AUTOMATED_DRIFT, refresh_model
 from app.sync.selection import Selection
 from app.sync.tax import EXCLUDED, Totals, compare, invoice_totals, qbo_rates, tax_fields
@@ -182,6 +183,8 @@ class Node:
     operation: str = ""  # create | update
     outcome: EventOutcome | None = None
     message: str | None = None
+    unsure: bool = False  # the last write got no answer: look for it before sending again
+    tries: int = 0
 
     @property
     def label(self) -> str:
@@ -238,10 +241,6 @@ def scope_roots(scope: dict[str, Any]) -> list[Key]:
 # --------------------------------------------------------------------------- the engine
 
 
-def _marker(request_id: str) -> str:
-    return f"Ledgerhub ref {request_id}"
-
-
 def _new_request_id(key: Key) -> str:
     return f"lh-{key[0][:8]}-{key[1]}-{uuid.uuid4().hex[:16]}"
 
@@ -250,7 +249,7 @@ def _json(value: Any) -> str:
     return dumps_json(value)[:64_000]
 
 
-class PushEngine:
+class PushEngine(RecoveryMixin):
     """Executes one push run (or its dry run)."""
 
     def __init__(self, ctx: RunContext, realm_id: str, *, batching: bool = True) -> None:
@@ -297,8 +296,7 @@ class PushEngine:
         refs = self.refs = RunRefs(self.session, self.realm_id, self.connection, links)
         refs.planned.update(key for key, outcome in seen.items()
                             if outcome == EventOutcome.PLANNED)
-        if not dry_run:
-            self.client = self.ctx.client()
+        self.client = self.ctx.client()  # a dry run reads (invoice numbers), never writes
         with memoized_lookups(self.session):
             for layer in plan.layers():
                 fresh = [node for node in layer if node.key not in seen]
@@ -312,6 +310,7 @@ class PushEngine:
         started = time.perf_counter()
         ready = [n for n in layer if self._prepare(n, plan, refs)]
         self.local_seconds += time.perf_counter() - started
+        ready = self._number_conflicts(ready, dry_run)
         if dry_run:
             for node in ready:
                 refs.planned.add(node.key)
@@ -324,6 +323,7 @@ class PushEngine:
         ready = [n for n in ready if n.outcome is None]
         self._write_outbox(ready)
         self._send(ready)
+        self._settle(ready)
 
     # ------------------------------------------------------------------ preparing
 
@@ -392,38 +392,6 @@ class PushEngine:
         return bool(link is not None and link.state == LinkState.PENDING
                     and link.pending_request_id and node.operation == "create")
 
-    # ------------------------------------------------------------------ recovery
-
-    def _recover(self, nodes: list[Node]) -> None:
-        """Look for the records an earlier attempt may have created before writing again."""
-        for node in nodes:
-            found = self._find_existing(node)
-            if found is None:
-                continue  # not there: the create is sent again with the same requestid
-            link = node.link
-            link.qbo_id, link.sync_token = str(found["Id"]), str(found.get("SyncToken", "0"))
-            link.state = LinkState.SYNCED
-            link.pending_request_id = None
-            link.synced_at = utcnow()
-            self.session.commit()
-            # What was created may predate an edit: bring it up to date in the same run.
-            node.operation = "update"
-
-    def _find_existing(self, node: Node) -> dict[str, Any] | None:
-        assert self.client is not None and node.link is not None
-        etype = node.etype
-        if etype.name_field:
-            name = node.body.get(etype.name_field) if node.body else None
-            where = and_(where_eq(etype.name_field, name), "Active IN (true, false)")
-            rows = list(self.client.query_rows(etype.qbo_entity, where, page_size=100))
-            return rows[0] if rows else None
-        marker = _marker(node.link.pending_request_id)
-        where = where_eq("TxnDate", etype.txn_date(node.record).isoformat())
-        for row in self.client.query_rows(etype.qbo_entity, where):
-            if marker in str(row.get(etype.marker_field) or ""):
-                return row
-        return None
-
     # ------------------------------------------------------------------ outbox
 
     def _write_outbox(self, nodes: list[Node]) -> None:
@@ -441,7 +409,7 @@ class PushEngine:
                 if node.etype.marker_field:
                     field_name = node.etype.marker_field
                     text = node.body.get(field_name) or ""
-                    node.body[field_name] = f"{text}\n{_marker(link.pending_request_id)}".strip()
+                    node.body[field_name] = f"{text}\n{marker(link.pending_request_id)}".strip()
             else:
                 link.pending_request_id = _new_request_id(node.key)
                 node.body = {**node.body, "Id": link.qbo_id, "SyncToken": link.sync_token,
@@ -464,7 +432,8 @@ class PushEngine:
                            body=n.body) for i, n in enumerate(chunk)]
             ids = ",".join(n.link.pending_request_id for n in chunk)
             prefix = "lhb-" + hashlib.sha256(ids.encode()).hexdigest()[:24]
-            results = self.client.batch(ops, request_id_prefix=prefix)
+            # A create whose answer is lost is looked for before it is sent again (_settle).
+            results = self.client.batch(ops, request_id_prefix=prefix, resend_unknown=False)
             by_bid = {r.bid: r for r in results}
             with self.ctx.progress.held():
                 for i, node in enumerate(chunk):
@@ -476,7 +445,8 @@ class PushEngine:
         request_id = node.link.pending_request_id
         try:
             if node.operation == "create":
-                data = self.client.create(entity, node.body, request_id=request_id)
+                data = self.client.create(entity, node.body, request_id=request_id,
+                                          resend_unknown=False)
             else:
                 data = self.client.update(entity, node.body, request_id=request_id)
             result = BatchResult(bid="0", operation=node.operation, entity=entity, data=data)
@@ -512,6 +482,9 @@ class PushEngine:
             return
         fault = result.fault if result is not None else None
         if fault is None or not result.sent or fault.outcome_unknown:
+            if node.tries < UNSURE_TRIES:
+                node.unsure = True  # looked for, then sent again, by _settle
+                return
             # QBO may or may not have the record: keep the requestid, look first next time.
             link.last_error = "QuickBooks did not answer; checked and completed on retry."
             self._finish(node, EventOutcome.FAILED, action=node.operation,
@@ -523,24 +496,40 @@ class PushEngine:
         if isinstance(fault, StaleObjectError) and node.operation == "update":
             self._reapply(node)
             return
+        if fault.code == "6140" and node.etype.name == "invoice":
+            self._number_taken(node, fault, request, tid)
+            return
         self._fail_link(node, fault, request, tid)
 
     def _reapply(self, node: Node) -> None:
         """5010: someone changed it in QBO; re-read its SyncToken and apply once more."""
         try:
             current = self.client.read(node.etype.qbo_entity, node.link.qbo_id)
-            node.body = {**node.body, "SyncToken": str(current.get("SyncToken", "0"))}
-            node.link.pending_request_id = _new_request_id(node.key)
-            self.session.commit()
+        except QBOError as exc:
+            self._fail_link(node, exc, _json(node.body), self.client.last_intuit_tid)
+            return
+        node.link.sync_token = str(current.get("SyncToken", "0"))
+        self._update_now(node)
+
+    def _update_now(self, node: Node) -> None:
+        """Send a linked record as a sparse update at once (outside the layer's batches)."""
+        link = node.link
+        node.operation = "update"
+        node.body = {**node.body, "Id": link.qbo_id, "SyncToken": link.sync_token,
+                     "sparse": True}
+        link.pending_request_id = _new_request_id(node.key)
+        self.session.commit()
+        try:
             data = self.client.update(node.etype.qbo_entity, node.body,
-                                      request_id=node.link.pending_request_id)
+                                      request_id=link.pending_request_id)
         except QBOError as exc:
             self._fail_link(node, exc, _json(node.body), self.client.last_intuit_tid)
             return
         self._apply(node, BatchResult(bid="0", operation="update",
                                       entity=node.etype.qbo_entity, data=data))
 
-    def _fail_link(self, node: Node, fault: QBOError, request: str, tid: str | None) -> None:
+    def _fail_link(self, node: Node, fault: QBOError, request: str, tid: str | None, *,
+                   message: str | None = None, fix_url: str | None = None) -> None:
         link = node.link
         # A definite refusal: nothing was created, so the next attempt needs a new requestid
         # (QBO would replay this refusal for the old one).
@@ -548,8 +537,8 @@ class PushEngine:
         link.pending_request_id = None
         if link.qbo_id is None:
             link.state = LinkState.FAILED
-        link.last_error = fault.plain_message()[:2000]
-        message = fault.plain_message()
+        message = message or fault.plain_message()
+        link.last_error = message[:2000]
         if isinstance(fault, DuplicateNameError):
             message += (" It may be the same record someone created in QuickBooks by hand: "
                         "link the two instead of creating another.")
@@ -559,7 +548,7 @@ class PushEngine:
                                                             "message": fault.message,
                                                             "detail": fault.detail,
                                                             "element": fault.element}),
-                     message=message)
+                     message=message, fix_url=fix_url)
 
     def _after_copy(self, node: Node, data: dict[str, Any]) -> None:
         """Compare QBO's computed totals with Ledgerhub's (a cent or more is flagged)."""

@@ -51,6 +51,8 @@ class WriteContext:
     company: Company
     moment: datetime
     events: list[tuple[str, str, str]] = field(default_factory=list)
+    # The request asked for include=allowduplicatedocnum: no 6140 for a reused DocNumber.
+    allow_duplicate_docnum: bool = False
 
     def get(self, entity: str, obj_id: Any) -> dict[str, Any] | None:
         """A record of this company."""

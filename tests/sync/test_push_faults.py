@@ -79,13 +79,26 @@ def test_lost_answers_are_retried_without_duplicates(realm: str, emulator: Any,
     _assert_exactly_once(emulator, realm, invoice)
 
 
+def test_lost_answers_are_found_by_marker_in_the_same_run(realm: str, emulator: Any) -> None:
+    invoice = make_invoice("4004", client_name="Lost Answers Co")
+    # Every batch is applied but its answer is lost: each record is looked for, then linked.
+    _faults(emulator, realm, kind="timeout_after_commit", probability=1.0)
+    run = push([("invoice", invoice.id)])
+    assert run.status == RunStatus.SUCCEEDED, run.message
+    assert run.created_count == 5
+    _assert_exactly_once(emulator, realm, invoice)
+
+
 def test_unknown_outcome_then_retry_links_what_arrived(realm: str, emulator: Any,
                                                        app: Flask,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(app.config, "QBO_MAX_RETRIES", 1)
     invoice = make_invoice("4002", client_name="Unknown Outcome Co")
-    # Every batch is applied but its answer is lost: the run cannot know what arrived.
+    # Every batch is applied but its answer is lost, and QBO cannot be searched either: the
+    # run cannot know what arrived.
     _faults(emulator, realm, kind="timeout_after_commit", probability=1.0)
+    emulator.control("POST", "faults", {"rules": [{"realm": realm, "path": "/query",
+                                                   "kind": "http_503"}]})
     first = push([("invoice", invoice.id)])
     assert first.status in (RunStatus.PARTIAL, RunStatus.FAILED)
     # The lists went out first; their answers were lost, so nothing that needs them was sent.

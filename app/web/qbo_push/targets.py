@@ -9,7 +9,7 @@ from flask import url_for
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import QboLink
+from app.models import EventOutcome, QboLink, SyncEvent
 from app.qbo.connection import current_connection
 from app.sync.entities import ENTITY_TYPES, fingerprint
 
@@ -82,3 +82,16 @@ def qbo_state(entity_type: str, record: Any) -> QboState:
         drift = link.last_error.startswith(DRIFT_PREFIX)
         return QboState("drift" if drift else "failed", link)
     return QboState("synced", link)
+
+
+def qbo_failure(entity_type: str, record: Any) -> SyncEvent | None:
+    """The record's last QBO attempt when it failed (its message and Fix link), else None."""
+    connection = current_connection(db.session)
+    if connection is None or entity_type not in ENTITY_TYPES:
+        return None
+    last = db.session.scalars(select(SyncEvent).where(
+        SyncEvent.realm_id == connection.realm_id, SyncEvent.entity_type == entity_type,
+        SyncEvent.local_id == record.id, SyncEvent.outcome.not_in(
+            (EventOutcome.INFO, EventOutcome.PLANNED))).order_by(SyncEvent.id.desc())
+        .limit(1)).first()
+    return last if last is not None and last.outcome == EventOutcome.FAILED else None
