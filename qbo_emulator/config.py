@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -26,6 +27,10 @@ class EmulatorConfig:
     rotate_refresh_tokens: bool = True
     webhook_delay: float = 0.2  # seconds events are batched before a webhook POST
     stall_seconds: float = 30.0  # default stall of `timeout_after_commit` faults in stall mode
+    # QBO's limits per realm and app (qbo-api-notes "Limits"); 0 switches one window off.
+    requests_per_minute: int = 500
+    requests_per_second: int = 10
+    batches_per_minute: int = 40
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -43,11 +48,25 @@ class EmulatorConfig:
 
 
 class Clock:
-    """Scales time windows: with time_scale N, a 60 s window lasts 60/N s."""
+    """Scales time windows: with time_scale N, a 60 s window lasts 60/N s.
+
+    Tests may also move the clock forward, so a window can be made to pass without sleeping.
+    """
 
     def __init__(self, time_scale: float = 1.0) -> None:
         self.time_scale = float(time_scale)
+        self.offset = 0.0
 
     def window(self, seconds: float) -> float:
         """A real-service duration in emulator seconds."""
         return seconds / self.time_scale
+
+    def now(self) -> float:
+        """Monotonic emulator time in seconds (including any advance)."""
+        return time.monotonic() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        """Jump forward by a real-service duration (scaled like every window)."""
+        if seconds < 0:
+            raise ValueError("the clock only moves forward")
+        self.offset += self.window(seconds)

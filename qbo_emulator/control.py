@@ -251,14 +251,35 @@ def time_scale() -> Response:
     return jsonify(emulator.describe())
 
 
+@bp.post("/clock")
+def clock() -> Response:
+    """Move the emulator's clock forward: {advance: seconds of real-service time}."""
+    emulator = current()
+    try:
+        emulator.clock.advance(float(_body().get("advance", 0)))
+    except (TypeError, ValueError) as exc:
+        return _error(str(exc))
+    return jsonify({"offset": emulator.clock.offset})
+
+
 @bp.post("/settings")
 def settings() -> Response:
-    """Switch throttling and refresh-token rotation: {throttle, rotate_refresh_tokens}."""
+    """Switch throttling, set its limits, switch rotation.
+
+    Body: {throttle, requests_per_minute, requests_per_second, batches_per_minute,
+    rotate_refresh_tokens}; a limit of 0 switches that window off.
+    """
     emulator = current()
     body = _body()
     if "throttle" in body:
         emulator.throttle.enabled = bool(body["throttle"])
         emulator.throttle.reset()
+    names = ("requests_per_minute", "requests_per_second", "batches_per_minute")
+    if any(name in body for name in names):
+        try:
+            emulator.set_limits(**{name: int(body[name]) for name in names if name in body})
+        except (TypeError, ValueError) as exc:
+            return _error(str(exc))
     if "rotate_refresh_tokens" in body:
         emulator.tokens.rotate = bool(body["rotate_refresh_tokens"])
     return jsonify(emulator.describe())

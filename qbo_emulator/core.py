@@ -11,7 +11,7 @@ from .config import DEV_CLIENT_ID, DEV_CLIENT_SECRET, Clock, EmulatorConfig
 from .faults import FaultInjector
 from .stats import Stats
 from .store import Company, Persistence, Store
-from .throttle import Throttle
+from .throttle import Limits, Throttle
 from .tokens import TokenServer
 from .webhooks import Webhooks
 
@@ -28,8 +28,14 @@ class Emulator:
         self.store = Store(persistence)
         self.tokens = TokenServer(self.store, self.clock, config.rotate_refresh_tokens)
         self.tokens.register(DEV_CLIENT_ID, DEV_CLIENT_SECRET, list(config.redirect_uris))
-        self.throttle = Throttle(self.clock, config.throttle)
-        self.faults = FaultInjector()
+        self.throttle = Throttle(
+            self.clock,
+            config.throttle,
+            Limits(
+                config.requests_per_minute, config.requests_per_second, config.batches_per_minute
+            ),
+        )
+        self.faults = FaultInjector(self.clock)
         self.stats = Stats()
         self.webhooks = Webhooks(self.store, config.webhook_delay)
         if not self.store.companies:
@@ -66,6 +72,19 @@ class Emulator:
         self.clock.time_scale = float(scale)
         self.config.time_scale = float(scale)
 
+    def set_limits(self, **limits: int) -> None:
+        """Change the throttle windows (requests_per_minute, requests_per_second, ...)."""
+        for name, value in limits.items():
+            if value < 0:
+                raise ValueError(f"{name} must be 0 (off) or positive")
+            setattr(self.config, name, value)
+        self.throttle.limits = Limits(
+            self.config.requests_per_minute,
+            self.config.requests_per_second,
+            self.config.batches_per_minute,
+        )
+        self.throttle.reset()
+
     def reset(self) -> None:
         """Back to a fresh start: companies, grants, faults, stats, webhooks; re-seed."""
         self.store.reset()
@@ -101,6 +120,11 @@ class Emulator:
             "companies": companies,
             "time_scale": self.clock.time_scale,
             "throttle": self.throttle.enabled,
+            "limits": {
+                "requests_per_minute": self.throttle.limits.per_minute,
+                "requests_per_second": self.throttle.limits.per_second,
+                "batches_per_minute": self.throttle.limits.batches_per_minute,
+            },
             "rotate_refresh_tokens": self.tokens.rotate,
         }
 

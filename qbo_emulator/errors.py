@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from .jsonutil import time_field
@@ -47,14 +48,36 @@ class QBOFault(Exception):
 
     def fault(self) -> dict[str, Any]:
         """The `Fault` object (also used inside batch item responses)."""
-        error = {"Message": self.message, "Detail": self.detail, "code": self.code}
-        if self.element:
-            error["element"] = self.element
-        return {"Error": [error], "type": self.fault_type}
+        return fault_body([self], self.fault_type)
 
     def body(self) -> dict[str, Any]:
         """The whole response body."""
+        if self.status == 401:
+            return auth_body(self)
         return {"Fault": self.fault(), "time": time_field()}
+
+
+def fault_body(faults: list[QBOFault], fault_type: str) -> dict[str, Any]:
+    """The generic `Fault` object: every Error carries `element`, which QBO mostly leaves ""."""
+    return {
+        "Error": [
+            {"Message": f.message, "Detail": f.detail, "code": f.code, "element": f.element}
+            for f in faults
+        ],
+        "type": fault_type,
+    }
+
+
+def auth_body(fault: QBOFault) -> dict[str, Any]:
+    """A 401 body, in the lower-case shape recorded from the real sandbox (qbo-api-notes "OAuth").
+
+    Its `time` is epoch milliseconds, unlike the ISO time of every other fault.
+    """
+    error = {"message": fault.message, "detail": fault.detail, "code": fault.code}
+    return {
+        "fault": {"error": [error], "type": fault.fault_type},
+        "time": int(time.time() * 1000),
+    }
 
 
 def required(element: str) -> QBOFault:
@@ -66,23 +89,50 @@ def required(element: str) -> QBOFault:
     )
 
 
-def invalid_ref(element: str, value: Any) -> QBOFault:
+# Name-list references answer "Names element id <n> not found" (qbo-api-notes "Faults");
+# other references name the path, as recorded from the service:
+# "Invalid Reference Id : Line.SalesItemLineDetail.ItemRef" (intuit/QuickBooks-V3-PHP-SDK#102).
+_NAME_TARGETS = frozenset({"Customer", "Vendor", "Employee"})
+
+
+def invalid_ref(element: str, value: Any, target: str | tuple[str, ...] | None = None) -> QBOFault:
     """2500 for a reference to a record that does not exist."""
+    kinds = {target} if isinstance(target, str) else set(target or ())
+    if kinds and kinds <= _NAME_TARGETS:
+        detail = f"Invalid Reference Id : Names element id {value!s} not found"
+    else:
+        detail = f"Invalid Reference Id : {element}"
+    return QBOFault("2500", detail, element)
+
+
+# Recorded Detail of 610 (intuit/QuickBooks-V3-DotNET-SDK#353).
+INACTIVE_DETAIL = (
+    "Object Not Found : Something you're trying to use has been made inactive. Check the fields "
+    "with accounts, customers, items, vendors or employees."
+)
+
+
+def inactive_ref(element: str = "", value: Any = None) -> QBOFault:
+    """610 for a reference to an inactive or deleted record (the Detail does not name it)."""
+    del value  # QBO's text names no record; callers pass it for symmetry with invalid_ref
+    return QBOFault("610", INACTIVE_DETAIL, element)
+
+
+def stale_object(user: str = "API API") -> QBOFault:
+    """5010: the SyncToken is not the current one (recorded: routablehq/python-quickbooks#127)."""
     return QBOFault(
-        "2500",
-        f"Invalid Reference Id : Something you're trying to use does not exist: {element} "
-        f"value {value!s}",
-        element,
+        "5010",
+        f"Stale Object Error : You and {user} were working on this at the same time. "
+        f"{user} finished before you did, so your work was not saved.",
     )
 
 
-def inactive_ref(element: str, value: Any) -> QBOFault:
-    """610 for a reference to an inactive or deleted record."""
+def duplicate_name() -> QBOFault:
+    """6240: the name is taken (recorded: intuit/QuickBooks-V3-PHP-SDK#241)."""
     return QBOFault(
-        "610",
-        "Object Not Found : Something you're trying to use has been made inactive. Check the "
-        f"fields with accounts, customers, items, vendors or employees. ({element} {value!s})",
-        element,
+        "6240",
+        "The name supplied already exists. : Another customer, vendor or employee is already "
+        "using this name. Please use a different name.",
     )
 
 
@@ -113,11 +163,39 @@ def forbidden(detail: str = "The token is not valid for this company") -> QBOFau
     )
 
 
-def throttle_xml() -> str:
-    """The XML body of a 429, which QBO sends even to JSON clients."""
+def _service_fault_xml(code: str, message: str, detail: str | None) -> str:
+    """An XML SERVICE fault in Intuit's namespace, as the gateway sends it to every client."""
+    detail_xml = f"<Detail>{detail}</Detail>" if detail else ""
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        f'<IntuitResponse time="{time_field()}"><Fault type="SERVICE"><Error code="3001">'
-        "<Message>message=ThrottleExceeded; errorCode=003001; statusCode=429</Message>"
-        "<Detail>The request limit was reached.</Detail></Error></Fault></IntuitResponse>"
+        f'<IntuitResponse time="{time_field()}" xmlns="{INTUIT_NAMESPACE}">'
+        f'<Fault type="SERVICE"><Error code="{code}"><Message>{message}</Message>{detail_xml}'
+        "</Error></Fault></IntuitResponse>"
+    )
+
+
+INTUIT_NAMESPACE = "http://schema.intuit.com/finance/v3"
+
+
+def throttle_xml() -> str:
+    """The XML body of a 429, which QBO sends even to JSON clients.
+
+    As recorded (intuit/QuickBooks-V3-PHP-SDK#54, ruckus/quickbooks-ruby#348): time, then
+    Intuit's namespace on IntuitResponse; the Detail keeps Intuit's two spaces. No Retry-After
+    header has been reported with it, so the emulator sends none.
+    """
+    return _service_fault_xml(
+        "3001",
+        "message=ThrottleExceeded; errorCode=003001; statusCode=429",
+        "The request limit was reached.  Try again later",
+    )
+
+
+def gateway_timeout_xml() -> str:
+    """The XML body of the 504 for a request that ran past QBO's 120 s ceiling.
+
+    Recorded from production (mcohen01/node-quickbooks#242): code 6002, no Detail.
+    """
+    return _service_fault_xml(
+        "6002", "message=GatewayTimeout; errorCode=006002; statusCode=504", None
     )

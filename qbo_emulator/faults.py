@@ -1,5 +1,8 @@
 """Fault injection for tests: rules that make matching requests fail in chosen ways.
 
+Triggers: ``next_n``, ``every_nth``, ``probability``, or ``for_seconds`` (every matching
+request for that many real-service seconds from when the rule is added, time-scaled).
+
 Kinds:
 - ``http_500`` / ``http_503``: a SystemFault answer; nothing is applied.
 - ``throttle_429``: the XML throttle answer; nothing is applied.
@@ -7,7 +10,8 @@ Kinds:
 - ``timeout_after_commit``: the write IS applied and stored (and a requestid answer kept), then
   with ``mode: "drop"`` (default) the connection is closed without an answer; with
   ``mode: "stall"`` the answer is held back for ``stall_seconds`` (default from the emulator
-  config) so the client's own timeout fires first.
+  config) so the client's own timeout fires first. A stall that reaches QBO's 120 s request
+  ceiling (time-scaled) ends there with QBO's 504 GatewayTimeout answer instead.
 - ``expire_access_token``: the presented access token is expired from now on (401 3200).
 - ``replay_miss``: a write whose requestid was seen before is executed again instead of being
   answered from the stored response (the real service has been seen to create duplicates this
@@ -21,6 +25,8 @@ import re
 import threading
 from dataclasses import dataclass
 from typing import Any
+
+from .config import Clock
 
 KINDS = frozenset(
     {
@@ -52,6 +58,8 @@ class Rule:
     next_n: int | None = None
     mode: str = "drop"
     stall_seconds: float | None = None
+    for_seconds: float | None = None
+    until: float | None = None  # emulator clock time the for_seconds window closes
     seen: int = 0
     fired: int = 0
 
@@ -67,10 +75,12 @@ class Rule:
             and (self.realm is None or realm == self.realm)
         )
 
-    def fire(self) -> bool:
+    def fire(self, now: float) -> bool:
         """Count a matching request and decide whether the fault happens to it."""
         self.seen += 1
-        if self.next_n is not None:
+        if self.until is not None:
+            hit = now < self.until
+        elif self.next_n is not None:
             hit = self.fired < self.next_n
         elif self.every_nth is not None:
             hit = self.seen % self.every_nth == 0
@@ -96,6 +106,7 @@ class Rule:
             "next_n": self.next_n,
             "mode": self.mode,
             "stall_seconds": self.stall_seconds,
+            "for_seconds": self.for_seconds,
             "seen": self.seen,
             "fired": self.fired,
         }
@@ -104,13 +115,17 @@ class Rule:
 class FaultInjector:
     """The active rules; the first matching rule that fires wins."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock | None = None) -> None:
         self.lock = threading.Lock()
         self.rules: list[Rule] = []
+        self.clock = clock or Clock()
 
     def add(self, specs: list[dict[str, Any]]) -> list[Rule]:
         """Parse and add rules; ValueError on a bad spec."""
         rules = [parse_rule(spec) for spec in specs]
+        for rule in rules:
+            if rule.for_seconds is not None:
+                rule.until = self.clock.now() + self.clock.window(rule.for_seconds)
         with self.lock:
             self.rules.extend(rules)
         return rules
@@ -135,11 +150,12 @@ class FaultInjector:
         ``replay=False`` looks at every kind but ``replay_miss``; ``replay=True`` only at
         ``replay_miss`` rules, asked when a write repeats a stored requestid.
         """
+        now = self.clock.now()
         with self.lock:
             for rule in self.rules:
                 if (rule.kind == REPLAY_MISS) != replay:
                     continue
-                if rule.matches(method, path, realm, entity, operation) and rule.fire():
+                if rule.matches(method, path, realm, entity, operation) and rule.fire(now):
                     return rule
         return None
 
@@ -166,4 +182,5 @@ def parse_rule(spec: dict[str, Any]) -> Rule:
         stall_seconds=(
             float(spec["stall_seconds"]) if spec.get("stall_seconds") is not None else None
         ),
+        for_seconds=float(spec["for_seconds"]) if spec.get("for_seconds") is not None else None,
     )

@@ -55,12 +55,7 @@ def existing(ctx: WriteContext, entity: str, obj_id: Any) -> dict[str, Any]:
         raise errors.QBOFault("2030", f"Id {text} is not a valid {entity} Id", "Id")
     found = ctx.get(entity, text)
     if found is None:
-        raise errors.QBOFault(
-            "610",
-            f"Object Not Found : Something you're trying to use has been made inactive or "
-            f"deleted. {entity} Id={text}",
-            "Id",
-        )
+        raise errors.inactive_ref()
     return found
 
 
@@ -69,12 +64,7 @@ def _check_sync(body: dict[str, Any], old: dict[str, Any]) -> None:
     if token in (None, ""):
         raise errors.required("SyncToken")
     if str(token) != old["SyncToken"]:
-        raise errors.QBOFault(
-            "5010",
-            f"Stale Object Error : You and {old.get('Id')} are working on the same record; "
-            f"SyncToken {token} is not the current version {old['SyncToken']}.",
-            "SyncToken",
-        )
+        raise errors.stale_object()
 
 
 def save(

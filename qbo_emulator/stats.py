@@ -25,6 +25,10 @@ class Stats:
             lambda: defaultdict(lambda: defaultdict(int))
         )
         self.throttled: dict[str, int] = defaultdict(int)
+        # Why requests were refused: minute, second, batch (windows) or injected (a fault rule).
+        self.throttled_by: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        # The most requests admitted inside any one (scaled) second, per realm.
+        self.peak_per_second: dict[str, int] = defaultdict(int)
         self.batches: dict[str, int] = defaultdict(int)
         self.token_calls: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
 
@@ -39,6 +43,20 @@ class Stats:
         with self.lock:
             for key in {realm or GLOBAL, GLOBAL}:
                 table[key] += 1
+
+    def throttle(self, realm: str | None, reason: str) -> None:
+        """Count one 429 and the window (or injected rule) that caused it."""
+        with self.lock:
+            for key in {realm or GLOBAL, GLOBAL}:
+                self.throttled[key] += 1
+                self.throttled_by[key][reason] += 1
+
+    def admitted(self, realm: str | None, in_second: int) -> None:
+        """Note how many requests the last scaled second held when one more was admitted."""
+        with self.lock:
+            for key in {realm or GLOBAL, GLOBAL}:
+                if in_second > self.peak_per_second[key]:
+                    self.peak_per_second[key] = in_second
 
     def token_call(self, realm: str | None, grant_type: str) -> None:
         """Count one token endpoint call by grant type."""
@@ -56,6 +74,8 @@ class Stats:
                 "requests": requests,
                 "requests_total": sum(sum(s.values()) for s in requests.values()),
                 "throttled": self.throttled[key],
+                "throttled_by": dict(self.throttled_by[key]),
+                "peak_per_second": self.peak_per_second[key],
                 "batches": self.batches[key],
                 "token_calls": dict(self.token_calls[key]),
             }

@@ -143,7 +143,7 @@ def _check_ref(
             if isinstance(target, tuple):
                 ref["type"] = kind
             return
-    raise errors.invalid_ref(element, value)
+    raise errors.invalid_ref(element, value, target)
 
 
 def require(obj: dict[str, Any], *keys: str, prefix: str = "") -> None:

@@ -129,14 +129,7 @@ def _unique(ctx: WriteContext, entity: str, obj: dict[str, Any], key: str) -> No
     name = obj.get("FullyQualifiedName") if entity in ("Item", "Class", "Account") else obj[key]
     holder = ctx.company.find_name(entity, str(name))
     if holder is not None and holder != (entity, obj.get("Id")):
-        raise errors.QBOFault(
-            "6240",
-            f"The name supplied already exists. : Another customer, vendor or employee is already "
-            f"using this name. Please use a different name. Id={holder[1]}"
-            if entity in ("Customer", "Vendor", "Employee")
-            else f"The name supplied already exists. : {name} Id={holder[1]}",
-            key,
-        )
+        raise errors.duplicate_name()
 
 
 def _fully_qualified(ctx: WriteContext, entity: str, obj: dict[str, Any]) -> None:

@@ -60,8 +60,12 @@ class Api:
 
 
 def fault(response: requests.Response) -> dict[str, Any]:
-    """The first Error of a fault answer."""
-    return response.json()["Fault"]["Error"][0]
+    """The first Error of a fault answer (401s use lower-case keys: fault/error/message)."""
+    body = response.json()
+    if "fault" in body:
+        return {key.capitalize() if key in ("message", "detail") else key: value
+                for key, value in body["fault"]["error"][0].items()}
+    return body["Fault"]["Error"][0]
 
 
 @pytest.fixture(scope="session")

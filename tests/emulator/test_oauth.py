@@ -170,9 +170,14 @@ def test_invalid_token_is_401_3200_and_other_realm_403(
     )
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == 'Bearer realm="Intuit", error="invalid_token"'
-    error = response.json()["Fault"]["Error"][0]
+    # The lower-case shape recorded from the real sandbox (qbo-api-notes "OAuth").
+    body = response.json()
+    error = body["fault"]["error"][0]
     assert error["code"] == "3200"
-    assert error["Message"] == "message=AuthenticationFailed; errorCode=003200; statusCode=401"
+    assert error["message"] == "message=AuthenticationFailed; errorCode=003200; statusCode=401"
+    assert error["detail"] == "Token invalid or revoked"
+    assert body["fault"]["type"] == "AUTHENTICATION" and isinstance(body["time"], int)
+    assert "Fault" not in body
     other = emulator.create_company()
     forbidden = requests.get(f"{other.base_url}/preferences", headers=company.headers, timeout=10)
     assert forbidden.status_code == 403
