@@ -74,6 +74,11 @@ class Config:
     QBO_EMULATOR_URL = os.environ.get("QBO_EMULATOR_URL", "http://127.0.0.1:5100")
     QBO_MINOR_VERSION = 75
     QBO_HTTP_TIMEOUT = float(os.environ.get("QBO_HTTP_TIMEOUT", "30"))
+    # A batch's outcome counts as unknown only after QBO's own 120 s request ceiling.
+    QBO_BATCH_TIMEOUT = max(120.0, float(os.environ.get("QBO_BATCH_TIMEOUT", "130")))
+    # The pause after a 429 when QBO names none (Intuit says 60 s; never more).
+    QBO_THROTTLE_WAIT_SECONDS = min(60.0, float(os.environ.get("QBO_THROTTLE_WAIT_SECONDS",
+                                                               "60")))
     QBO_RATE_WINDOW_SECONDS = float(os.environ.get("QBO_RATE_WINDOW_SECONDS", "60"))
     QBO_MAX_RETRIES = int(os.environ.get("QBO_MAX_RETRIES", "5"))
     QBO_BACKOFF_BASE = float(os.environ.get("QBO_BACKOFF_BASE", "0.5"))

@@ -20,10 +20,8 @@ import requests
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from app.qbo.faults import (
-    AuthenticationError,
     QBOError,
     ServerError,
-    ThrottledError,
     TransportError,
     fault_from_batch_item,
     fault_from_response,
@@ -31,6 +29,13 @@ from app.qbo.faults import (
 from app.qbo.query import count_query, select_query
 from app.qbo.ratelimit import RateLimiter
 from app.qbo.redact import redact_body, redact_text, redact_url
+from app.qbo.retry import (
+    THROTTLE_WAIT_MAX,
+    Action,
+    Decision,
+    RetryPolicy,
+    leaves_outcome_unknown,
+)
 
 __all__ = [
     "BATCH_MAX_ITEMS",
@@ -48,6 +53,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 BATCH_MAX_ITEMS = 30
+BATCH_TIMEOUT = 130.0  # seconds; at least QBO's own 120 s request ceiling
 REQUEST_ID_MAX = 50
 BATCH_REQUEST_ID_MAX = 36
 BID_MAX = 10
@@ -272,10 +278,13 @@ class QBOClient:
         session: requests.Session | None = None,
         minor_version: int = 75,
         timeout: float = 30.0,
+        batch_timeout: float = BATCH_TIMEOUT,
         max_retries: int = 5,
         backoff_base: float = 0.5,
         backoff_cap: float = 60.0,
+        throttle_wait: float = THROTTLE_WAIT_MAX,
         on_exchange: Callable[[Exchange], None] | None = None,
+        on_pause: Callable[[float], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
     ) -> None:
@@ -287,10 +296,16 @@ class QBOClient:
         self._own_session = session is None
         self.minor_version = minor_version
         self.timeout = timeout
+        # QBO ends a request on its side after 120 s and 30-item batches are known to take
+        # long, so a batch's outcome is only "unknown" after that (qbo-api-notes "Limits").
+        self.batch_timeout = batch_timeout
         self.max_retries = max_retries
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
+        self.throttle_wait = throttle_wait
         self.on_exchange = on_exchange
+        # Called with the pause in seconds whenever calls for the realm wait for a 429 pause.
+        self.on_pause = on_pause
         self._sleep = sleep
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
         self.last_intuit_tid: str | None = None
@@ -546,11 +561,6 @@ class QBOClient:
             raise QBOError(f"QuickBooks answered without a {entity}", detail=str(list(doc))[:200])
         return found
 
-    def _backoff(self, retry: int) -> float:
-        """Exponential backoff with full jitter: spread retries so workers do not stampede."""
-        ceiling = min(self.backoff_cap, self.backoff_base * (2 ** (retry - 1)))
-        return self._rng.uniform(0, ceiling)
-
     def _emit(self, exchange: Exchange) -> None:
         """Hand the record to the sync log; a failing logger must not fail the sync."""
         if self.on_exchange is None:
@@ -560,173 +570,208 @@ class QBOClient:
         except Exception:  # logging must never break a write
             log.exception("on_exchange callback failed")
 
-    def _slot(self, batch: bool) -> contextlib.AbstractContextManager[None]:
+    def _timeout_for(self, call: _Call) -> float:
+        """Seconds to wait for an answer: batches get at least the batch limit (QBO's 120 s)."""
+        return max(self.timeout, self.batch_timeout) if call.batch else self.timeout
+
+    def _slot(self, call: _Call) -> contextlib.AbstractContextManager[None]:
         """A rate-limiter slot for one attempt (or nothing without a limiter)."""
         if self.limiter is None:
             return contextlib.nullcontext()
-        return self.limiter.acquire(self.realm_id, batch=batch, lease_seconds=self.timeout + 10.0)
+        return self.limiter.acquire(
+            self.realm_id,
+            batch=call.batch,
+            lease_seconds=self._timeout_for(call) + 10.0,
+            on_pause=self._paused,
+        )
+
+    def _paused(self, seconds: float) -> None:
+        """Tell the caller that calls wait for QuickBooks' rate limit; never fails the call."""
+        log.info("QBO realm %s: waiting %.1fs for QuickBooks' rate limit", self.realm_id, seconds)
+        if self.on_pause is None:
+            return
+        try:
+            self.on_pause(seconds)
+        except Exception:  # progress reporting must never break a write
+            log.exception("on_pause callback failed")
+
+    def _pause(self, seconds: float) -> None:
+        """After a 429: hold every process's calls for the realm (through Redis), this one too."""
+        if self.limiter is not None:
+            # The next attempt's slot waits out the pause (and reports it), as every other
+            # process's does.
+            self.limiter.penalize(self.realm_id, seconds)
+            return
+        self._paused(seconds)
+        self._sleep(seconds)
 
     def _call(self, call: _Call) -> dict[str, Any]:
         """Send with auth refresh, rate limiting, retries and exchange records."""
-        url = f"{self.base_url}/v3/company/{url_quote(self.realm_id, safe='')}/{call.path}"
-        params = dict(call.params)
-        if call.request_id is not None:
-            params["requestid"] = call.request_id
-        params["minorversion"] = str(self.minor_version)
-        log_url = redact_url(f"{url}?{urlencode(params)}")
-        log_body = redact_body(call.body, call.content_type)
-
+        target = self._target(call)
+        policy = RetryPolicy(
+            self.max_retries, self.backoff_base, self.backoff_cap, self.throttle_wait, self._rng
+        )
         attempt = 0
-        retries = 0
-        refreshed = False
         # Once any attempt of a write may have reached QBO, the outcome stays unknown until an
         # answer arrives: a later 5xx does not prove the earlier attempt did nothing.
         unknown = False
         while True:
             attempt += 1
             token = self.tokens.access_token()
-            headers = {"Accept": "application/json", "Authorization": f"Bearer {token}"}
-            if call.content_type:
-                headers["Content-Type"] = call.content_type
-            started = time.monotonic()
-            sent_at = time.time()
-            try:
-                with self._slot(call.batch):
-                    started = time.monotonic()
-                    sent_at = time.time()
-                    resp = self.session.request(
-                        call.method,
-                        url,
-                        params=params,
-                        data=call.body,
-                        headers=headers,
-                        timeout=self.timeout,
-                    )
-                    content = resp.content
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                sent = _maybe_sent(exc)
-                unknown = unknown or (call.write and sent)
-                error_text = redact_text(f"{type(exc).__name__}: {exc}")
-                self._emit(
-                    Exchange(
-                        call.method,
-                        log_url,
-                        None,
-                        log_body,
-                        None,
-                        time.monotonic() - started,
-                        call.request_id,
-                        None,
-                        attempt,
-                        None,
-                        error=error_text,
-                        realm_id=self.realm_id,
-                        started_at=sent_at,
-                    )
-                )
-                if retries < self.max_retries and not (unknown and not call.resend_unknown):
-                    retries += 1
-                    delay = self._backoff(retries)
-                    log.warning(
-                        "QBO %s %s: %s; retry %d in %.2fs",
-                        call.method,
-                        log_url,
-                        error_text,
-                        retries,
-                        delay,
-                    )
-                    self._sleep(delay)
-                    continue
-                raise TransportError(
-                    f"No answer from QuickBooks after {attempt} attempts: {error_text}",
-                    outcome_unknown=unknown,
-                    entity=call.entity,
-                    name=call.name,
-                ) from None
-
-            duration = time.monotonic() - started
-            status = resp.status_code
-            tid = resp.headers.get("intuit_tid")
-            self.last_intuit_tid = tid or self.last_intuit_tid
-            ctype = resp.headers.get("Content-Type")
-            fault: QBOError | None = None
-            doc: Any = None
-            if 200 <= status < 300:
-                try:
-                    doc = loads_json(content) if content.strip() else {}
-                except ValueError:
-                    # QBO answered but we cannot read it; repeating with the same requestid
-                    # returns the stored answer, so a retry is safe for writes too.
-                    fault = ServerError(
-                        "QuickBooks sent an unreadable answer",
-                        status=status,
-                        intuit_tid=tid,
-                        outcome_unknown=call.write,
-                    )
-                if doc is not None and not isinstance(doc, dict):
-                    fault = ServerError(
-                        "QuickBooks sent an unexpected answer",
-                        status=status,
-                        intuit_tid=tid,
-                        outcome_unknown=call.write,
-                    )
-            else:
-                fault = fault_from_response(status, resp.headers, content)
-            if fault is not None:
-                fault.entity, fault.name = call.entity, call.name
-            self._emit(
-                Exchange(
-                    call.method,
-                    log_url,
-                    status,
-                    log_body,
-                    _truncate(redact_body(content, ctype)),
-                    duration,
-                    call.request_id,
-                    tid,
-                    attempt,
-                    fault.code if fault else None,
-                    realm_id=self.realm_id,
-                    started_at=sent_at,
-                )
-            )
+            sent = self._attempt(call, target, token, attempt)
+            if isinstance(sent, _NoAnswer):
+                unknown = unknown or (call.write and sent.maybe_sent)
+                decision = policy.after_no_answer()
+                if decision.action is Action.RAISE or (unknown and not call.resend_unknown):
+                    raise TransportError(
+                        f"No answer from QuickBooks after {attempt} attempts: {sent.error}",
+                        outcome_unknown=unknown,
+                        entity=call.entity,
+                        name=call.name,
+                    ) from None
+                self._back_off(call, target, sent.error, policy.retries, decision.delay)
+                continue
+            doc, fault = self._classify(call, target, sent, attempt)
             if fault is None:
                 return doc
-
-            if status == 401 and isinstance(fault, AuthenticationError) and not refreshed:
-                # One refresh per call: a second 401 means the new token is no good either.
-                refreshed = True
+            unknown = unknown or leaves_outcome_unknown(fault, call.write)
+            decision = policy.after_fault(fault)
+            if unknown and not call.resend_unknown and decision.action in (Action.RETRY,
+                                                                        Action.PAUSE):
+                # The caller looks for its own write before anything is sent again.
+                decision = Decision(Action.RAISE)
+            if decision.action is Action.REFRESH:
                 self.tokens.refresh(token)
-                continue
-            if isinstance(fault, ServerError) and call.write:
-                # A 5xx does not prove the write was not applied.
-                unknown = True
-            stop = unknown and not call.resend_unknown
-            if fault.retryable and retries < self.max_retries and not stop:
-                retries += 1
-                delay = self._backoff(retries)
-                if isinstance(fault, ThrottledError):
-                    if fault.retry_after is not None:
-                        delay = max(delay, min(fault.retry_after, self.backoff_cap))
-                    if self.limiter is not None:
-                        # Make every process for this realm pause, not just this one.
-                        self.limiter.penalize(self.realm_id, delay)
-                log.warning(
-                    "QBO %s %s: %s; retry %d in %.2fs", call.method, log_url, fault, retries, delay
-                )
-                self._sleep(delay)
-                continue
-            if fault.retryable and unknown:
+            elif decision.action is Action.PAUSE:
+                self._pause(decision.delay)
+            elif decision.action is Action.RETRY:
+                self._back_off(call, target, str(fault), policy.retries, decision.delay)
+            elif fault.retryable and unknown:
                 raise TransportError(
                     f"QuickBooks did not confirm the write after {attempt} attempts: {fault}",
                     status=fault.status,
                     code=fault.code,
-                    intuit_tid=tid,
+                    intuit_tid=fault.intuit_tid,
                     outcome_unknown=True,
                     entity=call.entity,
                     name=call.name,
                 ) from fault
-            raise fault
+            else:
+                raise fault
+
+    def _target(self, call: _Call) -> _Target:
+        """URL, query parameters and the redacted forms of URL and body for the log."""
+        url = f"{self.base_url}/v3/company/{url_quote(self.realm_id, safe='')}/{call.path}"
+        params = dict(call.params)
+        if call.request_id is not None:
+            params["requestid"] = call.request_id
+        params["minorversion"] = str(self.minor_version)
+        return _Target(
+            url,
+            params,
+            redact_url(f"{url}?{urlencode(params)}"),
+            redact_body(call.body, call.content_type),
+        )
+
+    def _attempt(self, call: _Call, target: _Target, token: str, attempt: int) -> _Sent | _NoAnswer:
+        """One HTTP attempt inside a rate-limiter slot; a failed connection is logged here."""
+        headers = {"Accept": "application/json", "Authorization": f"Bearer {token}"}
+        if call.content_type:
+            headers["Content-Type"] = call.content_type
+        started = time.monotonic()
+        sent_at = time.time()
+        try:
+            with self._slot(call):
+                started = time.monotonic()
+                sent_at = time.time()
+                resp = self.session.request(
+                    call.method,
+                    target.url,
+                    params=target.params,
+                    data=call.body,
+                    headers=headers,
+                    timeout=self._timeout_for(call),
+                )
+                content = resp.content
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            error = redact_text(f"{type(exc).__name__}: {exc}")
+            self._emit(
+                Exchange(call.method, target.log_url, None, target.log_body, None,
+                         time.monotonic() - started, call.request_id, None, attempt, None,
+                         error=error, realm_id=self.realm_id, started_at=sent_at)
+            )  # fmt: skip
+            return _NoAnswer(error, _maybe_sent(exc))
+        return _Sent(resp.status_code, resp.headers, content, time.monotonic() - started, sent_at)
+
+    def _classify(
+        self, call: _Call, target: _Target, sent: _Sent, attempt: int
+    ) -> tuple[Any, QBOError | None]:
+        """The answer's document, or the fault it carries; logs the exchange."""
+        status = sent.status
+        tid = sent.headers.get("intuit_tid")
+        self.last_intuit_tid = tid or self.last_intuit_tid
+        fault: QBOError | None = None
+        doc: Any = None
+        if 200 <= status < 300:
+            try:
+                doc = loads_json(sent.content) if sent.content.strip() else {}
+            except ValueError:
+                # QBO answered but we cannot read it; repeating with the same requestid
+                # returns the stored answer, so a retry is safe for writes too.
+                fault = ServerError("QuickBooks sent an unreadable answer", status=status,
+                                    intuit_tid=tid, outcome_unknown=call.write)  # fmt: skip
+            if doc is not None and not isinstance(doc, dict):
+                fault = ServerError("QuickBooks sent an unexpected answer", status=status,
+                                    intuit_tid=tid, outcome_unknown=call.write)  # fmt: skip
+        else:
+            fault = fault_from_response(status, sent.headers, sent.content)
+        if fault is not None:
+            fault.entity, fault.name = call.entity, call.name
+        body = _truncate(redact_body(sent.content, sent.headers.get("Content-Type")))
+        self._emit(
+            Exchange(call.method, target.log_url, status, target.log_body, body, sent.duration,
+                     call.request_id, tid, attempt, fault.code if fault else None,
+                     realm_id=self.realm_id, started_at=sent.sent_at)
+        )  # fmt: skip
+        return doc, fault
+
+    def _back_off(
+        self, call: _Call, target: _Target, why: str, retry: int, delay: float
+    ) -> None:
+        """Wait before retry number `retry`, saying why in the log."""
+        log.warning(
+            "QBO %s %s: %s; retry %d in %.2fs", call.method, target.log_url, why, retry, delay
+        )
+        self._sleep(delay)
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Where one logical request goes, and how it appears in the log."""
+
+    url: str
+    params: dict[str, str]
+    log_url: str
+    log_body: str | None
+
+
+@dataclass(frozen=True)
+class _Sent:
+    """An HTTP answer to one attempt."""
+
+    status: int
+    headers: Mapping[str, str]
+    content: bytes
+    duration: float
+    sent_at: float
+
+
+@dataclass(frozen=True)
+class _NoAnswer:
+    """An attempt that got no HTTP answer; maybe_sent is False only when it surely never left."""
+
+    error: str
+    maybe_sent: bool
 
 
 def _batch_item(op: BatchOp | BatchQuery) -> dict[str, Any]:

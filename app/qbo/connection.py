@@ -17,11 +17,12 @@ from sqlalchemy.orm import Session
 
 from app.models import ConnectionStatus, QboConnection, QboLink
 from app.models.base import utcnow
-from app.qbo.client import Exchange, QBOClient
+from app.qbo.client import BATCH_TIMEOUT, Exchange, QBOClient
 from app.qbo.crypto import TokenCipher
 from app.qbo.faults import QBOError, ReconnectRequired
 from app.qbo.oauth import QBOEndpoints, QBOOAuth, TokenSet
 from app.qbo.ratelimit import RateLimiter
+from app.qbo.retry import THROTTLE_WAIT_MAX
 from app.qbo.tokens import ConnectionTokens, store_tokens
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,9 @@ def pending_connection(session: Session) -> QboConnection | None:
 
 def limiter_for(config: Mapping[str, Any], redis: Redis) -> RateLimiter:
     """The Redis-shared limiter that keeps each realm inside QBO's limits."""
-    return RateLimiter(redis, window_seconds=config.get("QBO_RATE_WINDOW_SECONDS", 60.0))
+    return RateLimiter(
+        redis, window_seconds=config.get("QBO_RATE_WINDOW_SECONDS", 60.0), spread=True
+    )
 
 
 def client_for(
@@ -68,6 +71,7 @@ def client_for(
     redis: Redis,
     realm_id: str,
     on_exchange: Callable[[Exchange], None] | None = None,
+    on_pause: Callable[[float], None] | None = None,
 ) -> QBOClient:
     """A QBO client for the realm, with single-flight token refresh and the shared limiter."""
     tokens = ConnectionTokens(
@@ -80,10 +84,13 @@ def client_for(
         tokens=tokens,
         limiter=limiter_for(config, redis),
         on_exchange=on_exchange,
+        on_pause=on_pause,
         minor_version=config.get("QBO_MINOR_VERSION", 75),
         timeout=config.get("QBO_HTTP_TIMEOUT", 30.0),
+        batch_timeout=config.get("QBO_BATCH_TIMEOUT", BATCH_TIMEOUT),
         max_retries=config.get("QBO_MAX_RETRIES", 5),
         backoff_base=config.get("QBO_BACKOFF_BASE", 0.5),
+        throttle_wait=config.get("QBO_THROTTLE_WAIT_SECONDS", THROTTLE_WAIT_MAX),
     )
 
 

@@ -86,6 +86,17 @@ class QBOError(Exception):
             return f"QuickBooks refused the request: {text}"
         return "QuickBooks refused the request."
 
+    def facts(self) -> str | None:
+        """QBO's Detail without its repeated title, e.g. "Object Not Found : " dropped."""
+        # The real service puts the facts in Detail and mostly leaves element empty.
+        detail = (self.detail or "").strip()
+        if not detail:
+            return None
+        head, sep, rest = detail.partition(" : ")
+        if sep and rest and self.message and head.strip().lower() == self.message.lower():
+            return rest.strip()
+        return detail
+
     def _record(self) -> str:
         """Name the record in a sentence, e.g. "customer 'Acme'"."""
         kind = (self.entity or "record").lower()
@@ -119,7 +130,10 @@ class DuplicateNameError(ValidationError):
         """Say what went wrong in words an accountant understands."""
         if self.name:
             return f"QuickBooks already has a customer, vendor or employee named '{self.name}'"
-        return "QuickBooks already has a customer, vendor or employee with this name"
+        facts = self.facts()
+        return "QuickBooks already has a customer, vendor or employee with this name" + (
+            f": {facts}" if facts else ""
+        )
 
 
 class StaleObjectError(ValidationError):
@@ -138,7 +152,8 @@ class InactiveReferenceError(ValidationError):
 
     def plain_message(self) -> str:
         """Say what went wrong in words an accountant understands."""
-        what = f" ({self.detail})" if self.detail else ""
+        facts = self.facts()
+        what = f" ({facts})" if facts else ""
         return (
             f"{self._record().capitalize()} refers to something that is inactive or deleted "
             f"in QuickBooks{what}"
@@ -151,7 +166,14 @@ class InvalidReferenceError(ValidationError):
     def plain_message(self) -> str:
         """Say what went wrong in words an accountant understands."""
         where = f" in {self.element}" if self.element else ""
-        return f"{self._record().capitalize()} refers to a record QuickBooks does not have{where}"
+        facts = self.facts()
+        # "Invalid Reference Id : Names element id 583 not found" names the missing id, which
+        # element alone never does (and element is often empty).
+        why = f" ({facts})" if facts and facts != self.element else ""
+        return (
+            f"{self._record().capitalize()} refers to a record QuickBooks does not have"
+            f"{where}{why}"
+        )
 
 
 class AuthenticationError(QBOError):

@@ -5,6 +5,10 @@ a second and (older rule) 10 concurrent requests. Each acquisition runs one Lua 
 checks every limit against sliding-window logs and takes a concurrency lease atomically, so
 web processes and RQ workers on any number of machines share one budget. Times come from the
 Redis server clock, so machines with drifting clocks still agree.
+
+With ``spread`` the per-second budget is paced: grants are at least 1/limit of a second apart,
+so a second's worth never leaves at once, and the jitter between a grant and its arrival at
+QBO cannot crowd two seconds' worth into one of QBO's seconds.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ local lease = tonumber(ARGV[6])
 local member = ARGV[7]
 local sec_window = tonumber(ARGV[8])
 local sec_limit = tonumber(ARGV[9])
+local spacing = tonumber(ARGV[11])
 -- Grants are spaced a little more than a window apart: a request granted here may reach QBO
 -- later than one granted after it, and QBO counts arrivals.
 window = window + tonumber(ARGV[10])
@@ -63,6 +68,13 @@ end
 if sec_limit > 0 then
   w = window_wait(KEYS[1], sec_limit, sec_window)
   if w > wait then wait = w; reason = 'second' end
+end
+if spacing > 0 then
+  local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+  if last[2] then
+    w = tonumber(last[2]) + spacing - now
+    if w > wait then wait = w; reason = 'second' end
+  end
 end
 if wait <= 0 and redis.call('ZCARD', KEYS[3]) >= concurrency then
   return {0, -1, 'concurrency'}
@@ -117,6 +129,7 @@ class RateLimiter:
         per_second: int | None = 10,
         lease_seconds: float = 120.0,
         slack_seconds: float | None = None,
+        spread: bool = False,
         key_prefix: str = "ledgerhub:qbo:rl",
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -136,6 +149,10 @@ class RateLimiter:
         # Default 1% of the window (0.6 s for QBO's minute): covers the spread in network delay
         # between two requests, at a cost of about 1% of throughput.
         self.slack_seconds = window_seconds / 100 if slack_seconds is None else slack_seconds
+        # Pacing leaves a tenth of a grant's share spare, for the same jitter as the slack.
+        self.spacing_seconds = (
+            self.second_seconds / self.second_limit * 1.1 if spread and self.second_limit else 0.0
+        )
         self.key_prefix = key_prefix
         self._sleep = sleep
         self._acquire = redis.register_script(_ACQUIRE)
@@ -154,9 +171,16 @@ class RateLimiter:
         self, realm_id: str, *, batch: bool = False, lease_seconds: float | None = None
     ) -> tuple[str | None, float]:
         """One attempt: (lease id, 0) when granted, else (None, seconds to wait or -1)."""
+        lease_id, wait, _reason = self._try(realm_id, batch=batch, lease_seconds=lease_seconds)
+        return lease_id, wait
+
+    def _try(
+        self, realm_id: str, *, batch: bool, lease_seconds: float | None
+    ) -> tuple[str | None, float, str]:
+        """One attempt, also saying which limit makes the caller wait ("penalty" after a 429)."""
         member = uuid.uuid4().hex
         lease = self.lease_seconds if lease_seconds is None else lease_seconds
-        ok, wait_us, _reason = self._acquire(
+        ok, wait_us, reason = self._acquire(
             keys=self._keys(realm_id),
             args=[
                 int(self.window_seconds * 1_000_000),
@@ -169,11 +193,13 @@ class RateLimiter:
                 int(self.second_seconds * 1_000_000),
                 self.second_limit,
                 int(self.slack_seconds * 1_000_000),
+                int(self.spacing_seconds * 1_000_000),
             ],
         )
         if int(ok) == 1:
-            return member, 0.0
-        return None, (-1.0 if int(wait_us) < 0 else int(wait_us) / 1_000_000)
+            return member, 0.0, ""
+        why = reason.decode() if isinstance(reason, bytes) else str(reason)
+        return None, (-1.0 if int(wait_us) < 0 else int(wait_us) / 1_000_000), why
 
     def release(self, realm_id: str, lease_id: str) -> None:
         """Give back a concurrency slot and wake one waiter."""
@@ -188,10 +214,12 @@ class RateLimiter:
         deadline: float | None = None,
         *,
         lease_seconds: float | None = None,
+        on_pause: Callable[[float], None] | None = None,
     ) -> Iterator[None]:
         """Block until a request may be sent now; deadline is a time.monotonic() value."""
         lease_id = self.wait_for_slot(
-            realm_id, batch=batch, deadline=deadline, lease_seconds=lease_seconds
+            realm_id, batch=batch, deadline=deadline, lease_seconds=lease_seconds,
+            on_pause=on_pause,
         )
         try:
             yield
@@ -205,11 +233,15 @@ class RateLimiter:
         batch: bool = False,
         deadline: float | None = None,
         lease_seconds: float | None = None,
+        on_pause: Callable[[float], None] | None = None,
     ) -> str:
-        """Sleep the computed wait until a slot is granted; return the lease id."""
+        """Sleep the computed wait until a slot is granted; return the lease id.
+
+        on_pause hears of every wait caused by a 429 pause (from any process), with its length.
+        """
         notify_key = f"{self._keys(realm_id)[2]}:notify"
         while True:
-            lease_id, wait = self.try_acquire(realm_id, batch=batch, lease_seconds=lease_seconds)
+            lease_id, wait, reason = self._try(realm_id, batch=batch, lease_seconds=lease_seconds)
             if lease_id is not None:
                 return lease_id
             now = time.monotonic()
@@ -226,6 +258,8 @@ class RateLimiter:
                 raise RateLimitTimeout(
                     f"QBO rate limit for realm {realm_id} needs {wait:.3f}s, past the deadline"
                 )
+            if reason == "penalty" and on_pause is not None:
+                on_pause(wait)
             self._sleep(wait)
 
     def penalize(self, realm_id: str, seconds: float) -> None:

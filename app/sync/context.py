@@ -43,7 +43,7 @@ class RunContext:
         from app.qbo.connection import client_for
 
         client = client_for(self.config, self.session.get_bind(), self.redis, self.realm_id(),
-                            on_exchange=on_exchange)
+                            on_exchange=on_exchange, on_pause=self.progress.rate_limited)
         self._clients.append(client)
         return client
 

@@ -64,6 +64,15 @@ class Progress:
         self._pending["current"] = label[:255]
         self._maybe_flush()
 
+    def rate_limited(self, seconds: float) -> None:
+        """Show that the run waits for QuickBooks' rate limit (a 429 pause), and log it."""
+        text = f"Waiting for QuickBooks' rate limit ({max(1, round(seconds))} s)"
+        self._pending["current"] = text
+        self.record(EventOutcome.INFO, action="wait", message=f"{text}; the run resumes "
+                    "by itself.", counts=False)
+        # Written now: the wait is exactly when the page must be able to say why nothing moves.
+        self.flush()
+
     def record(self, outcome: EventOutcome, *, entity_type: str | None = None,
                local_id: int | None = None, label: str | None = None, action: str = "",
                qbo_id: str | None = None, request_id: str | None = None,

@@ -38,7 +38,8 @@ def hammer(
 ) -> list[tuple[float, int | None]]:
     """Read CompanyInfo as fast as the shared limiter allows; (send time, status) per attempt."""
     conn = redis_lib.Redis.from_url(redis_url)
-    limiter = RateLimiter(conn, window_seconds=window_seconds, key_prefix=key_prefix)
+    limiter = RateLimiter(conn, window_seconds=window_seconds, key_prefix=key_prefix,
+                          spread=True)
     seen: list[tuple[float, int | None]] = []
     lock = threading.Lock()
 

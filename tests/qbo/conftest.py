@@ -38,7 +38,7 @@ def key_prefix(redis_conn: redis_lib.Redis) -> Iterator[str]:
 
 # Every time window of the emulator is this many times shorter: QBO's one-minute throttle
 # windows last 3 s, so limiter tests run in seconds, and a 1-hour access token lasts 3 min.
-TIME_SCALE = 20.0
+TIME_SCALE = 10.0
 WINDOW_SECONDS = 60.0 / TIME_SCALE
 
 
@@ -121,7 +121,9 @@ def emulator() -> Iterator[Any]:
 @pytest.fixture
 def limiter(redis_conn: redis_lib.Redis, key_prefix: str) -> RateLimiter:
     """A limiter matched to the emulator's time scale."""
-    return RateLimiter(redis_conn, window_seconds=WINDOW_SECONDS, key_prefix=key_prefix)
+    return RateLimiter(
+        redis_conn, window_seconds=WINDOW_SECONDS, key_prefix=key_prefix, spread=True
+    )
 
 
 @pytest.fixture

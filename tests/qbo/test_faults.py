@@ -175,3 +175,38 @@ def test_plain_messages_name_the_record() -> None:
 def test_str_is_informative() -> None:
     err = fault_from_response(400, {}, _json_fault("6070", "Amount mismatch", "Amount != 2*3"))
     assert str(err) == "[6070] Amount mismatch: Amount != 2*3 (status 400)"
+
+
+def test_messages_come_from_code_and_detail_when_element_is_empty() -> None:
+    # The real service mostly leaves element empty and puts the facts in Detail.
+    missing = fault_from_response(400, {}, _json_fault(
+        "2500", "Invalid Reference Id", "Invalid Reference Id : Names element id 583 not found"))
+    missing.entity, missing.name = "Invoice", "1001"
+    assert missing.plain_message() == (
+        "Invoice '1001' refers to a record QuickBooks does not have "
+        "(Names element id 583 not found)")
+    inactive = fault_from_response(400, {}, _json_fault(
+        "610", "Object Not Found", "Object Not Found : Something you're trying to use has been "
+        "made inactive. Check the fields with accounts, customers, items, vendors or employees."))
+    assert "Something you're trying to use has been made inactive" in inactive.plain_message()
+    assert "Object Not Found :" not in inactive.plain_message()
+    taken = fault_from_response(400, {}, _json_fault(
+        "6240", "Duplicate Name Exists Error", "The name supplied already exists. : Another "
+        "customer, vendor or employee is already using this name. Please use a different name."))
+    assert taken.plain_message().endswith("Please use a different name.")
+    stale = fault_from_response(400, {}, _json_fault(
+        "5010", "Stale Object Error", "Stale Object Error : You and API API were working on this "
+        "at the same time. API API finished before you did, so your work was not saved."))
+    stale.entity, stale.name = "Customer", "Acme"
+    assert stale.plain_message().startswith("Someone changed customer 'Acme' in QuickBooks")
+
+
+def test_lower_case_401_body_is_read() -> None:
+    body = (b'{"fault":{"error":[{"message":"message=AuthenticationFailed; errorCode=003200; '
+            b'statusCode=401","detail":"Token expired: eyJ","code":"3200"}],'
+            b'"type":"AUTHENTICATION"},"time":1764460800000}')
+    err = fault_from_response(401, {"WWW-Authenticate": 'Bearer realm="Intuit", '
+                                    'error="invalid_token"'}, body)
+    assert isinstance(err, AuthenticationError)
+    assert (err.code, err.message, err.fault_type) == ("3200", "AuthenticationFailed",
+                                                      "AUTHENTICATION")
