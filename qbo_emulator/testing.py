@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import socket
+import subprocess
+import sys
 import threading
+import time
 import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,25 +43,12 @@ class Company:
         return {"Authorization": f"Bearer {self.access_token}", "Accept": "application/json"}
 
 
-class RunningEmulator:
-    """An emulator served by a threaded werkzeug server on 127.0.0.1 and a free port."""
+class _ControlPlane:
+    """Control-plane and company helpers shared by in-process and spawned emulators."""
 
     client_id = DEV_CLIENT_ID
     client_secret = DEV_CLIENT_SECRET
-
-    def __init__(self, app: Flask, server: BaseWSGIServer) -> None:
-        self.app = app
-        self.server = server
-        self.url = f"http://127.0.0.1:{server.server_port}"
-        self._thread = threading.Thread(
-            target=server.serve_forever, name="qbo-emulator", daemon=True
-        )
-        self._thread.start()
-
-    @property
-    def emulator(self) -> Emulator:
-        """The in-process Emulator (store, tokens, stats...)."""
-        return self.app.extensions["qbo_emulator"]
+    url: str
 
     def api_base(self, realm_id: str) -> str:
         """Base URL of a company's Accounting API."""
@@ -94,6 +85,24 @@ class RunningEmulator:
             tokens,
         )
 
+
+class RunningEmulator(_ControlPlane):
+    """An emulator served by a threaded werkzeug server on 127.0.0.1 and a free port."""
+
+    def __init__(self, app: Flask, server: BaseWSGIServer) -> None:
+        self.app = app
+        self.server = server
+        self.url = f"http://127.0.0.1:{server.server_port}"
+        self._thread = threading.Thread(
+            target=server.serve_forever, name="qbo-emulator", daemon=True
+        )
+        self._thread.start()
+
+    @property
+    def emulator(self) -> Emulator:
+        """The in-process Emulator (store, tokens, stats...)."""
+        return self.app.extensions["qbo_emulator"]
+
     def stop(self) -> None:
         """Shut the server down and stop background work."""
         self.server.shutdown()
@@ -106,6 +115,45 @@ class RunningEmulator:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+class SpawnedEmulator(_ControlPlane):
+    """An emulator in its own process (``python -m qbo_emulator``).
+
+    Timing tests use it: requests are stamped by a process that does not share the test's
+    interpreter lock with a dozen client threads, so QBO's windows are measured as QBO would.
+    """
+
+    def __init__(self, time_scale: float = 1.0, seed: str = "none") -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        self.process = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
+            [sys.executable, "-m", "qbo_emulator", "--port", str(port), "--seed", seed,
+             "--time-scale", str(time_scale)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                self.control("GET", "companies")
+                return
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError("the emulator process did not start") from None
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        """End the emulator process."""
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
 def run_emulator(

@@ -17,6 +17,7 @@ from urllib.parse import quote as url_quote
 from urllib.parse import urlencode
 
 import requests
+import requests.adapters
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from app.qbo.faults import (
@@ -228,6 +229,16 @@ def _record_name(body: Mapping[str, Any] | None) -> str | None:
     return None
 
 
+def _pooled_session() -> requests.Session:
+    """A session keeping enough connections open for every thread a worker may run."""
+    session = requests.Session()
+    # requests keeps 10 per host; an 11th thread would open (and drop) a connection per call.
+    adapter = requests.adapters.HTTPAdapter(pool_maxsize=32)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
 def _maybe_sent(exc: BaseException) -> bool:
     """False only when the request certainly never reached the server."""
     if isinstance(exc, requests.ConnectTimeout):
@@ -292,7 +303,7 @@ class QBOClient:
         self.realm_id = str(realm_id)
         self.tokens = tokens
         self.limiter = limiter
-        self.session = session or requests.Session()
+        self.session = session or _pooled_session()
         self._own_session = session is None
         self.minor_version = minor_version
         self.timeout = timeout

@@ -61,7 +61,6 @@ def test_steady_state_gets_no_429_and_uses_the_limit(company: Company) -> None:
     elapsed = time.monotonic() - started
 
     stats = company.stats()
-    print("DEBUG", stats["throttled_by"], stats["peak_per_second"])
     assert stats["throttled"] == 0
     assert stats["requests"]["GET /companyinfo/<id>"] == {"200": threads * per_thread}
     assert all(e.status == 200 for e in company.exchanges)
