@@ -48,10 +48,11 @@ class Throttle:
         if not self.enabled:
             return Verdict(None)
         limits = self.limits
-        now = self.clock.now()
-        minute = now - self.clock.window(60)
-        second = now - self.clock.window(1)
         with self.lock:
+            # Stamped under the lock, so every log stays in arrival order.
+            now = self.clock.now()
+            minute = now - self.clock.window(60)
+            second = now - self.clock.window(1)
             log = _trim(self.requests.setdefault(key, deque()), minute)
             if limits.per_minute and len(log) >= limits.per_minute:
                 return Verdict("minute")
