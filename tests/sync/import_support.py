@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import Flask
@@ -64,9 +65,14 @@ def api(emulator: Any, realm_id: str, method: str, path: str,
                                          "client_secret": "qbo-user-secret",
                                          "redirect_uris": ["http://localhost/cb"]})
     company = emulator.connect(realm_id, client_id=QBO_USER_CLIENT)
-    response = requests.request(method, f"{company.base_url}/{path}", json=body,
-                                headers=company.headers, params={"minorversion": "75"},
-                                timeout=30)
+    for _ in range(50):
+        response = requests.request(method, f"{company.base_url}/{path}", json=body,
+                                    headers=company.headers, params={"minorversion": "75"},
+                                    timeout=30)
+        if response.status_code != 429:
+            break
+        # A test polling QBO is held to QBO's 10 a second like anyone: wait for a slot.
+        time.sleep(0.1)
     assert response.status_code == 200, response.text[:500]
     return response.json()
 
