@@ -127,13 +127,18 @@ def stale_object(user: str = "API API") -> QBOFault:
     )
 
 
-def duplicate_name() -> QBOFault:
-    """6240: the name is taken (recorded: intuit/QuickBooks-V3-PHP-SDK#241)."""
-    return QBOFault(
-        "6240",
-        "The name supplied already exists. : Another customer, vendor or employee is already "
-        "using this name. Please use a different name.",
-    )
+def duplicate_name(entity: str = "Customer", name: str = "") -> QBOFault:
+    """6240: the name is taken (recorded for people: intuit/QuickBooks-V3-PHP-SDK#241)."""
+    if entity in _NAME_TARGETS or not name:
+        detail = (
+            "The name supplied already exists. : Another customer, vendor or employee is "
+            "already using this name. Please use a different name."
+        )
+    else:
+        # No recording of the text for items, classes or accounts was found: QBO's prefix
+        # (qbo-api-notes "Faults"), then the name.
+        detail = f"The name supplied already exists. : {name}"
+    return QBOFault("6240", detail)
 
 
 def business(detail: str, element: str = "") -> QBOFault:

@@ -129,7 +129,7 @@ def _unique(ctx: WriteContext, entity: str, obj: dict[str, Any], key: str) -> No
     name = obj.get("FullyQualifiedName") if entity in ("Item", "Class", "Account") else obj[key]
     holder = ctx.company.find_name(entity, str(name))
     if holder is not None and holder != (entity, obj.get("Id")):
-        raise errors.duplicate_name()
+        raise errors.duplicate_name(entity, str(name))
 
 
 def _fully_qualified(ctx: WriteContext, entity: str, obj: dict[str, Any]) -> None:
