@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from app.config import normalize_database_url
-from tests.support import PASSWORDS, make_users, redis_server
+from tests.support import PASSWORDS, TEST_TOKEN_KEY, make_users, redis_server
 
 
 @pytest.fixture(scope="session")
@@ -154,7 +154,7 @@ def qbo_app(app: Flask, emulator: object, enable_qbo: None,
     monkeypatch.setitem(app.config, "QBO_ENVIRONMENT", "emulator")
     monkeypatch.setitem(app.config, "QBO_CLIENT_ID", TEST_CLIENT_ID)
     monkeypatch.setitem(app.config, "QBO_CLIENT_SECRET", TEST_CLIENT_SECRET)
-    monkeypatch.setitem(app.config, "TOKEN_ENCRYPTION_KEY", "test-token-encryption-key")
+    monkeypatch.setitem(app.config, "TOKEN_ENCRYPTION_KEY", TEST_TOKEN_KEY)
     emulator.control("POST", "clients", {"client_id": TEST_CLIENT_ID,
                                          "client_secret": TEST_CLIENT_SECRET,
                                          "redirect_uris": redirect_uris})
