@@ -99,6 +99,17 @@ def reap_dead_runs() -> str:
     return f"{len(changed)} run(s) reaped"
 
 
+@job
+def prune_sync_log(older_than_days: int) -> str:
+    """Remove sync-log events older than the retention (the cron scheduler's daily job)."""
+    from app.sync.retention import prune_sync_log as prune
+
+    events, runs = prune(db.session, older_than_days)
+    log.info("Sync log pruned: %s events and %s runs older than %s days", events, runs,
+             older_than_days)
+    return f"{events} events, {runs} runs"
+
+
 # A handler per run kind, imported when first needed: "module:function".
 HANDLERS = {
     "push": "app.sync.push:run_push",
