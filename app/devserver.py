@@ -146,13 +146,17 @@ def main() -> int:
             ])
             _wait_for_port(emu_port, "QBO emulator")
 
-        from app import create_app, database
-        from app.demo import DEMO_LOGINS, seed_demo_company
+        from app.demo import DEMO_LOGINS
 
-        app = create_app()
-        database.upgrade(app.config["SQLALCHEMY_DATABASE_URI"])
-        with app.app_context():
-            seeded = seed_demo_company()
+        # Migrating and seeding run as commands, like the other children, so they see the
+        # settings exported above (this process imported the configuration before them).
+        for command in (["db-upgrade"], ["seed-demo"]):
+            done = subprocess.run([py, "-m", "flask", "--app", "wsgi", *command], cwd=ROOT,  # noqa: S603
+                                  capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                print(done.stderr, file=sys.stderr, end="")
+                return done.returncode
+        seeded = done.stdout.startswith("Demo company created")
 
         children.start("worker", [py, "worker.py"])
         children.start("web", [py, "-m", "flask", "--app", "wsgi", "run", "--host", "127.0.0.1",

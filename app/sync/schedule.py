@@ -18,6 +18,7 @@ def register_cron_jobs(scheduler: CronScheduler) -> None:
     # A run whose worker died is noticed within RUN_DEAD_SECONDS plus this interval.
     scheduler.register(jobs.reap_dead_runs, queue, interval=15)
     if config.SYNC_LOG_RETENTION_DAYS > 0:
-        # Daily, at a quiet hour (UTC), so the sync log does not grow without bound.
+        # Daily at a quiet hour (RQ's cron reads the machine's local time), so the sync log
+        # does not grow without bound.
         scheduler.register(jobs.prune_sync_log, queue, cron="17 3 * * *",
                            args=(config.SYNC_LOG_RETENTION_DAYS,))
