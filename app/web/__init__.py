@@ -15,6 +15,7 @@ from app.extensions import db, login_manager
 from app.models import Associate
 from app.money import format_exchange_rate, format_money, format_percent, format_rate
 from app.permissions import template_globals
+from app.qbo.crypto import TokenKeyMismatch
 
 
 @login_manager.user_loader
@@ -129,6 +130,12 @@ def init_app(app: Flask) -> None:
         current_app.logger.error("Redis unavailable, %s %s answered 503: %s",
                                  request.method, request.path, type(exc).__name__)
         return _error(503, "Job queue unavailable", REDIS_DOWN)
+
+    @app.errorhandler(TokenKeyMismatch)
+    def token_key_mismatch(exc: TokenKeyMismatch) -> tuple[str, int]:
+        db.session.rollback()
+        current_app.logger.error("%s %s: %s", request.method, request.path, exc)
+        return _error(500, "QuickBooks tokens unreadable", str(exc))
 
     @app.errorhandler(500)
     def server_error(_: Any) -> tuple[str, int] | tuple[str, int, dict[str, str]]:

@@ -109,3 +109,17 @@ def test_a_worker_with_another_key_refuses_to_start(realm: str, app: Flask) -> N
                              env=_worker_env(app, app.config["TOKEN_ENCRYPTION_KEY"]),
                              check=False)
     assert started.returncode == 0, started.stderr[-2000:]
+
+
+def test_a_page_under_another_key_names_the_key(realm: str, app: Flask, auth: Any,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.models import Client
+
+    client_row = Client(name="Key Page Client")
+    db.session.add(client_row)
+    db.session.commit()
+    browser = auth.login("qboadmin")
+    monkeypatch.setitem(app.config, "TOKEN_ENCRYPTION_KEY", Fernet.generate_key().decode())
+    answer = browser.post(f"/admin/qbo/match/client/{client_row.id}/refresh")
+    assert answer.status_code == 500
+    assert MISMATCH in answer.get_data(as_text=True)
