@@ -23,8 +23,13 @@ def db_upgrade(revision: str) -> None:
 
 @click.command("seed-demo")
 def seed_demo() -> None:
-    """Create the demo company if the database is empty."""
+    """Create the demo company if the database is empty (never on a production install)."""
     from app.demo import seed_demo_company
+
+    if current_app.config["ENV_NAME"] == "production":
+        # Its logins have passwords published in this repository.
+        raise click.ClickException("The demo company is for LEDGERHUB_ENV=development only: "
+                                   "its logins' passwords are public. Use create-owner.")
 
     created = seed_demo_company()
     click.echo("Demo company created." if created else "Data already present; nothing seeded.")

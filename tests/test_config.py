@@ -165,3 +165,16 @@ def test_the_commands_start_with_real_settings() -> None:
                             timeout=240, check=False)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "db-upgrade" in result.stdout
+
+
+def test_production_refuses_the_demo_logins(app: Any, app_ctx: Any,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from app.models import Associate
+
+    monkeypatch.setitem(app.config, "ENV_NAME", "production")
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 1 and "passwords are public" in result.output
+    assert db.session.scalar(select(func.count(Associate.id))) == 0

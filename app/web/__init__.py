@@ -40,9 +40,17 @@ def _qbo_connection() -> object:
     return g.qbo_connection
 
 
-def _error(status: int, title: str, message: str) -> tuple[str, int]:
+_DATABASE_ERRORS = (OperationalError, InterfaceError, PoolTimeout)
+ErrorPage = tuple[str, int] | tuple[str, int, dict[str, str]]
+
+
+def _error(status: int, title: str, message: str) -> ErrorPage:
+    """The error page in the site's layout; the static 503 when the layout needs a dead database."""
     template = "errors/_error.html" if request.headers.get("HX-Request") else "errors/error.html"
-    return render_template(template, status=status, title=title, message=message), status
+    try:
+        return render_template(template, status=status, title=title, message=message), status
+    except _DATABASE_ERRORS as exc:
+        return _database_down(exc)
 
 
 DATABASE_DOWN = ("Ledgerhub cannot reach its database right now, so this page cannot be shown "
@@ -109,39 +117,36 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["percent"] = format_percent
 
     @app.errorhandler(403)
-    def forbidden(_: Any) -> tuple[str, int]:
+    def forbidden(_: Any) -> ErrorPage:
         return _error(403, "Not allowed", "Your account does not have permission for this page.")
 
     @app.errorhandler(404)
-    def not_found(_: Any) -> tuple[str, int]:
+    def not_found(_: Any) -> ErrorPage:
         return _error(404, "Not found", "There is nothing at this address.")
 
     @app.errorhandler(CSRFError)
-    def csrf_error(err: CSRFError) -> tuple[str, int]:
+    def csrf_error(err: CSRFError) -> ErrorPage:
         return _error(400, "Form expired", "The form was missing its security token. "
                       "Reload the page and try again.")
 
-    for error in (OperationalError, InterfaceError, PoolTimeout):
+    for error in _DATABASE_ERRORS:
         app.register_error_handler(error, _database_down)
 
     @app.errorhandler(RedisError)
-    def redis_down(exc: RedisError) -> tuple[str, int]:
+    def redis_down(exc: RedisError) -> ErrorPage:
         db.session.rollback()
         current_app.logger.error("Redis unavailable, %s %s answered 503: %s",
                                  request.method, request.path, type(exc).__name__)
         return _error(503, "Job queue unavailable", REDIS_DOWN)
 
     @app.errorhandler(TokenKeyMismatch)
-    def token_key_mismatch(exc: TokenKeyMismatch) -> tuple[str, int]:
+    def token_key_mismatch(exc: TokenKeyMismatch) -> ErrorPage:
         db.session.rollback()
         current_app.logger.error("%s %s: %s", request.method, request.path, exc)
         return _error(500, "QuickBooks tokens unreadable", str(exc))
 
     @app.errorhandler(500)
-    def server_error(_: Any) -> tuple[str, int] | tuple[str, int, dict[str, str]]:
-        message = "The error was logged. Nothing was saved."
-        try:
+    def server_error(_: Any) -> ErrorPage:
+        with contextlib.suppress(SQLAlchemyError):
             db.session.rollback()
-            return _error(500, "Something went wrong", message)
-        except SQLAlchemyError:  # the page itself needs the database: answer without it
-            return _static_error(500, "Something went wrong", message)
+        return _error(500, "Something went wrong", "The error was logged. Nothing was saved.")

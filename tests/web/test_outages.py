@@ -133,8 +133,12 @@ def test_database_down_answers_a_signed_in_user_with_a_static_503(
     assert pushed.status_code == 503
     assert _runs() == []  # nothing queued, nothing half-written
 
+    missing = client.get("/favicon.ico")  # an error page in the site's layout needs the database
+    assert missing.status_code == 503 and "Database unavailable" in missing.get_data(as_text=True)
+
     lines = [r for r in caplog.records if "Database unavailable" in r.getMessage()]
-    assert len(lines) == 3 and all(r.exc_info is None for r in lines)  # one line per request
+    assert len(lines) == 4 and all(r.exc_info is None for r in lines)  # one line per request
+    assert not [r for r in caplog.records if r.exc_info]  # and no traceback at all
 
     health = client.get("/healthz")
     assert health.status_code == 503
