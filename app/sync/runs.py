@@ -18,8 +18,11 @@ QUEUE_DOWN = ("The job queue (Redis) could not be reached, so this run did not s
               "was sent to QuickBooks.")
 
 
-class QueueUnavailable(Exception):
-    """Redis refused the job: the run was recorded as failed, nothing was started."""
+class QueueUnavailable(RedisError):
+    """Redis refused the job: the run was recorded as failed, nothing was started.
+
+    A RedisError still, so callers that already handle an unreachable Redis keep doing so.
+    """
 
     def __init__(self, run: SyncRun) -> None:
         super().__init__(QUEUE_DOWN)
