@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 from playwright.sync_api import Page, expect
 from sqlalchemy import event
+from sqlalchemy.exc import DisconnectionError
 
 from app.extensions import db
 from app.models import RunKind, RunStatus, SyncRun
@@ -17,20 +18,24 @@ from tests.e2e.test_foundation_journey import _login
 
 @contextmanager
 def database_down(app: Flask) -> Iterator[None]:
-    """Every new database connection is refused, as when PostgreSQL has stopped."""
+    """Every connection fails, as when PostgreSQL has stopped: pooled ones are dropped when
+    taken, and new ones are refused."""
     with app.app_context():
         engine = db.engine
 
     def refuse(dialect: Any, *_: Any) -> None:
         raise dialect.loaded_dbapi.OperationalError("the database server is not running")
 
+    def drop(*_: Any) -> None:
+        raise DisconnectionError("the database server went away")
+
     event.listen(engine, "do_connect", refuse)
-    engine.dispose()
+    event.listen(engine, "checkout", drop)
     try:
         yield
     finally:
+        event.remove(engine, "checkout", drop)
         event.remove(engine, "do_connect", refuse)
-        engine.dispose()
 
 
 def test_progress_polling_stops_with_a_notice_when_the_database_goes(
