@@ -10,7 +10,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 ASSETS := app/static/vendor/.htmx.org-2.0.9 app/static/vendor/.bootstrap-5.3.8
 
-.PHONY: run test lint bench soak clean browser
+.PHONY: run test lint bench soak clean browser install
 
 run: $(STAMP) $(ASSETS)
 	$(PY) -m app.devserver
@@ -29,6 +29,15 @@ bench: $(STAMP)
 	$(PY) -m qbo_emulator.bench
 	$(PY) -m tests.benchmarks.bench_import
 	$(PY) -m tests.benchmarks.bench_push
+
+# A production install from a clone: the app and its dependencies (no test tools) in .venv, and
+# the front-end assets. Run again after every `git pull`.
+install:
+	@test -n "$(PYTHON)" || (echo "Python 3.11 or newer is required" >&2; exit 1)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	$(PY) -m app.assets
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || (echo "Python 3.11 or newer is required" >&2; exit 1)

@@ -1,7 +1,10 @@
 """RQ worker entry point: ``python worker.py [--no-cron] [--burst]``.
 
 Run as many workers as needed, on any number of machines; run the cron scheduler (the default)
-on exactly one of them, or pass ``--no-cron`` to the others.
+on exactly one of them, or pass ``--no-cron`` to the others. A worker checks the same settings
+as the web app before it takes a job, and that its token key opens the stored QuickBooks
+tokens; it refuses to start (status 4) rather than fail every job. An unreachable database or
+Redis exits with status 1, for the process manager to try again.
 """
 
 from __future__ import annotations
@@ -15,11 +18,13 @@ import signal
 import sys
 from typing import Any
 
+from flask import Flask
 from redis import Redis
 from rq import Queue, Worker
 from rq.cron import CronScheduler
 
-from app.config import config_for
+from app.config_check import CONFIG_EXIT_STATUS, ConfigError
+from app.extensions import db
 
 _PR_SET_PDEATHSIG = 1
 
@@ -64,6 +69,37 @@ def _run_cron(redis_url: str, parent_pid: int) -> None:
     scheduler.start()
 
 
+def _refusal() -> int | None:
+    """The exit status when this worker must not start (the reasons go to stderr), else None."""
+    from app.startup import stored_token_problems, unreachable_services
+
+    try:
+        app = _application()
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return CONFIG_EXIT_STATUS
+    unreachable = unreachable_services(app)
+    if unreachable:
+        print("Ledgerhub worker cannot start yet:\n" + "\n".join(f"  - {p}" for p in unreachable),
+              file=sys.stderr)
+        return 1
+    problems = stored_token_problems(app)
+    if problems:
+        print("Ledgerhub worker cannot start:\n" + "\n".join(f"  - {p}" for p in problems),
+              file=sys.stderr)
+        return CONFIG_EXIT_STATUS
+    with app.app_context():
+        db.engine.dispose()  # no connection opened for the checks is shared with a job's fork
+    return None
+
+
+def _application() -> Flask:
+    """The app the jobs use, created here once so every job's process inherits it."""
+    from app.sync.jobs import _application as application
+
+    return application()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Start a worker (and, unless told otherwise, the cron scheduler beside it)."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -73,12 +109,15 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
-    config = config_for()
-    connection = Redis.from_url(config.REDIS_URL)
+    status = _refusal()
+    if status is not None:
+        return status
+    config = _application().config
+    connection = Redis.from_url(config["REDIS_URL"])
     cron = None
     if not args.no_cron and not args.burst:
         cron = multiprocessing.get_context("spawn").Process(
-            target=_run_cron, args=(config.REDIS_URL, os.getpid()), name="ledgerhub-cron",
+            target=_run_cron, args=(config["REDIS_URL"], os.getpid()), name="ledgerhub-cron",
             daemon=True
         )
         cron.start()
@@ -86,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
 
     preload()  # once here, not in every job's freshly forked work horse
     try:
-        worker = LedgerhubWorker([Queue(config.RQ_QUEUE, connection=connection)],
+        worker = LedgerhubWorker([Queue(config["RQ_QUEUE"], connection=connection)],
                                  connection=connection)
         worker.work(burst=args.burst, with_scheduler=False)
     finally:

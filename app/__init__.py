@@ -8,7 +8,8 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.config import BASE_DIR, check_production_secrets, config_for
+from app.config import BASE_DIR, config_for
+from app.config_check import validate_settings
 from app.database import tune_sqlite
 from app.extensions import SessionInterface, csrf, db, htmx, login_manager
 
@@ -26,8 +27,7 @@ def create_app(config: type | dict[str, Any] | None = None, **overrides: Any) ->
     elif config is not None:
         app.config.from_object(config)
     app.config.update(overrides)
-    if app.config.get("ENV_NAME") == "production":
-        check_production_secrets(app.config)
+    validate_settings(app.config)  # web, workers and commands refuse the same unsafe settings
     if app.config.get("TRUST_PROXY"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 

@@ -9,8 +9,22 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = Path(os.environ.get("LEDGERHUB_INSTANCE_DIR", BASE_DIR / "instance"))
 
-DEV_SECRET_KEY = "dev-only-secret-key-change-me"  # noqa: S105 - refused in production
-DEV_TOKEN_KEY = "ZGV2LW9ubHktdG9rZW4ta2V5LWNoYW5nZS1tZS0wMDA="  # noqa: S105 - refused in production
+# The two commands an administrator runs to make the secrets (quoted in every refusal).
+MAKE_SECRET_KEY = 'python3 -c "import secrets; print(secrets.token_hex(32))"'  # noqa: S105
+MAKE_TOKEN_KEY = ('python3 -c "from cryptography.fernet import Fernet; '  # noqa: S105
+                  'print(Fernet.generate_key().decode())"')
+ENVIRONMENTS = ("production", "development")
+QBO_ENVIRONMENTS = ("emulator", "sandbox", "production")
+QBO_CALLBACK_PATH = "/admin/qbo/callback"
+MIN_SECRET_CHARS = 32
+# A passphrase typed by a person repeats few characters; 32 random bytes have about 30 distinct.
+MIN_DISTINCT_CHARS = 10
+MIN_KEY_DISTINCT_BYTES = 20
+
+
+class ConfigError(RuntimeError):
+    """A setting that makes starting unsafe or impossible; the message says how to fix it."""
+
 
 QBO_DISCOVERY = {
     "sandbox": "https://developer.api.intuit.com/.well-known/openid_sandbox_configuration",
@@ -30,6 +44,15 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def environment_name() -> str:
+    """``LEDGERHUB_ENV`` as written, in lower case; a real install (production) when unset."""
+    return _env("LEDGERHUB_ENV").lower() or "production"
+
+
 def _env_bool(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
     if value is None:
@@ -40,9 +63,10 @@ def _env_bool(name: str, default: bool = False) -> bool:
 class Config:
     """Settings shared by every environment, read from the process environment."""
 
-    ENV_NAME = os.environ.get("LEDGERHUB_ENV", "development")
-    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
-    TOKEN_ENCRYPTION_KEY = os.environ.get("TOKEN_ENCRYPTION_KEY", DEV_TOKEN_KEY)
+    ENV_NAME = environment_name()
+    # No default: a secret written in the repository would be a secret known to everyone.
+    SECRET_KEY = _env("SECRET_KEY")
+    TOKEN_ENCRYPTION_KEY = _env("TOKEN_ENCRYPTION_KEY")
     SQLALCHEMY_DATABASE_URI = normalize_database_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'ledgerhub.sqlite3'}")
     )
@@ -67,10 +91,11 @@ class Config:
     LOGIN_ADDRESS_FREE_FAILURES = int(os.environ.get("LOGIN_ADDRESS_FREE_FAILURES", "10"))
     PAGE_SIZE = 25
 
-    QBO_ENVIRONMENT = os.environ.get("QBO_ENVIRONMENT", "emulator")
-    QBO_CLIENT_ID = os.environ.get("QBO_CLIENT_ID", "ledgerhub-dev")
-    QBO_CLIENT_SECRET = os.environ.get("QBO_CLIENT_SECRET", "ledgerhub-dev-secret")
-    QBO_REDIRECT_URI = os.environ.get("QBO_REDIRECT_URI", "")
+    # Chosen explicitly: the demo (app/devserver.py) sets the emulator and its client.
+    QBO_ENVIRONMENT = _env("QBO_ENVIRONMENT").lower()
+    QBO_CLIENT_ID = _env("QBO_CLIENT_ID")
+    QBO_CLIENT_SECRET = _env("QBO_CLIENT_SECRET")
+    QBO_REDIRECT_URI = _env("QBO_REDIRECT_URI")
     QBO_EMULATOR_URL = os.environ.get("QBO_EMULATOR_URL", "http://127.0.0.1:5100")
     QBO_MINOR_VERSION = 75
     QBO_HTTP_TIMEOUT = float(os.environ.get("QBO_HTTP_TIMEOUT", "30"))
@@ -89,6 +114,8 @@ class Config:
     # A running run writes a heartbeat this often; one silent for RUN_DEAD_SECONDS is dead.
     RUN_HEARTBEAT_SECONDS = float(os.environ.get("RUN_HEARTBEAT_SECONDS", "5"))
     RUN_DEAD_SECONDS = float(os.environ.get("RUN_DEAD_SECONDS", "30"))
+    # Sync-log events older than this many days are pruned daily by the cron scheduler (0: kept).
+    SYNC_LOG_RETENTION_DAYS = int(_env("SYNC_LOG_RETENTION_DAYS") or "0")
 
     @property
     def is_production(self) -> bool:
@@ -100,26 +127,32 @@ def embedded_services() -> dict[str, bool]:
     """Which services ``make run`` must start itself because none is configured."""
     return {
         "redis": "REDIS_URL" not in os.environ,
-        "emulator": os.environ.get("QBO_ENVIRONMENT", "emulator") == "emulator",
+        "emulator": (_env("QBO_ENVIRONMENT").lower() or "emulator") == "emulator",
     }
 
 
 class DevelopmentConfig(Config):
-    """The demo started by ``make run``."""
+    """The demo (``make run``) or a developer's machine: SQLite and the emulator allowed."""
+
+    ENV_NAME = "development"
 
 
 class ProductionConfig(Config):
-    """A real install: refuses the development secrets."""
+    """A real install (the default)."""
 
     ENV_NAME = "production"
 
 
 class TestConfig(Config):
-    """Used by the test-suite; individual tests override attributes as needed."""
+    """The test-suite's (never chosen by ``LEDGERHUB_ENV``); tests override attributes."""
 
     ENV_NAME = "test"
     TESTING = True
-    SECRET_KEY = "test-secret-key"  # noqa: S105
+    SECRET_KEY = "test-secret-key"  # noqa: S105 - the test-suite's own, never a real install's
+    TOKEN_ENCRYPTION_KEY = "test-token-encryption-key"  # noqa: S105 - likewise
+    QBO_ENVIRONMENT = "emulator"
+    QBO_CLIENT_ID = "ledgerhub-dev"
+    QBO_CLIENT_SECRET = "ledgerhub-dev-secret"  # noqa: S105 - the emulator's public client
     SQLALCHEMY_DATABASE_URI = normalize_database_url(
         os.environ.get("TEST_DATABASE_URL", "sqlite://")
     )
@@ -127,23 +160,14 @@ class TestConfig(Config):
 
 
 def config_for(name: str | None = None) -> type[Config]:
-    """Pick the configuration class for ``LEDGERHUB_ENV`` (or the given name)."""
-    name = name or os.environ.get("LEDGERHUB_ENV", "development")
-    return {"production": ProductionConfig, "test": TestConfig}.get(name, DevelopmentConfig)
+    """The configuration class for ``LEDGERHUB_ENV`` (or the given name).
 
+    An unknown name is refused rather than treated as development, so ``prod`` or a typo never
+    loosens a check.
+    """
+    name = (name or environment_name()).strip().lower()
+    if name not in ENVIRONMENTS:
+        raise ConfigError(f"LEDGERHUB_ENV is {name!r}: use production (the default for a real "
+                          "install) or development.")
+    return ProductionConfig if name == "production" else DevelopmentConfig
 
-def check_production_secrets(config: dict) -> None:
-    """Refuse to run in production with the development defaults."""
-    problems = []
-    if config.get("SECRET_KEY") in (None, "", DEV_SECRET_KEY):
-        problems.append("SECRET_KEY")
-    if config.get("TOKEN_ENCRYPTION_KEY") in (None, "", DEV_TOKEN_KEY):
-        problems.append("TOKEN_ENCRYPTION_KEY")
-    if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
-        problems.append("DATABASE_URL (SQLite is for the demo only)")
-    if problems:
-        raise RuntimeError(
-            "Refusing to start in production with development defaults for: "
-            + ", ".join(problems)
-            + ". See README.md, 'Running in production'."
-        )

@@ -1,9 +1,10 @@
 """``make run``: the demo on one machine, every service a child process stopped on Ctrl-C.
 
-Generates development secrets under ``instance/`` on first start, starts a private Redis when
-``REDIS_URL`` is unset and the QuickBooks emulator when ``QBO_ENVIRONMENT`` is ``emulator``,
-migrates and seeds the database, then runs the RQ worker (with RQ's cron scheduler) and the web
-app on http://127.0.0.1:5000 (``PORT`` overrides).
+Generates random development secrets under ``instance/`` on first start (the only place where
+the development environment and the emulator's public client are chosen without being asked),
+starts a private Redis when ``REDIS_URL`` is unset and the QuickBooks emulator when
+``QBO_ENVIRONMENT`` is unset or ``emulator``, migrates and seeds the database, then runs the RQ
+worker (with RQ's cron scheduler) and the web app on http://127.0.0.1:5000 (``PORT`` overrides).
 """
 
 from __future__ import annotations
@@ -38,6 +39,22 @@ def _load_dev_secrets(instance: Path) -> None:
         path.chmod(0o600)
     for key, value in json.loads(path.read_text()).items():
         os.environ.setdefault(key, value)
+
+
+def _demo_environment(instance: Path) -> None:
+    """The demo's settings, exported before the app is imported (its children inherit them).
+
+    Random secrets made once for this install (never the repository's), SQLite allowed, and
+    the emulator with its public client unless another QuickBooks environment was chosen.
+    """
+    os.environ.setdefault("LEDGERHUB_ENV", "development")
+    _load_dev_secrets(instance)
+    if (os.environ.get("QBO_ENVIRONMENT", "").strip().lower() or "emulator") == "emulator":
+        from qbo_emulator.config import DEV_CLIENT_ID, DEV_CLIENT_SECRET
+
+        os.environ["QBO_ENVIRONMENT"] = "emulator"
+        os.environ.setdefault("QBO_CLIENT_ID", DEV_CLIENT_ID)
+        os.environ.setdefault("QBO_CLIENT_SECRET", DEV_CLIENT_SECRET)
 
 
 def _free_port() -> int:
@@ -94,7 +111,7 @@ class Children:
 def main() -> int:
     """Set up and run the demo until Ctrl-C."""
     instance = _instance_dir()
-    _load_dev_secrets(instance)
+    _demo_environment(instance)
     from app.config import embedded_services
 
     services = embedded_services()
@@ -129,13 +146,17 @@ def main() -> int:
             ])
             _wait_for_port(emu_port, "QBO emulator")
 
-        from app import create_app, database
-        from app.demo import DEMO_LOGINS, seed_demo_company
+        from app.demo import DEMO_LOGINS
 
-        app = create_app()
-        database.upgrade(app.config["SQLALCHEMY_DATABASE_URI"])
-        with app.app_context():
-            seeded = seed_demo_company()
+        # Migrating and seeding run as commands, like the other children, so they see the
+        # settings exported above (this process imported the configuration before them).
+        for command in (["db-upgrade"], ["seed-demo"]):
+            done = subprocess.run([py, "-m", "flask", "--app", "wsgi", *command], cwd=ROOT,  # noqa: S603
+                                  capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                print(done.stderr, file=sys.stderr, end="")
+                return done.returncode
+        seeded = done.stdout.startswith("Demo company created")
 
         children.start("worker", [py, "worker.py"])
         children.start("web", [py, "-m", "flask", "--app", "wsgi", "run", "--host", "127.0.0.1",

@@ -13,7 +13,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from app.config import normalize_database_url
-from tests.support import PASSWORDS, make_users, redis_server
+from tests.support import (
+    PASSWORDS,
+    TEST_SECRET_KEY,
+    TEST_TOKEN_KEY,
+    make_users,
+    redis_server,
+)
 
 
 @pytest.fixture(scope="session")
@@ -42,9 +48,11 @@ def app(database_url: str, redis_url: str) -> Iterator[Flask]:
     from app.extensions import db
 
     # Every test signs in from 127.0.0.1: the per-address slowing is tested on its own.
+    # Secrets made for this run, strong enough for a real worker.py started by a test.
     application = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_url,
                              REDIS_URL=redis_url, WTF_CSRF_ENABLED=False,
-                             LOGIN_ADDRESS_FREE_FAILURES=1_000_000)
+                             LOGIN_ADDRESS_FREE_FAILURES=1_000_000,
+                             SECRET_KEY=TEST_SECRET_KEY, TOKEN_ENCRYPTION_KEY=TEST_TOKEN_KEY)
     with application.app_context():
         db.drop_all()
         _drop_alembic_version()
@@ -154,7 +162,7 @@ def qbo_app(app: Flask, emulator: object, enable_qbo: None,
     monkeypatch.setitem(app.config, "QBO_ENVIRONMENT", "emulator")
     monkeypatch.setitem(app.config, "QBO_CLIENT_ID", TEST_CLIENT_ID)
     monkeypatch.setitem(app.config, "QBO_CLIENT_SECRET", TEST_CLIENT_SECRET)
-    monkeypatch.setitem(app.config, "TOKEN_ENCRYPTION_KEY", "test-token-encryption-key")
+    monkeypatch.setitem(app.config, "TOKEN_ENCRYPTION_KEY", TEST_TOKEN_KEY)
     emulator.control("POST", "clients", {"client_id": TEST_CLIENT_ID,
                                          "client_secret": TEST_CLIENT_SECRET,
                                          "redirect_uris": redirect_uris})

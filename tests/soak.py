@@ -33,7 +33,8 @@ from typing import Any
 
 from redis import Redis
 
-from tests.support import free_port
+from tests.support import TEST_SECRET_KEY, free_port
+from tests.support import TEST_TOKEN_KEY as TOKEN_KEY
 
 TIME_SCALE = 60
 VERBOSE = bool(os.environ.get("SOAK_VERBOSE"))
@@ -43,7 +44,6 @@ _STARTED = time.monotonic()
 def _note(text: str) -> None:
     if VERBOSE:
         print(f"[{time.monotonic() - _STARTED:6.1f}s] {text}", file=sys.stderr)
-TOKEN_KEY = "soak-token-encryption-key"
 # Every write QuickBooks receives (entity endpoints and batches; queries and tokens excluded).
 WRITES = r"/v3/company/[^/]+/(batch|customer|vendor|employee|item|term|invoice|timeactivity|" \
          r"purchase|purchaseorder|bill|account|class|paymentmethod)$"
@@ -497,7 +497,8 @@ def _kind_known(emulator: Any, kind: str) -> bool:
 
 
 def _worker_env(config: Any, database_url: str, redis_url: str) -> dict[str, str]:
-    return {**os.environ, "DATABASE_URL": database_url,
+    return {**os.environ, "LEDGERHUB_ENV": "development", "SECRET_KEY": TEST_SECRET_KEY,
+            "DATABASE_URL": database_url,
             "REDIS_URL": redis_url, "QBO_EMULATOR_URL": config["QBO_EMULATOR_URL"],
             "QBO_ENVIRONMENT": "emulator", "QBO_CLIENT_ID": config["QBO_CLIENT_ID"],
             "QBO_CLIENT_SECRET": config["QBO_CLIENT_SECRET"],

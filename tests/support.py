@@ -13,9 +13,14 @@ from contextlib import contextmanager
 from decimal import Decimal
 from functools import cache
 
+from cryptography.fernet import Fernet
 from flask import Flask, g
 from flask.testing import FlaskClient
 from redis import Redis
+
+# Made afresh for every run, strong enough for the start-up check of a real ``worker.py``.
+TEST_TOKEN_KEY = Fernet.generate_key().decode()
+TEST_SECRET_KEY = os.urandom(32).hex()
 
 PASSWORDS = {"owner": "owner-pass-1", "qboadmin": "admin-pass-1", "alex": "alex-pass-1"}
 

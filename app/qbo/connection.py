@@ -33,6 +33,13 @@ def cipher_for(config: Mapping[str, Any]) -> TokenCipher:
     return TokenCipher(config["TOKEN_ENCRYPTION_KEY"])
 
 
+def check_token_key(session: Session, config: Mapping[str, Any]) -> None:
+    """Raise TokenKeyMismatch when a stored token does not open with ``TOKEN_ENCRYPTION_KEY``."""
+    cipher = cipher_for(config)
+    for row in session.scalars(select(QboConnection)):
+        cipher.decrypt(row.refresh_token_enc)
+
+
 def oauth_for(config: Mapping[str, Any], redirect_uri: str | None = None) -> QBOOAuth:
     """The OAuth client for the configured environment."""
     return QBOOAuth(

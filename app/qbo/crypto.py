@@ -7,6 +7,20 @@ import hashlib
 
 from cryptography.fernet import Fernet, InvalidToken
 
+ROTATE_COMMAND = "flask --app wsgi rotate-token-key"
+
+
+class TokenKeyMismatch(ValueError):
+    """A stored token was encrypted with another TOKEN_ENCRYPTION_KEY than this process has."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The stored QuickBooks tokens cannot be decrypted: the token key differs from the "
+            "one that encrypted it. Give every web and worker process the TOKEN_ENCRYPTION_KEY "
+            "that was in use when QuickBooks was connected (after changing the key on purpose, "
+            f"run `{ROTATE_COMMAND}` with the old key), or reconnect QuickBooks."
+        )
+
 
 class TokenCipher:
     """Encrypts and decrypts tokens with the key from ``TOKEN_ENCRYPTION_KEY``."""
@@ -19,11 +33,11 @@ class TokenCipher:
         return self._fernet.encrypt(plaintext.encode()).decode()
 
     def decrypt(self, ciphertext: str) -> str:
-        """The token; raises ValueError when the key does not match."""
+        """The token; raises TokenKeyMismatch when another key encrypted it."""
         try:
             return self._fernet.decrypt(ciphertext.encode()).decode()
-        except InvalidToken as exc:
-            raise ValueError("stored token cannot be decrypted with TOKEN_ENCRYPTION_KEY") from exc
+        except InvalidToken:
+            raise TokenKeyMismatch() from None
 
 
 def _as_fernet_key(key: str) -> bytes:

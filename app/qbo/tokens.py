@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from app.models import ConnectionStatus, QboConnection
 from app.models.base import utcnow
 from app.models.people import as_utc
-from app.qbo.crypto import TokenCipher
+from app.qbo.crypto import TokenCipher, TokenKeyMismatch
 from app.qbo.faults import AuthenticationError, ReconnectRequired
 from app.qbo.oauth import InvalidGrant, QBOOAuth, TokenSet
 
@@ -38,6 +38,33 @@ def store_tokens(
     if tokens.hard_expires_at is not None:  # an answer without it keeps the known end
         row.hard_expires_at = tokens.hard_expires_at
     row.last_refreshed_at = now or utcnow()
+
+
+def reencrypt_tokens(session: Session, old: TokenCipher, new: TokenCipher) -> int:
+    """Re-encrypt every stored token with ``new``; returns the connections changed.
+
+    Tokens already under ``new`` are left as they are, so a rotation interrupted half-way can
+    simply be run again. Nothing is changed when ``old`` opens neither (TokenKeyMismatch).
+    """
+    changed = 0
+    for row in session.scalars(select(QboConnection)):
+        touched = False
+        for field in ("access_token_enc", "refresh_token_enc"):
+            value = getattr(row, field)
+            try:
+                new.decrypt(value)
+                continue
+            except TokenKeyMismatch:
+                pass
+            try:
+                setattr(row, field, new.encrypt(old.decrypt(value)))
+            except TokenKeyMismatch:
+                session.rollback()
+                raise
+            touched = True
+        changed += touched
+    session.commit()
+    return changed
 
 
 class ConnectionTokens:

@@ -65,6 +65,7 @@ def keep_connection_alive(max_age_hours: int = 24) -> str:
     from app.models.base import utcnow
     from app.models.people import as_utc
     from app.qbo.connection import client_for, current_connection
+    from app.qbo.crypto import TokenKeyMismatch
     from app.qbo.faults import QBOError
 
     row = current_connection(db.session)
@@ -80,6 +81,9 @@ def keep_connection_alive(max_age_hours: int = 24) -> str:
     except QBOError as exc:
         log.warning("Keeping the QuickBooks connection alive failed: %s", exc.plain_message())
         return "failed"
+    except TokenKeyMismatch as exc:
+        log.error("Keeping the QuickBooks connection alive failed: %s", exc)
+        return "failed"
     finally:
         client.close()
     return "refreshed"
@@ -93,6 +97,17 @@ def reap_dead_runs() -> str:
 
     changed = reap(db.session, get_queue(), float(current_app.config["RUN_DEAD_SECONDS"]))
     return f"{len(changed)} run(s) reaped"
+
+
+@job
+def prune_sync_log(older_than_days: int) -> str:
+    """Remove sync-log events older than the retention (the cron scheduler's daily job)."""
+    from app.sync.retention import prune_sync_log as prune
+
+    events, runs = prune(db.session, older_than_days)
+    log.info("Sync log pruned: %s events and %s runs older than %s days", events, runs,
+             older_than_days)
+    return f"{events} events, {runs} runs"
 
 
 # A handler per run kind, imported when first needed: "module:function".
@@ -111,6 +126,7 @@ def _handler(kind: str) -> Callable[..., Any]:
 def execute_run(run_id: int) -> str:
     """Execute a SyncRun; its final state is always written, whatever happens."""
     from app.models import RunStatus, SyncRun
+    from app.qbo.crypto import TokenKeyMismatch
     from app.qbo.faults import QBOError, ReconnectRequired
     from app.sync.context import RunContext
     from app.sync.liveness import RunHeartbeat
@@ -134,6 +150,10 @@ def execute_run(run_id: int) -> str:
     except QBOError as exc:
         db.session.rollback()
         status = progress.finish(RunStatus.FAILED, f"Stopped: {exc.plain_message()}")
+    except TokenKeyMismatch as exc:
+        db.session.rollback()
+        log.error("Run %s stopped: %s", run_id, exc)
+        status = progress.finish(RunStatus.FAILED, f"Stopped: {exc}")
     except Exception:
         db.session.rollback()
         log.exception("Run %s failed", run_id)

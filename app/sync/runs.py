@@ -2,26 +2,51 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from redis.exceptions import RedisError
 from rq import Queue
 from sqlalchemy.orm import Session
 
 from app.models import RunKind, RunStatus, SyncRun
 from app.models.base import utcnow
 
+log = logging.getLogger(__name__)
 JOB_TIMEOUT = 6 * 3600
+QUEUE_DOWN = ("The job queue (Redis) could not be reached, so this run did not start and nothing "
+              "was sent to QuickBooks.")
+
+
+class QueueUnavailable(RedisError):
+    """Redis refused the job: the run was recorded as failed, nothing was started.
+
+    A RedisError still, so callers that already handle an unreachable Redis keep doing so.
+    """
+
+    def __init__(self, run: SyncRun) -> None:
+        super().__init__(QUEUE_DOWN)
+        self.run = run
 
 
 def enqueue_run(session: Session, queue: Queue, kind: RunKind, scope: dict[str, Any], *,
                 user_id: int | None, realm_id: str | None, dry_run: bool = False,
                 total: int = 0) -> SyncRun:
-    """Create a queued run (``total`` records known so far) and enqueue the job."""
+    """Create a queued run (``total`` records known so far) and enqueue the job.
+
+    When Redis refuses the job the run is recorded as failed and QueueUnavailable is raised.
+    """
     run = SyncRun(kind=kind, scope=scope, requested_by_id=user_id, realm_id=realm_id,
                   dry_run=dry_run, status=RunStatus.QUEUED, total=total)
     session.add(run)
     session.commit()
-    enqueue_job(session, queue, run)
+    try:
+        enqueue_job(session, queue, run)
+    except RedisError as exc:
+        # A run left "queued" with no job would never move: close it and say why.
+        fail_run(session, run, QUEUE_DOWN)
+        log.error("Run %s not started: Redis unreachable (%s)", run.id, type(exc).__name__)
+        raise QueueUnavailable(run) from None
     return run
 
 

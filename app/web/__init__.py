@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
-from flask import Flask, g, render_template, request
+from flask import Flask, current_app, g, render_template, request
 from flask_wtf.csrf import CSRFError
+from redis.exceptions import RedisError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from app.extensions import db, login_manager
 from app.models import Associate
 from app.money import format_exchange_rate, format_money, format_percent, format_rate
 from app.permissions import template_globals
+from app.qbo.crypto import TokenKeyMismatch
 
 
 @login_manager.user_loader
@@ -35,9 +40,45 @@ def _qbo_connection() -> object:
     return g.qbo_connection
 
 
-def _error(status: int, title: str, message: str) -> tuple[str, int]:
+_DATABASE_ERRORS = (OperationalError, InterfaceError, PoolTimeout)
+ErrorPage = tuple[str, int] | tuple[str, int, dict[str, str]]
+
+
+def _error(status: int, title: str, message: str) -> ErrorPage:
+    """The error page in the site's layout; the static 503 when the layout needs a dead database."""
     template = "errors/_error.html" if request.headers.get("HX-Request") else "errors/error.html"
-    return render_template(template, status=status, title=title, message=message), status
+    try:
+        return render_template(template, status=status, title=title, message=message), status
+    except _DATABASE_ERRORS as exc:
+        return _database_down(exc)
+
+
+DATABASE_DOWN = ("Ledgerhub cannot reach its database right now, so this page cannot be shown "
+                 "and nothing was saved. Try again in a minute; if it persists, tell your IT "
+                 "administrator.")
+REDIS_DOWN = ("Ledgerhub cannot reach its job queue (Redis) right now. Try again in a minute; if "
+              "it persists, tell your IT administrator.")
+
+
+def _static_error(status: int, title: str, message: str) -> tuple[str, int, dict[str, str]]:
+    """An error page that touches neither the database nor the signed-in user."""
+    template = ("errors/_unavailable.html" if request.headers.get("HX-Request")
+                else "errors/unavailable.html")
+    # Rendered without the context processors: Flask-Login's would load the user from the
+    # database. HTMX swaps this 503 fragment over a polling element, which stops its polling.
+    html = current_app.jinja_env.get_template(template).render(
+        status=status, title=title, message=message, request=request)
+    return html, status, {"Retry-After": "30"} if status == 503 else {}
+
+
+def _database_down(exc: SQLAlchemyError) -> tuple[str, int, dict[str, str]]:
+    """503 with a static page and one log line (no traceback) for each request refused."""
+    with contextlib.suppress(SQLAlchemyError):
+        db.session.remove()
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200]
+    current_app.logger.error("Database unavailable, %s %s answered 503: %s",
+                             request.method, request.path, reason)
+    return _static_error(503, "Database unavailable", DATABASE_DOWN)
 
 
 def init_app(app: Flask) -> None:
@@ -76,19 +117,36 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["percent"] = format_percent
 
     @app.errorhandler(403)
-    def forbidden(_: Any) -> tuple[str, int]:
+    def forbidden(_: Any) -> ErrorPage:
         return _error(403, "Not allowed", "Your account does not have permission for this page.")
 
     @app.errorhandler(404)
-    def not_found(_: Any) -> tuple[str, int]:
+    def not_found(_: Any) -> ErrorPage:
         return _error(404, "Not found", "There is nothing at this address.")
 
     @app.errorhandler(CSRFError)
-    def csrf_error(err: CSRFError) -> tuple[str, int]:
+    def csrf_error(err: CSRFError) -> ErrorPage:
         return _error(400, "Form expired", "The form was missing its security token. "
                       "Reload the page and try again.")
 
-    @app.errorhandler(500)
-    def server_error(_: Any) -> tuple[str, int]:
+    for error in _DATABASE_ERRORS:
+        app.register_error_handler(error, _database_down)
+
+    @app.errorhandler(RedisError)
+    def redis_down(exc: RedisError) -> ErrorPage:
         db.session.rollback()
+        current_app.logger.error("Redis unavailable, %s %s answered 503: %s",
+                                 request.method, request.path, type(exc).__name__)
+        return _error(503, "Job queue unavailable", REDIS_DOWN)
+
+    @app.errorhandler(TokenKeyMismatch)
+    def token_key_mismatch(exc: TokenKeyMismatch) -> ErrorPage:
+        db.session.rollback()
+        current_app.logger.error("%s %s: %s", request.method, request.path, exc)
+        return _error(500, "QuickBooks tokens unreadable", str(exc))
+
+    @app.errorhandler(500)
+    def server_error(_: Any) -> ErrorPage:
+        with contextlib.suppress(SQLAlchemyError):
+            db.session.rollback()
         return _error(500, "Something went wrong", "The error was logged. Nothing was saved.")

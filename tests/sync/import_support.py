@@ -14,6 +14,7 @@ from app.qbo.client import QBOClient
 from app.qbo.connection import cipher_for, client_for
 from app.qbo.oauth import TokenSet
 from app.qbo.tokens import store_tokens
+from tests.support import TEST_TOKEN_KEY
 
 
 def use_dev_client(app: Flask, emulator: Any, monkeypatch: Any) -> None:
@@ -22,7 +23,7 @@ def use_dev_client(app: Flask, emulator: Any, monkeypatch: Any) -> None:
     monkeypatch.setitem(app.config, "QBO_ENVIRONMENT", "emulator")
     monkeypatch.setitem(app.config, "QBO_CLIENT_ID", emulator.client_id)
     monkeypatch.setitem(app.config, "QBO_CLIENT_SECRET", emulator.client_secret)
-    monkeypatch.setitem(app.config, "TOKEN_ENCRYPTION_KEY", "test-token-encryption-key")
+    monkeypatch.setitem(app.config, "TOKEN_ENCRYPTION_KEY", TEST_TOKEN_KEY)
 
 
 def connect_company(app: Flask, emulator: Any, name: str = "Import Co",

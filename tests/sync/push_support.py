@@ -26,6 +26,7 @@ from app.models import (
     SyncRun,
 )
 from app.sync.runs import enqueue_run
+from tests.support import TEST_SECRET_KEY
 from tests.sync.import_support import api, work_queue
 
 
@@ -118,7 +119,8 @@ def start_worker(app: Any, *, burst: bool = True, cron: bool = False,
                  extra_env: dict[str, str] | None = None) -> subprocess.Popen:
     """``python worker.py`` (the real entry point) with the test app's settings."""
     cfg = app.config
-    env = {**os.environ, "DATABASE_URL": cfg["SQLALCHEMY_DATABASE_URI"],
+    env = {**os.environ, "LEDGERHUB_ENV": "development", "SECRET_KEY": TEST_SECRET_KEY,
+           "DATABASE_URL": cfg["SQLALCHEMY_DATABASE_URI"],
            "REDIS_URL": cfg["REDIS_URL"], "QBO_EMULATOR_URL": cfg["QBO_EMULATOR_URL"],
            "QBO_ENVIRONMENT": "emulator", "QBO_CLIENT_ID": cfg["QBO_CLIENT_ID"],
            "QBO_CLIENT_SECRET": cfg["QBO_CLIENT_SECRET"],

@@ -18,7 +18,7 @@ from flask import Flask
 from app.extensions import db
 from app.models import CompanySettings, Integration
 from tests.conftest import Auth
-from tests.support import free_port
+from tests.support import TEST_SECRET_KEY, TEST_TOKEN_KEY, free_port
 from tests.web.test_authz import _records, _rules, _url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -102,7 +102,11 @@ def test_the_inline_patterns_do_find_inline_code() -> None:
 def gunicorn_server(redis_url: str) -> Iterator[str]:
     """``gunicorn wsgi:app`` as the README runs it in production."""
     port = free_port()
-    env = {**os.environ, "LEDGERHUB_ENV": "test", "REDIS_URL": redis_url}
+    # A development install (the test config is never chosen from the environment).
+    env = {**os.environ, "LEDGERHUB_ENV": "development", "SECRET_KEY": TEST_SECRET_KEY,
+           "TOKEN_ENCRYPTION_KEY": TEST_TOKEN_KEY, "DATABASE_URL": "sqlite://",
+           "QBO_ENVIRONMENT": "emulator", "QBO_CLIENT_ID": "ledgerhub-dev",
+           "QBO_CLIENT_SECRET": "ledgerhub-dev-secret", "REDIS_URL": redis_url}
     proc = subprocess.Popen(  # noqa: S603 - our own entry point
         [sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}",
          "--no-control-socket", "wsgi:app"],

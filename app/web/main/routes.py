@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint, current_app, jsonify, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from app.extensions import db
+from app.health import health_report
 from app.models import (
     Client,
     EntryStatus,
@@ -64,8 +65,9 @@ def dashboard() -> str:
 
 @bp.get("/healthz")
 @public
-def healthz() -> Response:
-    """Liveness probe for process managers and load balancers."""
-    db.session.execute(select(1))
-    return Response("ok\n", mimetype="text/plain")
-
+def healthz() -> tuple[Response, int]:
+    """Database, Redis and workers, each on its own; 503 when this instance cannot serve."""
+    report, serving = health_report(db.session, current_app.config)
+    response = jsonify(report)
+    response.headers["Cache-Control"] = "no-store"
+    return response, 200 if serving else 503

@@ -16,7 +16,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from redis.exceptions import RedisError
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.routing import BuildError
@@ -29,7 +28,6 @@ from app.models import (
     QboLink,
     QboObject,
     RunKind,
-    RunStatus,
     SyncEvent,
     SyncRun,
 )
@@ -40,11 +38,12 @@ from app.qbo.faults import QBOError
 from app.sync import importer, matcher
 from app.sync.lists import cache_age, load_tax_rates, refresh_lists, store_page
 from app.sync.liveness import settle
-from app.sync.runs import enqueue_run, fail_run
+from app.sync.runs import QueueUnavailable, enqueue_run
 from app.web.qbo_import.follow_ups import follow_up_counts
 from app.web.qbo_import.follow_ups import register as register_follow_ups
 from app.web.qbo_import.forms import AttentionLinkForm, LinkForm, StartImportForm
 from app.web.records import is_htmx
+from app.web.runs import queue_unavailable
 
 log = logging.getLogger(__name__)
 bp = Blueprint("qbo_import", __name__)
@@ -127,16 +126,8 @@ def start() -> Response | str:
     try:
         run = enqueue_run(db.session, get_queue(), RunKind.IMPORT, {"steps": steps},
                           user_id=current_user.id, realm_id=connection.realm_id)
-    except RedisError:
-        db.session.rollback()
-        stranded = db.session.scalars(select(SyncRun).where(
-            SyncRun.kind == RunKind.IMPORT, SyncRun.status == RunStatus.QUEUED,
-            SyncRun.rq_job_id.is_(None), SyncRun.requested_by_id == current_user.id)).all()
-        for row in stranded:
-            fail_run(db.session, row, "The job queue (Redis) could not be reached.")
-        flash("The job queue could not be reached, so the import did not start. Try again "
-              "shortly; if it persists, check that Redis and the worker are running.", "danger")
-        return _back()
+    except QueueUnavailable as exc:
+        return queue_unavailable(exc, url_for(".index"))
     if is_htmx():
         return render_template("qbo_import/_run.html", **_run_context(run))
     return _back(".run_page", run_id=run.id)

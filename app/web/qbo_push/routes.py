@@ -25,11 +25,12 @@ from app.permissions import can_admin_qbo, qbo_admin_required, qbo_self_push_req
 from app.qbo.connection import current_connection
 from app.sync import matcher
 from app.sync.liveness import settle
-from app.sync.runs import enqueue_run
+from app.sync.runs import QueueUnavailable, enqueue_run
 from app.sync.selection import Selection
 from app.web.forms import MAX_ID
 from app.web.listing import paginate
 from app.web.qbo_push.targets import TARGETS, PushTarget
+from app.web.runs import queue_unavailable
 
 bp = Blueprint("qbo_push", __name__)
 
@@ -65,10 +66,13 @@ def _start(records: list[tuple[str, int]] | Selection, description: str) -> Resp
             return render_template("qbo/_notice.html", level="warning", message=message)
         flash(message, "warning")
         return redirect(request.referrer or url_for("main.dashboard"))
-    run = enqueue_run(db.session, get_queue(), RunKind.PUSH,
-                      {**scope, "description": description},
-                      user_id=current_user.id, realm_id=connection.realm_id,
-                      dry_run=request.form.get("dry_run") == "1", total=count)
+    try:
+        run = enqueue_run(db.session, get_queue(), RunKind.PUSH,
+                          {**scope, "description": description},
+                          user_id=current_user.id, realm_id=connection.realm_id,
+                          dry_run=request.form.get("dry_run") == "1", total=count)
+    except QueueUnavailable as exc:
+        return queue_unavailable(exc, request.referrer or url_for("main.dashboard"))
     return _respond(run)
 
 
