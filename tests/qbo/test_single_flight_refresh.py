@@ -111,6 +111,11 @@ def test_ten_processes_with_an_expired_token_refresh_once(dev_client_app: Flask,
 def test_access_token_rejected_mid_run_is_refreshed_once(dev_client_app: Flask, app_ctx: Flask,
                                                          emulator: Any) -> None:
     realm_id = _connect(dev_client_app, emulator, "Expired Mid Run Co")
+    # Only QBO's rejection may cause the refresh: the stored expiry is far off, so starting ten
+    # processes on a slow machine never brings it into the early-refresh margin first.
+    row = db.session.scalar(select(QboConnection))
+    row.access_expires_at = utcnow() + timedelta(hours=1)
+    db.session.commit()
     emulator.control("POST", "faults", {"rules": [
         {"kind": "expire_access_token", "realm": realm_id, "next_n": 1}]})
     try:
