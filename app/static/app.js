@@ -59,3 +59,22 @@ function showSelectedCount() {
 document.addEventListener("change", showSelectedCount);
 document.addEventListener("click", () => setTimeout(showSelectedCount));
 document.addEventListener("htmx:afterSettle", showSelectedCount);
+
+// After a save that did not go through, focus goes to the first field in error (its message is
+// tied to it with aria-describedby), on a page load and when a form fragment is swapped in; the
+// title says there are errors, as the server renders it for a full page.
+const ERROR_PREFIX = "Errors to fix: ";
+function focusFirstError(root) {
+  const invalid = root.querySelector("[aria-invalid=true]");
+  if (invalid) invalid.focus();
+}
+document.addEventListener("DOMContentLoaded", () => focusFirstError(document));
+document.addEventListener("htmx:afterSettle", (event) => {
+  // Only an answer to a submitted form: a polling refresh must never move focus.
+  const config = event.detail.requestConfig;
+  if (!config || config.verb !== "post") return;
+  const hasErrors = Boolean(document.querySelector("[aria-invalid=true]"));
+  const title = document.title.replace(ERROR_PREFIX, "");
+  document.title = hasErrors ? ERROR_PREFIX + title : title;
+  focusFirstError(document);
+});
