@@ -78,3 +78,35 @@ document.addEventListener("htmx:afterSettle", (event) => {
   document.title = hasErrors ? ERROR_PREFIX + title : title;
   focusFirstError(document);
 });
+
+// Live progress speaks one short line when a run's state changes (queued, running, finished
+// with its counts), not the whole card each time it refreshes.
+const announced = new Map();
+function announceRuns() {
+  const live = document.getElementById("live-status");
+  if (!live) return;
+  document.querySelectorAll("[data-status-line]").forEach((run) => {
+    const line = run.dataset.statusLine;
+    if (announced.get(run.id) === line) return;
+    const first = !announced.has(run.id);
+    announced.set(run.id, line);
+    if (!first || document.readyState === "complete") live.textContent = line;
+  });
+}
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-status-line]").forEach((run) => {
+    announced.set(run.id, run.dataset.statusLine);
+  });
+});
+document.addEventListener("htmx:afterSettle", announceRuns);
+
+// After Retry (or any form that replaces the run card it sat in) focus would fall back to the
+// top of the page: it goes to the new run's heading instead.
+document.addEventListener("htmx:afterSettle", (event) => {
+  const config = event.detail.requestConfig;
+  if (!config || config.verb !== "post") return;
+  const active = document.activeElement;
+  if (active && active !== document.body && active.isConnected) return;
+  const heading = document.querySelector("[data-run-heading]");
+  if (heading) heading.focus();
+});

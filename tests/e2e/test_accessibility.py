@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from app.assets import TEST_PACKAGES, TEST_VENDOR
 from tests.e2e.site import ROLES, populate, visit_as
@@ -56,6 +56,21 @@ def test_every_page_for_every_role(qbo_app: Flask, live_server: str, axe_page: P
         for path in pages:
             axe_page.goto(f"{live_server}{path}")
             found[f"{role} {path}"] = violations(axe_page)
+    # States a plain visit does not reach: the invoice line editor and a form with errors.
+    visit_as(axe_page, live_server, "owner")
+    invoice = next(p for p in pages if p.startswith("/invoices/") and p[10:].isdigit())
+    axe_page.goto(f"{live_server}{invoice}")
+    axe_page.locator("#invoice-lines-table").get_by_role("link", name="Edit").first.click()
+    expect(axe_page.get_by_role("button", name="Save line")).to_be_visible()
+    found["owner invoice line editor"] = violations(axe_page)
+    axe_page.goto(f"{live_server}/clients/new")
+    axe_page.get_by_label("Email").fill("not-an-address")
+    axe_page.get_by_role("button", name="Save").first.click()
+    name = axe_page.get_by_label("Company or person name")
+    expect(name).to_be_focused()
+    expect(name).to_have_accessible_description("Required.")
+    assert axe_page.title().startswith("Errors to fix: ")
+    found["owner client form with errors"] = violations(axe_page)
     failing = {where: found_here for where, found_here in found.items() if found_here}
     assert failing == {}, "\n".join(f"{w}: {v}" for w, vs in failing.items() for v in vs)
 
