@@ -12,8 +12,17 @@ from flask import Flask, url_for
 from playwright.sync_api import Page
 
 from app.extensions import db
-from app.models import (Client, Contact, ExpenseEntry, HoursEntry, MileageEntry, Organization,
-                        PurchaseOrder, RunKind, SyncRun)
+from app.models import (
+    Client,
+    Contact,
+    ExpenseEntry,
+    HoursEntry,
+    MileageEntry,
+    Organization,
+    PurchaseOrder,
+    RunKind,
+    SyncRun,
+)
 from tests.e2e.test_foundation_journey import _login
 
 ROLES = ("owner", "qboadmin", "alex")

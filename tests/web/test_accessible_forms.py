@@ -42,3 +42,21 @@ def test_a_radio_group_shows_its_error(auth: Auth, client: FlaskClient) -> None:
     group = re.search(r'<fieldset[^>]*id="integration"[^>]*>', html).group(0)
     assert 'aria-describedby="integration-error"' in group
     assert re.search(r'id="integration-error">Not a valid choice', html)
+
+
+def test_mileage_follows_the_company_unit(auth: Auth, client: FlaskClient) -> None:
+    """Kilometres, as claimed in Canada and the UK, once the owner chooses them."""
+    auth.login("owner")
+    assert ">Miles</label>" in client.get("/my/mileage/new").get_data(as_text=True)
+    settings = client.get("/admin/settings").get_data(as_text=True)
+    assert "Mileage is claimed in" in settings
+    client.post("/admin/settings", data={"company_name": "Maple Books", "home_currency": "CAD",
+                                         "integration": "none", "distance_unit": "km"})
+    form = client.get("/my/mileage/new").get_data(as_text=True)
+    assert ">Kilometres</label>" in form and ">Rate per km</label>" in form
+    assert "Miles" not in form
+    client.post("/my/mileage/new", data={"trip_date": "2026-11-20", "miles": "42",
+                                         "rate_per_mile": "0.61"})
+    listing = client.get("/my/mileage").get_data(as_text=True)
+    assert "Kilometres</th>" in listing and "Rate per km</th>" in listing
+    assert "25.62" in listing
