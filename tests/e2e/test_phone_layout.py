@@ -69,6 +69,10 @@ def test_no_main_page_scrolls_sideways(qbo_app: Flask, live_server: str, phone: 
                 overflowing[f"{role} {path}"] = (width, phone.evaluate(WIDEST))
     assert overflowing == {}
     assert len(list(ARTIFACTS.glob("*.png"))) >= len(MAIN_PAGES)
+    # Actions are big enough to tap (the last page is the associate's mileage list).
+    heights = phone.locator("main .btn:visible").evaluate_all(
+        "buttons => buttons.map((b) => b.getBoundingClientRect().height)")
+    assert heights and min(heights) >= 44
 
 
 def test_invoice_totals_show_without_scrolling_sideways(qbo_app: Flask, live_server: str,
