@@ -9,13 +9,15 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 ASSETS := app/static/vendor/.htmx.org-2.0.9 app/static/vendor/.bootstrap-5.3.8
+# axe-core runs only inside the browser tests; it is never served by the app.
+TEST_ASSETS := tests/e2e/vendor/.axe-core-4.14.1
 
 .PHONY: run test lint bench soak clean browser install
 
 run: $(STAMP) $(ASSETS)
 	$(PY) -m app.devserver
 
-test: $(STAMP) $(ASSETS) browser
+test: $(STAMP) $(ASSETS) $(TEST_ASSETS) browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -49,6 +51,9 @@ $(STAMP): pyproject.toml
 $(ASSETS): app/assets.py $(STAMP)
 	$(PY) -m app.assets
 
+$(TEST_ASSETS): app/assets.py $(STAMP)
+	$(PY) -m app.assets --test
+
 # Browser tests drive Debian's chromium; install it when missing and we may (root + apt-get).
 browser:
 	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -59,4 +64,4 @@ browser:
 	fi
 
 clean:
-	rm -rf $(VENV) app/static/vendor .pytest_cache
+	rm -rf $(VENV) app/static/vendor tests/e2e/vendor .pytest_cache

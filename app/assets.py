@@ -19,6 +19,8 @@ from pathlib import Path
 
 REGISTRY = os.environ.get("NPM_REGISTRY", "https://registry.npmjs.org")
 VENDOR = Path(__file__).resolve().parent / "static" / "vendor"
+# Assets only the browser tests use (never served by the app): ``python -m app.assets --test``.
+TEST_VENDOR = Path(__file__).resolve().parent.parent / "tests" / "e2e" / "vendor"
 
 # package, version, sha512 integrity, {path in tarball: file name served}
 PACKAGES = [
@@ -30,6 +32,11 @@ PACKAGES = [
      {"package/dist/css/bootstrap.min.css": "bootstrap.min.css",
       "package/dist/js/bootstrap.bundle.min.js": "bootstrap.bundle.min.js"}),
 ]
+TEST_PACKAGES = [
+    ("axe-core", "4.14.1",
+     "FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==",
+     {"package/axe.min.js": "axe.min.js"}),
+]
 
 
 def _download(name: str, version: str) -> bytes:
@@ -39,12 +46,13 @@ def _download(name: str, version: str) -> bytes:
         return response.read()
 
 
-def install(force: bool = False) -> None:
-    """Download, verify and unpack every pinned asset that is missing."""
-    VENDOR.mkdir(parents=True, exist_ok=True)
-    for name, version, integrity, files in PACKAGES:
-        stamp = VENDOR / f".{name}-{version}"
-        if stamp.exists() and not force and all((VENDOR / f).exists() for f in files.values()):
+def install(force: bool = False, test: bool = False) -> None:
+    """Download, verify and unpack every pinned asset (or test asset) that is missing."""
+    vendor, packages = (TEST_VENDOR, TEST_PACKAGES) if test else (VENDOR, PACKAGES)
+    vendor.mkdir(parents=True, exist_ok=True)
+    for name, version, integrity, files in packages:
+        stamp = vendor / f".{name}-{version}"
+        if stamp.exists() and not force and all((vendor / f).exists() for f in files.values()):
             continue
         data = _download(name, version)
         digest = base64.b64encode(hashlib.sha512(data).digest()).decode()
@@ -55,10 +63,10 @@ def install(force: bool = False) -> None:
                 extracted = tar.extractfile(member)
                 if extracted is None:
                     raise SystemExit(f"{member} missing from {name}@{version}")
-                (VENDOR / target).write_bytes(extracted.read())
+                (vendor / target).write_bytes(extracted.read())
         stamp.write_text(version)
         print(f"assets: {name}@{version} installed")
 
 
 if __name__ == "__main__":
-    install(force="--force" in sys.argv)
+    install(force="--force" in sys.argv, test="--test" in sys.argv)

@@ -37,7 +37,7 @@ from app.models.qbo import (
     QboPreference,
 )
 from app.models.rates import ExchangeRate
-from app.models.settings import CompanySettings, Integration
+from app.models.settings import CompanySettings, DistanceUnit, Integration
 from app.models.sync import EventOutcome, RunKind, RunStatus, SyncEvent, SyncRun
 
 __all__ = [
@@ -48,6 +48,7 @@ __all__ = [
     "BillingCodeKind",
     "Client",
     "CompanySettings",
+    "DistanceUnit",
     "ConnectionStatus",
     "Contact",
     "EntryStatus",

@@ -18,6 +18,23 @@ class Integration(enum.StrEnum):
     QBO = "qbo"
 
 
+class DistanceUnit(enum.StrEnum):
+    """The unit mileage is claimed in: miles in the US, kilometres in Canada and most places."""
+
+    MILES = "mi"
+    KILOMETRES = "km"
+
+    @property
+    def label(self) -> str:
+        """The quantity's name in a form or column: Miles, Kilometres."""
+        return "Miles" if self is DistanceUnit.MILES else "Kilometres"
+
+    @property
+    def rate_label(self) -> str:
+        """The rate's name: Rate per mile, Rate per km."""
+        return "Rate per mile" if self is DistanceUnit.MILES else "Rate per km"
+
+
 class CompanySettings(TimestampMixin, db.Model):
     """The firm's settings (Admin -> Settings)."""
 
@@ -31,6 +48,10 @@ class CompanySettings(TimestampMixin, db.Model):
         default=Integration.NONE,
     )
     associates_self_push: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Mileage quantities (MileageEntry.miles, InvoiceLine.miles) are counted in this unit.
+    distance_unit: Mapped[DistanceUnit] = mapped_column(
+        enum_column(DistanceUnit, length=2), default=DistanceUnit.MILES,
+        server_default=DistanceUnit.MILES.value)
 
     @property
     def qbo_enabled(self) -> bool:

@@ -59,3 +59,54 @@ function showSelectedCount() {
 document.addEventListener("change", showSelectedCount);
 document.addEventListener("click", () => setTimeout(showSelectedCount));
 document.addEventListener("htmx:afterSettle", showSelectedCount);
+
+// After a save that did not go through, focus goes to the first field in error (its message is
+// tied to it with aria-describedby), on a page load and when a form fragment is swapped in; the
+// title says there are errors, as the server renders it for a full page.
+const ERROR_PREFIX = "Errors to fix: ";
+function focusFirstError(root) {
+  const invalid = root.querySelector("[aria-invalid=true]");
+  if (invalid) invalid.focus();
+}
+document.addEventListener("DOMContentLoaded", () => focusFirstError(document));
+document.addEventListener("htmx:afterSettle", (event) => {
+  // Only an answer to a submitted form: a polling refresh must never move focus.
+  const config = event.detail.requestConfig;
+  if (!config || config.verb !== "post") return;
+  const hasErrors = Boolean(document.querySelector("[aria-invalid=true]"));
+  const title = document.title.replace(ERROR_PREFIX, "");
+  document.title = hasErrors ? ERROR_PREFIX + title : title;
+  focusFirstError(document);
+});
+
+// Live progress speaks one short line when a run's state changes (queued, running, finished
+// with its counts), not the whole card each time it refreshes.
+const announced = new Map();
+function announceRuns() {
+  const live = document.getElementById("live-status");
+  if (!live) return;
+  document.querySelectorAll("[data-status-line]").forEach((run) => {
+    const line = run.dataset.statusLine;
+    if (announced.get(run.id) === line) return;
+    const first = !announced.has(run.id);
+    announced.set(run.id, line);
+    if (!first || document.readyState === "complete") live.textContent = line;
+  });
+}
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-status-line]").forEach((run) => {
+    announced.set(run.id, run.dataset.statusLine);
+  });
+});
+document.addEventListener("htmx:afterSettle", announceRuns);
+
+// After Retry (or any form that replaces the run card it sat in) focus would fall back to the
+// top of the page: it goes to the new run's heading instead.
+document.addEventListener("htmx:afterSettle", (event) => {
+  const config = event.detail.requestConfig;
+  if (!config || config.verb !== "post") return;
+  const active = document.activeElement;
+  if (active && active !== document.body && active.isConnected) return;
+  const heading = document.querySelector("[data-run-heading]");
+  if (heading) heading.focus();
+});

@@ -274,9 +274,17 @@ def purchase_for_expense(e: ExpenseEntry, refs: Refs) -> dict[str, Any]:
                              e.description)
 
 
+def _distance_unit() -> str:
+    # The company counts mileage in miles or kilometres (Admin -> Settings): "mi" or "km".
+    from app.models import CompanySettings
+
+    return CompanySettings.load().distance_unit.value
+
+
 def purchase_for_mileage(m: MileageEntry, refs: Refs) -> dict[str, Any]:
-    """Mileage entry -> Purchase with the mileage item (miles x rate) or the mileage account."""
-    text = f"{m.miles} mi x {m.rate_per_mile}" + (f": {m.description}" if m.description else "")
+    """Mileage entry -> Purchase with the mileage item (distance x rate) or mileage account."""
+    text = (f"{m.miles} {_distance_unit()} x {m.rate_per_mile}"
+            + (f": {m.description}" if m.description else ""))
     mileage_item = refs.option("mileage_item", "")
     if mileage_item:
         detail = {"ItemBasedExpenseLineDetail": {"ItemRef": {"value": mileage_item},
@@ -381,7 +389,8 @@ ENTITY_TYPES: dict[str, EntityType] = {t.name: t for t in (
                purchase_for_expense, marker_field="PrivateNote",
                txn_date=lambda e: e.expense_date),
     EntityType("mileage", MileageEntry, "Purchase", 2,
-               lambda m: f"{m.miles} mi on {m.trip_date.isoformat()}", _entry_deps,
+               lambda m: f"{m.miles} {_distance_unit()} on {m.trip_date.isoformat()}",
+               _entry_deps,
                purchase_for_mileage, marker_field="PrivateNote",
                txn_date=lambda m: m.trip_date),
     EntityType("purchase_order", PurchaseOrder, "PurchaseOrder", 2,

@@ -84,6 +84,7 @@ def _database_down(exc: SQLAlchemyError) -> tuple[str, int, dict[str, str]]:
 def init_app(app: Flask) -> None:
     """Register blueprints, template helpers and error pages."""
     from app.web import (
+        accessible,
         admin,
         auth,
         catalog,
@@ -104,6 +105,7 @@ def init_app(app: Flask) -> None:
                    history, qbo, qbo_push, qbo_mappings, qbo_import):
         app.register_blueprint(module.bp)
     headers.init_app(app)
+    accessible.init_app(app)
 
     from app.qbo.renewal import renewal
     from app.web.qbo_push.targets import TARGETS, qbo_failure, qbo_state

@@ -200,6 +200,14 @@ class IdSelectField(SelectField):
             raise StopValidation()
 
 
+def name_distance(distance: Field, rate: Field) -> None:
+    """Name a mileage form's distance and rate fields in the company's unit (miles or km)."""
+    from app.permissions import company_settings
+
+    unit = company_settings().distance_unit
+    distance.label.text, rate.label.text = unit.label, unit.rate_label
+
+
 def name_field(label: str, max: int = 100, required: bool = True) -> StringField:
     """A trimmed text field that follows QBO's name rules."""
     from wtforms.validators import DataRequired
@@ -281,5 +289,6 @@ def parse_decimal(text: str | None) -> Decimal | None:
 __all__ = ["CURRENCIES", "CalendarDateField", "Exists", "IdSelectField", "MoneyField", "Places",
            "QBOName", "Length", "currency_field", "date_field", "decimal_field",
            "flag_stored_numbers", "id_select",
-           "MAX_ID", "model_choices", "money_field", "name_field", "optional_int", "parse_decimal",
+           "MAX_ID", "model_choices", "money_field", "name_distance", "name_field",
+           "optional_int", "parse_decimal",
            "strip_filter"]

@@ -14,6 +14,7 @@ from app.models import (
     Associate,
     Client,
     CompanySettings,
+    DistanceUnit,
     ExpenseEntry,
     HoursEntry,
     LinkState,
@@ -230,3 +231,18 @@ def test_qbo_add_all_uses_the_filters_as_they_are_now(realm: str, auth: Auth) ->
     work_queue()
     assert link_of(realm, "client", wanted.id).state == LinkState.SYNCED
     assert link_of(realm, "client", other.id) is None
+
+
+def test_mileage_in_kilometres_reaches_quickbooks_as_km(realm: str, auth: Auth, users: dict,
+                                                         emulator: Any) -> None:
+    """A company claiming kilometres sees "km" on the QuickBooks purchase, not "mi"."""
+    settings = CompanySettings.load()
+    settings.distance_unit, settings.associates_self_push = DistanceUnit.KILOMETRES, True
+    db.session.commit()
+    *_, mileage = _entries(users["alex"])
+    auth.login("alex").post(f"/my/qbo/push/mileage/{mileage.id}")
+    work_queue()
+    link = link_of(realm, "mileage", mileage.id)
+    assert link.state == LinkState.SYNCED
+    [purchase] = qbo_rows(emulator, realm, "Purchase", f"Id = '{link.qbo_id}'")
+    assert purchase["Line"][0]["Description"] == "30.00 km x 0.7000: Site visit"

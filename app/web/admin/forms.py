@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import Email, EqualTo, Length, Optional, Regexp
 
-from app.models import Associate, Integration, PermissionLevel
+from app.models import Associate, DistanceUnit, Integration, PermissionLevel
 from app.web.forms import currency_field, money_field, name_field, strip_filter
 
 
@@ -21,6 +21,10 @@ class BasicSettingsForm(FlaskForm):
     )
     associates_self_push = BooleanField(
         "Associates may copy their own time and expenses to QBO"
+    )
+    distance_unit = SelectField(
+        "Mileage is claimed in",
+        choices=[(unit.value, unit.label) for unit in DistanceUnit],
     )
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from app.extensions import db
-from app.models import Associate, Integration, PermissionLevel
+from app.models import Associate, DistanceUnit, Integration, PermissionLevel
 from app.permissions import company_settings, manager_required, owner_required
 from app.web.admin.forms import AssociateForm, BasicSettingsForm
 from app.web.auth.sessions import keep_current_session
@@ -29,11 +29,13 @@ def settings() -> Response | str:
     form = BasicSettingsForm(obj=row)
     if not form.is_submitted():
         form.integration.data = row.integration.value
+        form.distance_unit.data = row.distance_unit.value
     if form.validate_on_submit():
         row.company_name = form.company_name.data
         row.home_currency = form.home_currency.data
         row.integration = Integration(form.integration.data)
         row.associates_self_push = form.associates_self_push.data
+        row.distance_unit = DistanceUnit(form.distance_unit.data)
         db.session.commit()
         flash("Settings saved.", "success")
         return redirect(url_for(".settings"))

@@ -13,7 +13,14 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from app.extensions import db
 from app.models import BillingCode, Client, ExpenseEntry, HoursEntry, MileageEntry
-from app.web.forms import date_field, id_select, model_choices, money_field, strip_filter
+from app.web.forms import (
+    date_field,
+    id_select,
+    model_choices,
+    money_field,
+    name_distance,
+    strip_filter,
+)
 
 DAY_HOURS = Decimal(24)
 
@@ -88,3 +95,7 @@ class MileageForm(_EntryForm):
     trip_date = date_field("Date")
     miles = money_field("Miles", MileageEntry.miles, required=True, minimum="0.01")
     rate_per_mile = money_field("Rate per mile", MileageEntry.rate_per_mile, required=True)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        name_distance(self.miles, self.rate_per_mile)

@@ -35,6 +35,7 @@ from app.web.forms import (
     id_select,
     model_choices,
     money_field,
+    name_distance,
     strip_filter,
 )
 
@@ -166,6 +167,10 @@ class MileageLineForm(LineForm):
                               validators=[Optional(), Length(max=4000)])
     miles = money_field("Miles", InvoiceLine.miles, required=True, minimum="0.01")
     rate = money_field("Rate per mile", InvoiceLine.rate, required=True)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        name_distance(self.miles, self.rate)
 
 
 LINE_FORMS: dict[LineKind, type[LineForm]] = {
