@@ -159,6 +159,11 @@ class CalendarDateField(DateField):
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         """Parse YYYY-MM-DD; an impossible date gets its own message."""
+        if valuelist and not "".join(map(str, valuelist)).strip():
+            # A browser posts an untouched date input as "": no date, for the validators to
+            # accept (optional) or refuse (required), not an unreadable one.
+            self.data = None
+            return
         try:
             super().process_formdata(valuelist)
         except ValueError:
@@ -173,9 +178,10 @@ class CalendarDateField(DateField):
 
 def date_field(label: str, required: bool = True) -> CalendarDateField:
     """A date input; blank is refused when required, an impossible date always."""
-    from wtforms.validators import InputRequired
+    from wtforms.validators import DataRequired
 
-    first = InputRequired(message="Required.") if required else Optional()
+    # DataRequired, not InputRequired: a blank or all-space input leaves no date behind.
+    first = DataRequired(message="Required.") if required else Optional()
     return CalendarDateField(label, validators=[first])
 
 

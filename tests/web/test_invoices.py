@@ -79,6 +79,28 @@ def test_new_invoice_suggests_number_and_takes_defaults_from_client(auth: Auth,
     assert 'value="1002"' in client.get("/invoices/new").get_data(as_text=True)
 
 
+def test_blank_optional_dates_are_taken_as_no_date(auth: Auth, setup: dict) -> None:
+    # A browser posts an untouched date input as an empty value, not as a missing field.
+    client = auth.login("owner")
+    response = client.post("/invoices/new", data={
+        "client_id": str(setup["client"].id), "number": "1001", "issue_date": "2026-03-01",
+        "due_date": "", "payment_term_id": "", "class_id": "", "tax_code_id": "",
+        "currency": "", "exchange_rate": "", "memo": ""})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    invoice = db.session.scalars(select(Invoice)).one()
+    assert invoice.due_date == date(2026, 3, 31)  # from the client's Net 30
+    client.post(f"/invoices/{invoice.id}/lines", headers=HTMX, data={
+        "kind": "mileage", "mileage-associate_id": str(setup["alex"].id),
+        "mileage-service_date": "", "mileage-miles": "10", "mileage-rate": "0.70"})
+    [line] = _reload(invoice).lines
+    assert (line.service_date, line.amount) == (None, Decimal("7.00"))
+    blank_issue = client.post("/invoices/new", data={
+        "client_id": str(setup["client"].id), "number": "1002", "issue_date": " ",
+        "due_date": ""}).get_data(as_text=True)
+    assert "Required." in blank_issue and "Not a date on the calendar" not in blank_issue
+    assert _count(Invoice) == 1
+
+
 def test_invalid_header_shows_messages_and_writes_nothing(auth: Auth, setup: dict) -> None:
     client = auth.login("owner")
     _invoice(setup)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from app.extensions import db
@@ -41,6 +42,16 @@ def test_owner_grants_qbo_admin(auth: Auth, users: dict) -> None:
     assert response.status_code == 302
     db.session.refresh(alex)
     assert alex.is_qbo_admin and alex.hourly_rate == Decimal("130.00")
+
+
+def test_a_new_associate_starts_as_an_associate(auth: Auth, users: dict) -> None:
+    # The form's first choice is "Company Owner": it must not be what an untouched select posts.
+    client = auth.login("owner")
+    blank = client.get("/admin/associates/new").get_data(as_text=True)
+    assert re.search(r'<option selected value="associate">Associate</option>', blank)
+    assert not re.search(r'<option selected value="owner">', blank)
+    page = client.get(f"/admin/associates/{users['owner'].id}").get_data(as_text=True)
+    assert re.search(r'<option selected value="owner">Company Owner</option>', page)
 
 
 def test_qbo_admin_cannot_grant_permissions(auth: Auth, users: dict) -> None:

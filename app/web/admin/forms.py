@@ -50,7 +50,9 @@ class AssociateForm(FlaskForm):
     )
     hourly_rate = money_field("Hourly rate", Associate.hourly_rate)
     cost_rate = money_field("Cost rate", Associate.cost_rate)
+    # A new associate is an associate unless the owner deliberately picks otherwise.
     permission = SelectField("Permission level",
-                             choices=[(p.value, p.label) for p in PermissionLevel])
+                             choices=[(p.value, p.label) for p in PermissionLevel],
+                             default=PermissionLevel.ASSOCIATE.value)
     is_qbo_admin = BooleanField("QBO Admin")
     active = BooleanField("Active", default=True)
