@@ -294,7 +294,11 @@ def _expense_purchase(entry: Any, refs: Refs, amount: Decimal, detail: dict[str,
     person when it is owed to them (qbo-api-notes, "Mileage").
     """
     detail_type, fields = next(iter(detail.items()))
-    if entry.client_id and entry.billable:
+    if entry.client_id and entry.status == EntryStatus.INVOICED:
+        # Billed on a Ledgerhub invoice: QBO must not offer it for billing again.
+        fields["BillableStatus"] = "HasBeenBilled"
+        fields["CustomerRef"] = refs.ref("client", entry.client_id)
+    elif entry.client_id and entry.billable:
         fields["BillableStatus"] = "Billable"
         fields["CustomerRef"] = refs.ref("client", entry.client_id)
     else:
@@ -427,10 +431,14 @@ def _client_ready(c: Client) -> None:
 
 
 def _billed_entries(inv: Invoice) -> Iterable[Key]:
-    """The hours billed on the invoice: in QBO they must stop being billable."""
+    """The hours, expenses and mileage billed on the invoice: in QBO they stop being billable."""
     for line in inv.lines:
         if line.hours_entry_id:
             yield ("hours", line.hours_entry_id)
+        if line.expense_entry_id:
+            yield ("expense", line.expense_entry_id)
+        if line.mileage_entry_id:
+            yield ("mileage", line.mileage_entry_id)
 
 
 def _po_deps(po: PurchaseOrder) -> Iterable[Key]:
@@ -472,12 +480,12 @@ ENTITY_TYPES: dict[str, EntityType] = {t.name: t for t in (
     EntityType("hours", HoursEntry, "TimeActivity", 3,
                lambda e: f"{e.hours} h on {e.work_date.isoformat()}", _entry_deps,
                time_activity, marker_field="Description", txn_date=lambda e: e.work_date),
-    EntityType("expense", ExpenseEntry, "Purchase", 2,
+    EntityType("expense", ExpenseEntry, "Purchase", 3,
                lambda e: f"Expense {e.amount} on {e.expense_date.isoformat()}", _entry_deps,
                purchase_for_expense, marker_field="PrivateNote",
                txn_date=lambda e: e.expense_date, option_deps=_owed_deps,
                qbo_entity_for=lambda e, refs: refs.owed_as("expense", e.id)),
-    EntityType("mileage", MileageEntry, "Purchase", 2,
+    EntityType("mileage", MileageEntry, "Purchase", 3,
                lambda m: f"{m.miles} mi on {m.trip_date.isoformat()}", _entry_deps,
                purchase_for_mileage, marker_field="PrivateNote",
                txn_date=lambda m: m.trip_date, option_deps=_owed_deps,

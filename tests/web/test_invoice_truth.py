@@ -69,26 +69,37 @@ def _billable_hours(users: dict, client_name: str = "Billed Co") -> HoursEntry:
 def test_time_invoiced_here_is_marked_billed_in_qbo(realm: str, auth: Auth, emulator: Any,
                                                    users: dict) -> None:
     entry = _billable_hours(users)
-    assert push([("hours", entry.id)]).failed_count == 0
+    expense = ExpenseEntry(associate=users["alex"], client=entry.client,
+                           billing_code=BillingCode(code="Travel", kind=BillingCodeKind.EXPENSE),
+                           expense_date=date(2026, 11, 4), amount=Decimal("30.00"))
+    db.session.add(expense)
+    db.session.commit()
+    assert push([("hours", entry.id), ("expense", expense.id)]).failed_count == 0
     [activity] = qbo_rows(emulator, realm, "TimeActivity")
     assert activity["BillableStatus"] == "Billable"
+    [bill] = qbo_rows(emulator, realm, "Bill")
+    assert bill["Line"][0]["AccountBasedExpenseLineDetail"]["BillableStatus"] == "Billable"
     invoice = Invoice(number="7001", client=entry.client, issue_date=date(2026, 11, 5))
     db.session.add(invoice)
     db.session.commit()
     owner = auth.login("owner")
     added = owner.post(f"/invoices/{invoice.id}/open-hours", headers=HTMX)
-    assert "Added 1 line: 1 from hours." in added.get_data(as_text=True)
+    assert "Added 2 lines: 1 from hours, 1 from expenses." in added.get_data(as_text=True)
     owner.post(f"/invoices/{invoice.id}/final")
     page = owner.get(f"/invoices/{invoice.id}").get_data(as_text=True)
     assert (f"Time #{activity['Id']} still billable in QuickBooks: copying this invoice "
             "marks it billed") in page
     feedback = _add_qbo(auth, "invoice", invoice.id)
-    assert "Succeeded" in feedback and "1 updated" in feedback  # the time, after the invoice
+    assert "Succeeded" in feedback and "2 updated" in feedback, feedback  # time, expense
     [after] = qbo_rows(emulator, realm, "TimeActivity")
     assert after["Id"] == activity["Id"]
     assert after["BillableStatus"] == "HasBeenBilled"
     assert int(after["SyncToken"]) > int(activity["SyncToken"])
     assert len(qbo_rows(emulator, realm, "Invoice")) == 1
+    [billed] = qbo_rows(emulator, realm, "Bill")
+    assert billed["Id"] == bill["Id"]
+    assert billed["Line"][0]["AccountBasedExpenseLineDetail"]["BillableStatus"] == \
+        "HasBeenBilled"
     page = auth.login("owner").get(f"/invoices/{invoice.id}").get_data(as_text=True)
     assert f"Time #{activity['Id']} marked billed in QuickBooks" in page
     # Copying again changes nothing more in QBO.
