@@ -380,14 +380,16 @@ def _audit(emulator: Any, realm: str, baseline: Counter[str], report: Report) ->
     from app.sync.entities import ENTITY_TYPES
 
     after = _qbo_counts(emulator, realm)
-    links = db.session.execute(db.select(QboLink.entity_type, QboLink.qbo_id).where(
+    links = db.session.execute(db.select(QboLink.entity_type, QboLink.qbo_id,
+                                         QboLink.qbo_entity).where(
         QboLink.realm_id == realm, QboLink.qbo_id.is_not(None))).all()
     per_entity: dict[str, set[str]] = {}
     shared = 0
     seen: set[tuple[str, str]] = set()
-    for entity_type, qbo_id in links:
-        qbo_entity = ENTITY_TYPES[entity_type].qbo_entity if entity_type in ENTITY_TYPES \
-            else entity_type
+    for entity_type, qbo_id, created_as in links:
+        # An expense is a Bill or a Purchase: the link says which it was created as.
+        qbo_entity = created_as or (ENTITY_TYPES[entity_type].qbo_entity
+                                    if entity_type in ENTITY_TYPES else entity_type)
         key = (qbo_entity, qbo_id)
         shared += key in seen
         seen.add(key)

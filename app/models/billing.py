@@ -150,10 +150,19 @@ class InvoiceLine(db.Model):
     miles: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     billable: Mapped[bool] = mapped_column(Boolean, default=True)
     taxable: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The My History entry a line was billed from ("Add lines from open entries"): its copy
+    # in QuickBooks must stop being billable once this invoice is copied.
+    hours_entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("hours_entries.id", ondelete="SET NULL"), index=True)
+    expense_entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("expense_entries.id", ondelete="SET NULL"), index=True)
+    mileage_entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mileage_entries.id", ondelete="SET NULL"), index=True)
 
     invoice: Mapped[Invoice] = relationship(back_populates="lines")
     associate: Mapped[Associate | None] = relationship()
     billing_code: Mapped[BillingCode | None] = relationship()
+    hours_entry: Mapped[HoursEntry | None] = relationship()
 
     @property
     def quantity(self) -> Decimal:

@@ -98,6 +98,9 @@ class QboLink(TimestampMixin, db.Model):
     origin: Mapped[LinkOrigin] = mapped_column(enum_column(LinkOrigin), default=LinkOrigin.PUSHED,
                                                server_default=LinkOrigin.PUSHED.value)
     synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The QBO entity it was created as, when a record type can become more than one (an
+    # expense is a Purchase or a Bill); None: the entity type's usual one.
+    qbo_entity: Mapped[str | None] = mapped_column(String(40))
 
 
 class QboObject(db.Model):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
@@ -18,9 +18,11 @@ from app.models import (
     Associate,
     BillingCode,
     Client,
+    EntryStatus,
     ExpenseEntry,
     HoursEntry,
     Invoice,
+    InvoiceStatus,
     LineKind,
     MileageEntry,
     Organization,
@@ -65,6 +67,9 @@ class Refs(Protocol):
                  on: Any = None) -> dict[str, Any]:
         """CurrencyRef (+ ExchangeRate for a transaction dated ``on``) under multi-currency."""
 
+    def owed_as(self, entity_type: str, local_id: int) -> str:
+        """What an associate's expense or mileage becomes: "Bill" (owed) or "Purchase" (paid)."""
+
 
 @dataclass(frozen=True)
 class EntityType:
@@ -80,6 +85,14 @@ class EntityType:
     name_field: str | None = None  # unique name in QBO (name lists); None for transactions
     marker_field: str | None = None  # where transactions carry Ledgerhub's marker
     txn_date: Callable[[Any], Any] | None = None
+    # Raises NotSendable when the record must not reach QBO as it stands (a draft invoice).
+    ready: Callable[[Any], None] | None = None
+    # Dependencies that depend on the company's defaults, given as a mapping of them.
+    option_deps: Callable[[Any, Mapping[str, str]], Iterable[Key]] | None = None
+    # Records already in QBO that must be brought up to date after this one is copied.
+    followers: Callable[[Any], Iterable[Key]] | None = None
+    # The QBO entity when it depends on the record or the defaults (Bill or Purchase).
+    qbo_entity_for: Callable[[Any, Refs], str] | None = None
 
 
 def _clip(text: str | None, limit: int) -> str | None:
@@ -151,6 +164,29 @@ def employee(a: Associate, refs: Refs) -> dict[str, Any]:
         body["BillRate"] = a.hourly_rate
     if a.cost_rate is not None:
         body["CostRate"] = a.cost_rate
+    return body
+
+
+VENDOR_SUFFIX = " (expenses)"
+
+
+def associate_vendor_name(a: Associate) -> str:
+    """The associate's vendor record's DisplayName: unlike their Employee's, as QBO requires."""
+    return a.display_name[:500 - len(VENDOR_SUFFIX)] + VENDOR_SUFFIX
+
+
+def associate_vendor(a: Associate, refs: Refs) -> dict[str, Any]:
+    """Associate -> Vendor that expenses and mileage owed to them are payable to."""
+    given, family = a.first_name, a.last_name
+    if not (given or family):
+        given, family = _split_name(a.display_name)
+    body: dict[str, Any] = {"DisplayName": associate_vendor_name(a), "Active": a.active,
+                            "PrintOnCheckName": a.display_name[:110]}
+    if given:
+        body["GivenName"] = given
+    if family:
+        body["FamilyName"] = family
+    _contact(body, a.email, a.phone)
     return body
 
 
@@ -234,7 +270,12 @@ def time_activity(e: HoursEntry, refs: Refs) -> dict[str, Any]:
         body["CustomerRef"] = refs.ref("client", e.client_id)
     if e.billing_code_id:
         body["ItemRef"] = refs.ref("billing_code", e.billing_code_id)
-    if e.billable and e.client_id and e.rate is not None:
+    if e.status == EntryStatus.INVOICED and e.client_id:
+        # Invoiced from Ledgerhub: QBO must not offer this time for billing again.
+        body["BillableStatus"] = "HasBeenBilled"
+        if e.rate is not None:
+            body["HourlyRate"] = e.rate
+    elif e.billable and e.client_id and e.rate is not None:
         body["BillableStatus"] = "Billable"
         body["HourlyRate"] = e.rate
     else:
@@ -246,9 +287,18 @@ def time_activity(e: HoursEntry, refs: Refs) -> dict[str, Any]:
 
 def _expense_purchase(entry: Any, refs: Refs, amount: Decimal, detail: dict[str, Any],
                       description: str | None) -> dict[str, Any]:
-    """A Purchase with one line; ``detail`` names the detail type and its account or item."""
+    """A Bill payable to the associate (owed) or a Purchase (already paid), with one line.
+
+    ``detail`` names the line's detail type and its account or item. QBO has no mileage
+    entity: integrations record it as a Purchase, or as a Bill to a vendor record for the
+    person when it is owed to them (qbo-api-notes, "Mileage").
+    """
     detail_type, fields = next(iter(detail.items()))
-    if entry.client_id and entry.billable:
+    if entry.client_id and entry.status == EntryStatus.INVOICED:
+        # Billed on a Ledgerhub invoice: QBO must not offer it for billing again.
+        fields["BillableStatus"] = "HasBeenBilled"
+        fields["CustomerRef"] = refs.ref("client", entry.client_id)
+    elif entry.client_id and entry.billable:
         fields["BillableStatus"] = "Billable"
         fields["CustomerRef"] = refs.ref("client", entry.client_id)
     else:
@@ -256,6 +306,14 @@ def _expense_purchase(entry: Any, refs: Refs, amount: Decimal, detail: dict[str,
     line: dict[str, Any] = {"DetailType": detail_type, "Amount": amount, detail_type: fields}
     if description:
         line["Description"] = _clip(description, 4000)
+    kind = "expense" if isinstance(entry, ExpenseEntry) else "mileage"
+    if refs.owed_as(kind, entry.id) == "Bill":
+        body: dict[str, Any] = {"VendorRef": refs.ref("associate_vendor", entry.associate_id),
+                                "TxnDate": entry.entry_date.isoformat(), "Line": [line]}
+        ap = refs.option("ap_account", "")
+        if ap:
+            body["APAccountRef"] = {"value": ap}
+        return body
     return {
         "PaymentType": refs.option("expense_payment_type", "Cash"),
         "AccountRef": refs.preference("expense_payment_account",
@@ -349,6 +407,48 @@ def _entry_deps(entry: Any) -> Iterable[Key]:
         yield ("billing_code", entry.billing_code_id)
 
 
+def _owed_deps(entry: Any, options: Mapping[str, str]) -> Iterable[Key]:
+    """An expense owed to the associate needs their vendor record instead of the Employee."""
+    if owed_choice(options) == "Bill":
+        yield ("associate_vendor", entry.associate_id)
+    else:
+        yield ("associate", entry.associate_id)
+    if entry.client_id:
+        yield ("client", entry.client_id)
+    if getattr(entry, "billing_code_id", None):
+        yield ("billing_code", entry.billing_code_id)
+
+
+def owed_choice(options: Mapping[str, str | None]) -> str:
+    """The company's choice for associates' expenses: "Bill" (owed, the default) or "Purchase"."""
+    return "Purchase" if options.get("associate_expenses_as") == "purchase" else "Bill"
+
+
+def _invoice_ready(inv: Invoice) -> None:
+    if inv.status != InvoiceStatus.FINAL:
+        raise NotSendable(f"Invoice {inv.number} is a draft: only final invoices are copied to "
+                          "QuickBooks. Mark it final on its page, then copy it.",
+                          fix_url=f"/invoices/{inv.id}", code="draft")
+
+
+def _client_ready(c: Client) -> None:
+    if c.is_inquiry:
+        raise NotSendable(f"{c.name} is an inquiry, not a customer yet: convert it to a "
+                          "customer on its page, then copy it.", fix_url=f"/clients/{c.id}",
+                          code="inquiry")
+
+
+def _billed_entries(inv: Invoice) -> Iterable[Key]:
+    """The hours, expenses and mileage billed on the invoice: in QBO they stop being billable."""
+    for line in inv.lines:
+        if line.hours_entry_id:
+            yield ("hours", line.hours_entry_id)
+        if line.expense_entry_id:
+            yield ("expense", line.expense_entry_id)
+        if line.mileage_entry_id:
+            yield ("mileage", line.mileage_entry_id)
+
+
 def _po_deps(po: PurchaseOrder) -> Iterable[Key]:
     yield ("organization", po.organization_id)
     for line in po.lines:
@@ -373,26 +473,32 @@ ENTITY_TYPES: dict[str, EntityType] = {t.name: t for t in (
     EntityType("billing_code", BillingCode, "Item", 0, lambda b: b.code, _none, item,
                name_field="Name"),
     EntityType("client", Client, "Customer", 1, lambda c: c.name, _term_dep, customer,
-               name_field="DisplayName"),
+               name_field="DisplayName", ready=_client_ready),
     EntityType("organization", Organization, "Vendor", 1, lambda o: o.name, _term_dep, vendor,
                name_field="DisplayName"),
     EntityType("associate", Associate, "Employee", 1, lambda a: a.display_name, _none,
                employee, name_field="DisplayName"),
+    EntityType("associate_vendor", Associate, "Vendor", 1, associate_vendor_name, _none,
+               associate_vendor, name_field="DisplayName"),
     EntityType("invoice", Invoice, "Invoice", 2, lambda i: f"Invoice {i.number}",
                _invoice_deps, invoice, marker_field="PrivateNote",
-               txn_date=lambda i: i.issue_date),
-    EntityType("hours", HoursEntry, "TimeActivity", 2,
+               txn_date=lambda i: i.issue_date, ready=_invoice_ready,
+               followers=_billed_entries),
+    # After invoices: an invoice's copy brings the time billed on it up to date.
+    EntityType("hours", HoursEntry, "TimeActivity", 3,
                lambda e: f"{e.hours} h on {e.work_date.isoformat()}", _entry_deps,
                time_activity, marker_field="Description", txn_date=lambda e: e.work_date),
-    EntityType("expense", ExpenseEntry, "Purchase", 2,
+    EntityType("expense", ExpenseEntry, "Purchase", 3,
                lambda e: f"Expense {e.amount} on {e.expense_date.isoformat()}", _entry_deps,
                purchase_for_expense, marker_field="PrivateNote",
-               txn_date=lambda e: e.expense_date),
-    EntityType("mileage", MileageEntry, "Purchase", 2,
+               txn_date=lambda e: e.expense_date, option_deps=_owed_deps,
+               qbo_entity_for=lambda e, refs: refs.owed_as("expense", e.id)),
+    EntityType("mileage", MileageEntry, "Purchase", 3,
                lambda m: f"{m.miles} {_distance_unit()} on {m.trip_date.isoformat()}",
                _entry_deps,
                purchase_for_mileage, marker_field="PrivateNote",
-               txn_date=lambda m: m.trip_date),
+               txn_date=lambda m: m.trip_date, option_deps=_owed_deps,
+               qbo_entity_for=lambda m, refs: refs.owed_as("mileage", m.id)),
     EntityType("purchase_order", PurchaseOrder, "PurchaseOrder", 2,
                lambda p: f"Purchase order {p.number}", _po_deps, purchase_order,
                marker_field="PrivateNote", txn_date=lambda p: p.order_date),
@@ -431,6 +537,10 @@ class LocalRefs:
                  on: Any = None) -> dict[str, Any]:
         """Currency and rate as entered."""
         return {"currency": code, "rate": rate}
+
+    def owed_as(self, entity_type: str, local_id: int) -> str:
+        """One form for the fingerprint: the choice of Bill or Purchase is not a local edit."""
+        return "Purchase"
 
 
 def _canonical(value: Any) -> Any:

@@ -107,6 +107,13 @@ DEFAULT_KEYS: dict[str, DefaultSpec] = {d.key: d for d in (
     DefaultSpec("ap_account", "Accounts payable (A/P) account",
                 "Sent as APAccountRef on purchase orders and bills.", "Account",
                 ("Accounts Payable",)),
+    DefaultSpec("associate_expenses_as", "Associates' expenses and mileage are recorded as",
+                "Owed to the associate: a Bill payable to a vendor record for them "
+                "(“Name (expenses)”), paid later; the usual way. Already paid: a Purchase "
+                "from the account below, as money that has left it.",
+                choices=(("bill", "A bill payable to the associate (owed)"),
+                         ("purchase", "A purchase from the account below (already paid)")),
+                default="bill"),
     DefaultSpec("expense_payment_account", "Expenses are paid from",
                 "The bank or credit-card account associates' expenses are paid from.",
                 "Account", ("Bank", "Credit Card")),

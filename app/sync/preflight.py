@@ -33,6 +33,7 @@ from app.models.base import utcnow
 from app.models.people import as_utc
 from app.sync import mappings, sales_tax
 from app.sync.currency import rate_for
+from app.sync.entities import associate_vendor_name
 from app.sync.mappings import LIST_KINDS, US_LINE_MARKERS, ListKind, preference
 from app.sync.tax import qbo_percent, rate_difference
 
@@ -418,20 +419,28 @@ def _mileage_problem(session: Session, realm_id: str) -> Problem | None:
                    "account in the QuickBooks defaults.", DEFAULTS_URL)
 
 
+def _owed_as_purchase(session: Session, realm_id: str) -> bool:
+    """True when associates' expenses are recorded as already paid (a Purchase)."""
+    return preference(session, realm_id, "associate_expenses_as") == "purchase"
+
+
 def _expense_problems(session: Session, realm_id: str, entry: Any,
                       company: _Company) -> list[Problem]:
     problems = []
-    for key, why in (("expense_payment_account", "Expenses"),
-                     ("expense_account", "Expenses")):
+    # A bill owed to the associate is paid later: no payment account is involved yet.
+    paid = _owed_as_purchase(session, realm_id)
+    keys = (("expense_payment_account", "Expenses"),) if paid else ()
+    for key, why in (*keys, ("expense_account", "Expenses")):
         problem = _default_problem(session, realm_id, key, why)
         if problem:
             problems.append(problem)
-    account = mappings.qbo_object(session, realm_id, "Account",
-                                  preference(session, realm_id, "expense_payment_account"))
-    mismatch = mappings.payment_account_problem(
-        preference(session, realm_id, "expense_payment_type"), account)
-    if mismatch:
-        problems.append(Problem("payment_account", mismatch, DEFAULTS_URL))
+    if paid:
+        account = mappings.qbo_object(session, realm_id, "Account",
+                                      preference(session, realm_id, "expense_payment_account"))
+        mismatch = mappings.payment_account_problem(
+            preference(session, realm_id, "expense_payment_type"), account)
+        if mismatch:
+            problems.append(Problem("payment_account", mismatch, DEFAULTS_URL))
     if entry.billing_code is not None:
         problems += _list_problems(session, realm_id, "billing_code", entry.billing_code,
                                    company)
@@ -485,6 +494,9 @@ def check_record(session: Session, realm_id: str, entity_type: str, record: Any
     company = _company(session, realm_id)
     if entity_type in PARTY_ENTITIES:
         return _party_problems(session, realm_id, entity_type, record, company)
+    if entity_type == "associate_vendor":
+        return name_problems(associate_vendor_name(record), "associate",
+                             record_url("associate", record.id))
     if entity_type in LIST_KINDS:
         return _list_problems(session, realm_id, entity_type, record, company)
     if entity_type == "invoice":

@@ -41,7 +41,14 @@ from app.sync.amounts import amount_problems
 from app.sync.context import RunContext
 from app.sync.currency import currency_fields, rate_for
 from app.sync.docnumbers import marker
-from app.sync.entities import ENTITY_TYPES, EntityType, Key, NotSendable, fingerprint
+from app.sync.entities import (
+    ENTITY_TYPES,
+    EntityType,
+    Key,
+    NotSendable,
+    fingerprint,
+    owed_choice,
+)
 from app.sync.mappings import memoized_lookups
 from app.sync.preflight import DEFAULTS_URL, MAPPINGS_URL, RATES_URL, check_record, record_url
 from app.sync.recovery import UNSURE_TRIES, RecoveryMixin
@@ -116,6 +123,15 @@ class RunRefs:
         """A per-company option, or its default."""
         return self._prefs.get(key) or default
 
+    def owed_as(self, entity_type: str, local_id: int) -> str:
+        """Bill or Purchase: as it was created in QBO, else the company's current choice."""
+        link = self._link(entity_type, local_id)
+        if link is not None and link.qbo_entity:
+            return link.qbo_entity
+        if link is not None and link.qbo_id:
+            return "Purchase"  # copied before the choice existed
+        return owed_choice(self._prefs)
+
     def currency(self, code: str | None, rate: Decimal | None = None,
                  on: date | None = None) -> dict[str, Any]:
         """CurrencyRef, and for a transaction the ExchangeRate (entered or from the rate table)."""
@@ -185,6 +201,10 @@ class Node:
     message: str | None = None
     unsure: bool = False  # the last write got no answer: look for it before sending again
     tries: int = 0
+    qbo_entity: str = ""  # the QBO entity it is sent as (set when prepared)
+
+    def __post_init__(self) -> None:
+        self.qbo_entity = self.qbo_entity or self.etype.qbo_entity
 
     @property
     def label(self) -> str:
@@ -209,6 +229,8 @@ def build_plan(session: Session, realm_id: str, roots: Iterable[Key]) -> Plan:
     """Load the scope's records and everything they depend on, with their links."""
     plan = Plan()
     stack = list(roots)
+    options: dict[str, str | None] | None = None
+    followers: list[tuple[Key, Key]] = []  # (follower, what it follows)
     while stack:
         key = stack.pop()
         if key in plan.nodes or key[0] not in ENTITY_TYPES:
@@ -218,9 +240,24 @@ def build_plan(session: Session, realm_id: str, roots: Iterable[Key]) -> Plan:
         if record is None:
             plan.missing.append(key)
             continue
-        deps = list(dict.fromkeys(etype.deps(record)))
+        if etype.option_deps is not None:
+            if options is None:
+                options = {p.key: p.value for p in session.scalars(
+                    select(QboPreference).where(QboPreference.realm_id == realm_id))}
+            deps = list(dict.fromkeys(etype.option_deps(record, options)))
+        else:
+            deps = list(dict.fromkeys(etype.deps(record)))
+        refused = False
+        if etype.ready is not None:
+            try:
+                etype.ready(record)
+            except NotSendable:
+                deps, refused = [], True  # nothing is copied on behalf of a refused record
         plan.nodes[key] = Node(key=key, etype=etype, record=record, link=None, deps=deps)
         stack.extend(deps)
+        if etype.followers is not None and not refused:
+            followers += [(f, key) for f in etype.followers(record)]
+    _add_followers(session, realm_id, plan, followers)
     by_type: dict[str, list[int]] = {}
     for entity_type, local_id in plan.nodes:
         by_type.setdefault(entity_type, []).append(local_id)
@@ -231,6 +268,30 @@ def build_plan(session: Session, realm_id: str, roots: Iterable[Key]) -> Plan:
                     QboLink.local_id.in_(ids[start:start + 500]))):
                 plan.nodes[(entity_type, link.local_id)].link = link
     return plan
+
+
+def _add_followers(session: Session, realm_id: str, plan: Plan,
+                   followers: list[tuple[Key, Key]]) -> None:
+    """Records already in QBO that a copied record changes (its billed time) join the plan.
+
+    Only ones QBO already holds: the copy updates them, after and only if what they follow
+    was copied. Ones never copied are not created as a side effect.
+    """
+    for key, leader in followers:
+        if key in plan.nodes:
+            if leader not in plan.nodes[key].deps:
+                plan.nodes[key].deps.append(leader)
+            continue
+        link = session.scalars(select(QboLink).where(
+            QboLink.realm_id == realm_id, QboLink.entity_type == key[0],
+            QboLink.local_id == key[1])).first()
+        if link is None or link.qbo_id is None or link.state != LinkState.SYNCED:
+            continue
+        etype = ENTITY_TYPES[key[0]]
+        record = session.get(etype.model, key[1])
+        if record is not None:
+            plan.nodes[key] = Node(key=key, etype=etype, record=record, link=link,
+                                   deps=[leader])
 
 
 def scope_roots(scope: dict[str, Any]) -> list[Key]:
@@ -316,7 +377,7 @@ class PushEngine(RecoveryMixin):
                 refs.planned.add(node.key)
                 self._finish(node, EventOutcome.PLANNED, action=node.operation,
                              request_body=_json(node.body),
-                             message=f"Would {node.operation} {node.etype.qbo_entity}")
+                             message=f"Would {node.operation} {node.qbo_entity}")
             return
         self._check_lock()
         self._recover([n for n in ready if self._pending(n)])
@@ -357,8 +418,12 @@ class PushEngine(RecoveryMixin):
         if node.etype.name == "invoice":
             self._read_tax_model()
         try:
+            if node.etype.ready is not None:
+                node.etype.ready(node.record)
             self._preflight(node)
             node.body = node.etype.payload(node.record, refs)
+            if node.etype.qbo_entity_for is not None:
+                node.qbo_entity = node.etype.qbo_entity_for(node.record, refs)
         except NotSendable as exc:
             self._finish(node, EventOutcome.FAILED, action="plan", fault_code=exc.code,
                          message=exc.message, fix_url=exc.fix_url)
@@ -405,6 +470,8 @@ class PushEngine(RecoveryMixin):
                 node.link = link
             if node.operation == "create":
                 link.state = LinkState.PENDING
+                if node.etype.qbo_entity_for is not None:
+                    link.qbo_entity = node.qbo_entity
                 link.pending_request_id = link.pending_request_id or _new_request_id(node.key)
                 if node.etype.marker_field:
                     field_name = node.etype.marker_field
@@ -428,7 +495,7 @@ class PushEngine(RecoveryMixin):
         for start in range(0, len(nodes), BATCH_MAX_ITEMS):
             chunk = nodes[start:start + BATCH_MAX_ITEMS]
             self._check_lock()
-            ops = [BatchOp(bid=str(i), operation=n.operation, entity=n.etype.qbo_entity,
+            ops = [BatchOp(bid=str(i), operation=n.operation, entity=n.qbo_entity,
                            body=n.body) for i, n in enumerate(chunk)]
             ids = ",".join(n.link.pending_request_id for n in chunk)
             prefix = "lhb-" + hashlib.sha256(ids.encode()).hexdigest()[:24]
@@ -441,7 +508,7 @@ class PushEngine(RecoveryMixin):
                 self.session.commit()
 
     def _send_single(self, node: Node) -> None:
-        entity = node.etype.qbo_entity
+        entity = node.qbo_entity
         request_id = node.link.pending_request_id
         try:
             if node.operation == "create":
@@ -477,7 +544,7 @@ class PushEngine(RecoveryMixin):
             self._finish(node, outcome, action=node.operation, qbo_id=link.qbo_id,
                          request_id=request_id, request_body=request,
                          response_body=_json(data), intuit_tid=tid,
-                         message=f"{verb} {node.etype.qbo_entity} #{link.qbo_id}.")
+                         message=f"{verb} {node.qbo_entity} #{link.qbo_id}.")
             self._after_copy(node, data)
             return
         fault = result.fault if result is not None else None
@@ -504,7 +571,7 @@ class PushEngine(RecoveryMixin):
     def _reapply(self, node: Node) -> None:
         """5010: someone changed it in QBO; re-read its SyncToken and apply once more."""
         try:
-            current = self.client.read(node.etype.qbo_entity, node.link.qbo_id)
+            current = self.client.read(node.qbo_entity, node.link.qbo_id)
         except QBOError as exc:
             self._fail_link(node, exc, _json(node.body), self.client.last_intuit_tid)
             return
@@ -520,13 +587,13 @@ class PushEngine(RecoveryMixin):
         link.pending_request_id = _new_request_id(node.key)
         self.session.commit()
         try:
-            data = self.client.update(node.etype.qbo_entity, node.body,
+            data = self.client.update(node.qbo_entity, node.body,
                                       request_id=link.pending_request_id)
         except QBOError as exc:
             self._fail_link(node, exc, _json(node.body), self.client.last_intuit_tid)
             return
         self._apply(node, BatchResult(bid="0", operation="update",
-                                      entity=node.etype.qbo_entity, data=data))
+                                      entity=node.qbo_entity, data=data))
 
     def _fail_link(self, node: Node, fault: QBOError, request: str, tid: str | None, *,
                    message: str | None = None, fix_url: str | None = None) -> None:
@@ -700,7 +767,12 @@ def _push_selection(ctx: RunContext, realm_id: str, lock: RealmLock,
     size and a record edited after the click is copied as it is now.
     """
     session = ctx.session()
-    ctx.progress.start(selection.count(session), realm_id=realm_id)
+    left_out, why = selection.skipped(session)
+    ctx.progress.start(selection.count(session) - left_out, realm_id=realm_id)
+    if left_out:
+        ctx.progress.record(EventOutcome.INFO, entity_type=selection.entity_type,
+                            label="Inquiries", action="skip", fault_code="inquiries", message=why,
+                            realm_id=realm_id, counts=False)
     seen: dict[Key, EventOutcome | None] = {}
     size = max(1, int(ctx.config["QBO_PUSH_CHUNK_SIZE"]))
     for ids in selection.chunks(session, size):

@@ -37,10 +37,10 @@ def find_existing(client: QBOClient, nodes: list[Node]) -> dict[Key, dict[str, A
     for node in nodes:
         etype = node.etype
         if etype.name_field:
-            groups[(etype.qbo_entity, etype.name_field, None)].append(node)
+            groups[(node.qbo_entity, etype.name_field, None)].append(node)
         else:
             day = etype.txn_date(node.record).isoformat()
-            groups[(etype.qbo_entity, None, day)].append(node)
+            groups[(node.qbo_entity, None, day)].append(node)
     found: dict[Key, dict[str, Any]] = {}
     for (entity, name_field, day), group in groups.items():
         if name_field:
@@ -139,7 +139,7 @@ class RecoveryMixin:
                         resend.append(node)
                     else:
                         self._apply(node, BatchResult(bid="0", operation="create",
-                                                      entity=node.etype.qbo_entity, data=row))
+                                                      entity=node.qbo_entity, data=row))
                 self.session.commit()
             self._send(resend)
 

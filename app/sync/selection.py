@@ -31,7 +31,7 @@ from app.models import (
 )
 
 # The listing parameters a selection keeps (paging and sorting do not change what it selects).
-FILTER_KEYS = ("q", "status", "category", "from", "to")
+FILTER_KEYS = ("q", "status", "category", "kind", "from", "to")
 SEARCH_MAX = 100
 
 
@@ -92,6 +92,10 @@ def parse_date(text: str | None) -> date | None:
 def _clients(values: Mapping[str, str], _owner: int | None) -> Filtered:
     filters: dict[str, str] = {}
     stmt = active_filter(select(Client), Client, values, filters)
+    kind = values.get("kind", "")
+    if kind in ("customers", "inquiries"):
+        stmt = stmt.where(Client.is_inquiry.is_(kind == "inquiries"))
+        filters["kind"] = kind
     return Filtered(stmt, [Client.name, Client.email, Client.contact_name, Client.phone], filters)
 
 
@@ -161,6 +165,12 @@ BUILDERS: dict[str, Callable[[Mapping[str, str], int | None], Filtered]] = {
 }
 # Entries are an associate's own: their selections always name whose.
 OWNED = frozenset({"hours", "expense", "mileage"})
+# Records a bulk copy leaves out on purpose, and how its feedback says so.
+BULK_SKIPS: dict[str, tuple[Callable[[], ColumnElement], str, str]] = {
+    "client": (lambda: Client.is_inquiry.is_(True),
+               "1 inquiry skipped: not a customer until converted",
+               "{n} inquiries skipped: not customers until converted"),
+}
 
 
 def filtered(entity_type: str, values: Mapping[str, str], owner_id: int | None = None) -> Filtered:
@@ -212,9 +222,21 @@ class Selection:
         return int(session.scalar(select(func.count()).select_from(self.statement().subquery()))
                    or 0)
 
+    def skipped(self, session: Session) -> tuple[int, str]:
+        """How many selected records a bulk copy leaves out on purpose, and why, in words."""
+        if self.entity_type not in BULK_SKIPS:
+            return 0, ""
+        clause, one, many = BULK_SKIPS[self.entity_type]
+        stmt = self.statement().where(clause())
+        n = int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+        return n, (one if n == 1 else many.format(n=n))
+
     def chunks(self, session: Session, size: int) -> Iterator[list[int]]:
-        """The selected ids in ascending pages of ``size`` (keyset paging: stable and cheap)."""
-        inner = self.statement().subquery()
+        """The ids to copy in ascending pages of ``size`` (keyset paging: stable and cheap)."""
+        stmt = self.statement()
+        if self.entity_type in BULK_SKIPS:
+            stmt = stmt.where(~BULK_SKIPS[self.entity_type][0]())
+        inner = stmt.subquery()
         last = 0
         while True:
             ids = list(session.scalars(select(inner.c.id).where(inner.c.id > last)

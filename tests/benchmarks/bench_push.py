@@ -54,6 +54,7 @@ def _seed_records(count: int) -> list[tuple[str, int]]:
         Client,
         Invoice,
         InvoiceLine,
+        InvoiceStatus,
         LineKind,
     )
 
@@ -69,7 +70,7 @@ def _seed_records(count: int) -> list[tuple[str, int]]:
                              hours=Decimal("1.25") * (i + 1), rate=Decimal("120.00"))
                  for i in range(3)]
         invoices.append(Invoice(number=f"B{n:05d}", client=client, issue_date=date(2026, 11, 5),
-                                lines=lines))
+                                lines=lines, status=InvoiceStatus.FINAL))
     db.session.add_all(invoices)
     db.session.commit()
     return [("invoice", inv.id) for inv in invoices]

@@ -18,6 +18,7 @@ from app.models import (
     Client,
     Invoice,
     InvoiceLine,
+    InvoiceStatus,
     LineKind,
     PaymentTerm,
     QboLink,
@@ -73,7 +74,7 @@ def make_invoice(number: str = "1001", client_name: str = "Harbor Freight Co",
                        default_rate=Decimal("150.00"))
     client = Client(name=client_name, email="ap@harbor.example", payment_term=term)
     invoice = Invoice(number=number, client=client, issue_date=date(2026, 11, 2),
-                      payment_term=term, currency="USD")
+                      payment_term=term, currency="USD", status=InvoiceStatus.FINAL)
     invoice.lines = [
         InvoiceLine(position=n, kind=LineKind.HOURLY, associate=associate, billing_code=code,
                     service_date=date(2026, 11, n), hours=Decimal("1.25") * n,

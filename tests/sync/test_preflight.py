@@ -243,6 +243,9 @@ def test_entries_need_their_default_accounts(app_ctx: Flask, users: dict) -> Non
     hours = HoursEntry(associate=alex, work_date=date(2026, 3, 2), hours=Decimal(2))
     db.session.add_all([expense, miles, hours])
     db.session.flush()
+    # Owed to the associate (a bill, the default): no payment account is involved.
+    assert codes(check_record(db.session, REALM, "expense", expense)) == ["default_missing"]
+    mappings.set_preference(db.session, REALM, "associate_expenses_as", "purchase")
     assert codes(check_record(db.session, REALM, "expense", expense)) == [
         "default_missing", "default_missing"]
     problems = check_record(db.session, REALM, "mileage", miles)

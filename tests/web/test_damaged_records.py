@@ -76,8 +76,9 @@ def test_pushing_a_damaged_entry_fails_that_entry_only(
                 ("mileage", damaged["trip"].id)])
     assert run.status == RunStatus.PARTIAL and run.failed_count == 2, run.message
     assert link_of(realm, "expense", damaged["good"].id).qbo_id is not None
-    [purchase] = qbo_rows(emulator, realm, "Purchase")
-    assert Decimal(str(purchase["TotalAmt"])) == Decimal("12.40")
+    # Owed to the associate (the default): a bill payable to their vendor record.
+    [bill] = qbo_rows(emulator, realm, "Bill")
+    assert Decimal(str(bill["TotalAmt"])) == Decimal("12.40")
     failures = {e.local_id: e for e in db.session.scalars(db.select(SyncEvent).where(
         SyncEvent.outcome == EventOutcome.FAILED))}
     assert set(failures) == {damaged["bad"].id, damaged["trip"].id}

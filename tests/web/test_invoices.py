@@ -261,7 +261,7 @@ def test_add_lines_from_open_hours(auth: Auth, setup: dict) -> None:
     ])
     db.session.commit()
     response = client.post(f"/invoices/{invoice.id}/open-hours", headers=HTMX)
-    assert "Added 2 lines from open hours." in response.get_data(as_text=True)
+    assert "Added 2 lines: 2 from hours." in response.get_data(as_text=True)
     invoice = _reload(invoice)
     assert [(line.hours, line.rate, line.amount) for line in invoice.lines] == [
         (Decimal("1.50"), Decimal("150.0000"), Decimal("225.00")),

@@ -75,3 +75,17 @@ def edit(client_id: int) -> Response | str:
         flash(f"Client “{client.name}” saved.", "success")
         return redirect(url_for(".edit", client_id=client.id))
     return render_template("clients/form.html", form=form, client=client, currency_lock=lock)
+
+
+@bp.post("/<int:client_id>/convert")
+@manager_required
+def convert(client_id: int) -> Response:
+    """An inquiry becomes a customer: from now on it can be invoiced and copied to QBO."""
+    client = db.session.get(Client, client_id) or abort(404)
+    if client.is_inquiry:
+        client.is_inquiry = False
+        db.session.commit()
+        flash(f"“{client.name}” is now a customer.", "success")
+    else:
+        flash(f"“{client.name}” is already a customer.", "info")
+    return redirect(url_for(".edit", client_id=client.id))

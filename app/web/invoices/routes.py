@@ -14,7 +14,6 @@ from app.extensions import db
 from app.models import (
     Client,
     EntryStatus,
-    HoursEntry,
     Invoice,
     InvoiceLine,
     InvoiceStatus,
@@ -25,8 +24,10 @@ from app.permissions import manager_required
 from app.qbo.connection import current_connection
 from app.sync.tax import TAX_CALCULATIONS, default_tax_calculation
 from app.web.forms import home_currency
+from app.web.invoices.entries import line_for_entry, open_entries, reopen_entry, time_states
 from app.web.invoices.forms import LINE_FORMS, InvoiceForm, LineForm
 from app.web.listing import Listing, paginate, render_listing
+from app.web.qbo_push.targets import qbo_state
 from app.web.records import (
     apply_form,
     child_or_404,
@@ -129,6 +130,8 @@ def _lines_context(invoice: Invoice, add_form: LineForm | None = None,
         "notice": notice,
         "home_currency": _home_currency(),
         "tax_calculations": TAX_CALCULATIONS,
+        "time_states": time_states(invoice),
+        "invoice_qbo": qbo_state("invoice", invoice),
     }
 
 
@@ -232,38 +235,33 @@ def line_delete(invoice_id: int, line_id: int) -> Response | str:
     if invoice.status == InvoiceStatus.FINAL:
         return _lines(invoice, error=FINAL_MESSAGE)
     invoice.lines.remove(line)
+    reopened = reopen_entry(line)
     db.session.commit()
-    return _lines(invoice, message="Line deleted.")
+    return _lines(invoice, message="Line deleted." + (" Its entry is open again." if reopened
+                                                      else ""))
 
 
 @bp.post("/<int:invoice_id>/open-hours")
 @manager_required
 def add_open_hours(invoice_id: int) -> Response | str:
-    """Turn the client's open billable hours into hourly lines and mark them invoiced."""
+    """Bill the client's open billable hours, expenses and mileage as lines; mark them invoiced."""
     invoice = _get(invoice_id)
     if invoice.status == InvoiceStatus.FINAL:
         return _lines(invoice, error=FINAL_MESSAGE)
-    entries = db.session.scalars(
-        select(HoursEntry)
-        .where(HoursEntry.client_id == invoice.client_id, HoursEntry.status == EntryStatus.OPEN,
-               HoursEntry.billable.is_(True))
-        .order_by(HoursEntry.work_date, HoursEntry.id)
-    ).all()
+    found = open_entries(invoice.client_id)
     position = max((line.position for line in invoice.lines), default=0)
-    for offset, entry in enumerate(entries, start=1):
-        code = entry.billing_code
-        rate = entry.rate
-        if rate is None:
-            rate = (code.default_rate if code is not None else None) or entry.associate.hourly_rate
-        invoice.lines.append(InvoiceLine(
-            position=position + offset, kind=LineKind.HOURLY, associate_id=entry.associate_id,
-            service_date=entry.work_date, billing_code_id=entry.billing_code_id,
-            description=entry.description, hours=entry.hours, rate=rate,
-            taxable=bool(code is not None and code.taxable)))
+    for offset, (_, entry) in enumerate(found, start=1):
+        invoice.lines.append(line_for_entry(entry, position + offset))
         entry.status = EntryStatus.INVOICED
     db.session.commit()
-    message = (f"Added {len(entries)} line{'' if len(entries) == 1 else 's'} from open hours."
-               if entries else f"{invoice.client.name} has no open billable hours.")
+    counts = {noun: sum(1 for kind, _ in found if kind == noun)
+              for noun in ("hours", "expense", "mileage")}
+    parts = [f"{counts['hours']} from hours"] if counts["hours"] else []
+    parts += [f"{counts['expense']} from expenses"] if counts["expense"] else []
+    parts += [f"{counts['mileage']} from mileage"] if counts["mileage"] else []
+    message = (f"Added {len(found)} line{'' if len(found) == 1 else 's'}: {', '.join(parts)}."
+               if found else f"{invoice.client.name} has no open billable hours, expenses "
+               "or mileage.")
     return _lines(invoice, message=message)
 
 
@@ -291,5 +289,11 @@ def reopen(invoice_id: int) -> Response:
     if invoice.status != InvoiceStatus.DRAFT:
         invoice.status = InvoiceStatus.DRAFT
         db.session.commit()
-        flash(f"Invoice {invoice.number} is a draft again.", "success")
+        qbo = qbo_state("invoice", invoice)
+        if qbo.link is not None and qbo.link.qbo_id:
+            flash(f"Invoice {invoice.number} is a draft again. QuickBooks keeps its copy "
+                  f"(#{qbo.link.qbo_id}) as it was: your edits show as changed, and once the "
+                  "invoice is final again Add QBO updates that copy.", "warning")
+        else:
+            flash(f"Invoice {invoice.number} is a draft again.", "success")
     return redirect(url_for(".edit", invoice_id=invoice.id))
