@@ -244,5 +244,6 @@ def test_mileage_in_kilometres_reaches_quickbooks_as_km(realm: str, auth: Auth, 
     work_queue()
     link = link_of(realm, "mileage", mileage.id)
     assert link.state == LinkState.SYNCED
-    [purchase] = qbo_rows(emulator, realm, "Purchase", f"Id = '{link.qbo_id}'")
-    assert purchase["Line"][0]["Description"] == "30.00 km x 0.7000: Site visit"
+    # Owed to the associate by default: a Bill to their vendor record (else a Purchase).
+    [expense] = qbo_rows(emulator, realm, link.qbo_entity or "Purchase", f"Id = '{link.qbo_id}'")
+    assert expense["Line"][0]["Description"] == "30.00 km x 0.7000: Site visit"
