@@ -27,7 +27,7 @@ __all__ = ["CHUNK", "LiveMatch", "clash_message", "find_clash", "live_matches", 
            "match_path"]
 
 # Names per query: keeps a GET query URL short and far under QBO's 1000-row page.
-CHUNK = 40
+CHUNK = 100
 _NOUN = {"Customer": "customer", "Vendor": "vendor", "Employee": "employee"}
 
 

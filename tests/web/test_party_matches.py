@@ -141,3 +141,29 @@ def test_forms_refuse_a_name_another_party_has(app_ctx: Flask, auth: Auth, users
                                                    "currency": "USD", "act_as_reference": "",
                                                    "active": "y"})
     assert saved.status_code == 302
+
+
+def test_qbo_add_all_asks_qbo_once_per_hundred_names_and_holds_back_twins(
+        realm: str, auth: Auth, emulator: Any) -> None:
+    from tests.sync.import_support import query_requests, request_count, work_queue
+
+    for name in ("Harbor Labs, Inc.", "Bulk Client 007"):
+        api(emulator, realm, "POST", "customer", {"DisplayName": name})
+    db.session.add_all([Client(name=f"Bulk Client {i:03d}") for i in range(150)])
+    db.session.add(Client(name="HARBOR LABS, INC."))
+    db.session.commit()
+    http = auth.login("qboadmin")
+    before = query_requests(request_count(emulator, realm))
+    http.post("/admin/qbo/push/client?status=active", headers=HX,
+              data={"selection": "all", "confirm": "151"})
+    work_queue()
+
+    # 151 names: two name queries (100 per query), no emails, so no email query.
+    assert query_requests(request_count(emulator, realm)) - before == 2
+    run = db.session.scalars(select(SyncRun)).one()
+    assert run.created_count == 149 and run.failed_count == 2
+    names = [c["DisplayName"] for c in qbo_rows(emulator, realm, "Customer")]
+    assert len(names) == 151 and names.count("Bulk Client 007") == 1
+    page = http.get(f"/admin/qbo/runs/{run.id}").get_data(as_text=True)
+    assert "QuickBooks already has customer “Harbor Labs, Inc.”" in page
+    assert "link it or create anyway" in page and "Link to existing" in page
