@@ -10,6 +10,7 @@ page and "Link to existing" see it without a manual refresh.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,12 +20,15 @@ from sqlalchemy.orm import Session
 
 from app.models import QboLink
 from app.qbo.client import QBOClient
+from app.qbo.faults import ValidationError
 from app.qbo.query import where_eq, where_in
 from app.sync.lists import store_page
 from app.sync.names import PARTY_KINDS, email_key, name_key, party_label
 
 __all__ = ["CHUNK", "LiveMatch", "clash_message", "find_clash", "live_matches", "match_message",
            "match_path"]
+
+log = logging.getLogger(__name__)
 
 # Names per query: keeps a GET query URL short and far under QBO's 1000-row page.
 CHUNK = 100
@@ -68,6 +72,24 @@ def _query(client: QBOClient, qbo_entity: str, field: str,
     return rows
 
 
+def _email_rows(client: QBOClient, qbo_entity: str,
+                emails: set[str]) -> dict[str, dict[str, Any]]:
+    """Parties by email. QBO filters parties on ``PrimaryEmailAddr`` itself (python-quickbooks
+    issue #284: ``Vendor.where("PrimaryEmailAddr = '...'")``), and IN works on any property
+    that = does. Should a company refuse the lookup as an invalid query (4001), matching falls
+    back to names alone rather than stopping the run: the DisplayName query above still
+    catches every name QBO would refuse.
+    """
+    try:
+        return _query(client, qbo_entity, "PrimaryEmailAddr", emails)
+    except ValidationError as exc:
+        if exc.code != "4001":
+            raise
+        log.warning("QuickBooks refused the %s email lookup (4001); matching by name only",
+                    qbo_entity)
+        return {}
+
+
 def live_matches(client: QBOClient, session: Session, realm_id: str, entity_type: str,
                  records: Sequence[Any]) -> dict[int, list[LiveMatch]]:
     """For each record, the unlinked QBO parties of its kind with its name or its email.
@@ -80,7 +102,7 @@ def live_matches(client: QBOClient, session: Session, realm_id: str, entity_type
     rows = _query(client, qbo_entity, "DisplayName", (n for n in names if n))
     emails = {e for e in (email_key(getattr(r, "email", None)) for r in records) if e}
     if emails:
-        rows.update(_query(client, qbo_entity, "PrimaryEmailAddr", emails))
+        rows.update(_email_rows(client, qbo_entity, emails))
     store_page(session, realm_id, qbo_entity, rows.values())
     linked = set(session.scalars(select(QboLink.qbo_id).where(
         QboLink.realm_id == realm_id, QboLink.entity_type == entity_type,
