@@ -30,7 +30,8 @@ __all__ = ["CHUNK", "LiveMatch", "clash_message", "find_clash", "live_matches", 
 
 log = logging.getLogger(__name__)
 
-# Names per query: keeps a GET query URL short and far under QBO's 1000-row page.
+# Names per query: a long query is POSTed by the client, and 100 names stay far under QBO's
+# 1000-row page (a DisplayName matches at most one active party).
 CHUNK = 100
 _NOUN = {"Customer": "customer", "Vendor": "vendor", "Employee": "employee"}
 
@@ -124,7 +125,7 @@ def live_matches(client: QBOClient, session: Session, realm_id: str, entity_type
 
 
 def match_message(matches: Sequence[LiveMatch]) -> str:
-    """ "QuickBooks already has customer “X” (#58, same email): link it or create anyway." """
+    """Why a party was held back: QuickBooks already has customer “X” (#58, same email)."""
     parts = []
     for match in matches[:3]:
         why = ", ".join(w for w, flag in (("same name", match.same_name),
