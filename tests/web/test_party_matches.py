@@ -167,3 +167,6 @@ def test_qbo_add_all_asks_qbo_once_per_hundred_names_and_holds_back_twins(
     page = http.get(f"/admin/qbo/runs/{run.id}").get_data(as_text=True)
     assert "QuickBooks already has customer “Harbor Labs, Inc.”" in page
     assert "link it or create anyway" in page and "Link to existing" in page
+    twin = db.session.scalar(select(Client).where(Client.name == "HARBOR LABS, INC."))
+    log = http.get("/admin/qbo/log?open=1").get_data(as_text=True)
+    assert f"/admin/qbo/match/client/{twin.id}\">Link to existing" in log
