@@ -341,7 +341,10 @@ def _folded_get(mapping: dict, key: str) -> Any:
 def _getter(field: str) -> Callable[[dict], Any]:
     """Compile a dotted property path into a function reading it from a row (or _MISSING).
 
-    A reference (a dict with ``value``) reads as its id.
+    A reference (a dict with ``value``) reads as its id; an email address (``PrimaryEmailAddr``,
+    a dict with ``Address``) reads as the address, which is how QBO filters parties by email
+    (``WHERE PrimaryEmailAddr = 'x@y.com'``, python-quickbooks issue #284), while the dotted
+    ``PrimaryEmailAddr.Address`` is not filterable there (python-quickbooks issue #239).
     """
     parts = tuple(field.split("."))
     if len(parts) == 1:
@@ -352,7 +355,7 @@ def _getter(field: str) -> Callable[[dict], Any]:
             if value is _MISSING:
                 value = _folded_get(row, key)
             if isinstance(value, dict):
-                return value.get("value", _MISSING)
+                return value.get("value", value.get("Address", _MISSING))
             return value
 
         return get_one

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -52,6 +50,8 @@ from app.qbo.query import select_query
 from app.sync.context import RunContext
 from app.sync.lists import ACTIVE_ANY, PAGE_SIZE, describe, load_tax_rates, store_page
 from app.sync.mappings import US_LINE_MARKERS
+from app.sync.names import email_key, phone_key
+from app.sync.names import name_key as normalize_name
 from app.sync.sales_tax import record_model
 
 log = logging.getLogger(__name__)
@@ -110,33 +110,11 @@ _CENT = Decimal("0.01")
 # ---------------------------------------------------------------- normalisation
 
 
-_SPACES = re.compile(r"\s+")
-
-
 def _party_currency(row: Mapping[str, Any], home: str) -> str:
     """A QBO customer's or vendor's currency (the home currency when it names none)."""
     ref = row.get("CurrencyRef")
     value = ref.get("value") if isinstance(ref, Mapping) else None
     return str(value or home).upper()
-
-
-def normalize_name(name: str | None) -> str:
-    """Case-, width- and whitespace-insensitive form of a name, for comparisons only."""
-    text = unicodedata.normalize("NFKC", name or "").casefold()
-    text = text.replace("’", "'").replace("‘", "'")
-    return _SPACES.sub(" ", text).strip()
-
-
-def email_key(email: str | None) -> str | None:
-    """An email address compared case-insensitively."""
-    text = (email or "").strip().casefold()
-    return text or None
-
-
-def phone_key(phone: str | None) -> str | None:
-    """The last ten digits of a phone number (at least seven digits, else None)."""
-    digits = re.sub(r"\D", "", phone or "")
-    return digits[-10:] if len(digits) >= 7 else None
 
 
 def _limit(model: type, column: str) -> int | None:

@@ -7,8 +7,6 @@ engine resolves every list reference through ``mapped_qbo_id``; lists QBO lets a
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,6 +29,7 @@ from app.models import (
     TxnClass,
 )
 from app.models.base import utcnow
+from app.sync.names import name_key
 
 
 class MappingError(ValueError):
@@ -265,11 +264,8 @@ def qbo_choices(session: Session, realm_id: str, entity: str,
     return sorted(rows, key=lambda o: (not o.active, o.name.casefold()))
 
 
-def normalize(name: str) -> str:
-    """Case-, accent-, space- and punctuation-insensitive form of a name."""
-    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    text = re.sub(r"[^0-9a-z]+", " ", text.casefold())
-    return " ".join(text.split())
+# Suggestions use the same rule as every other name comparison (app.sync.names).
+normalize = name_key
 
 
 def _compatible(kind: ListKind, record: Any, obj: QboObject) -> bool:

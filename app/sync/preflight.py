@@ -35,6 +35,7 @@ from app.sync import mappings, sales_tax
 from app.sync.currency import rate_for
 from app.sync.entities import associate_vendor_name
 from app.sync.mappings import LIST_KINDS, US_LINE_MARKERS, ListKind, preference
+from app.sync.names import name_key, same_name_parties
 from app.sync.tax import qbo_percent, rate_difference
 
 SETTINGS = "/admin/qbo/settings"
@@ -141,9 +142,8 @@ def name_problems(name: str | None, what: str, fix_url: str | None,
     return problems
 
 
-def display_key(name: str | None) -> str:
-    """QBO compares display names case-insensitively after trimming."""
-    return " ".join((name or "").split()).casefold()
+# One rule for "the same name" everywhere (app.sync.names).
+display_key = name_key
 
 
 def _party_name(entity_type: str, record: Any) -> str:
@@ -231,10 +231,7 @@ def _collisions(session: Session, entity_type: str, record: Any) -> list[str]:
     if session.info.get(mappings.MEMO_KEY) is not None:
         candidates = _party_names(session).get(key, [])
     else:
-        candidates = []
-        for other_type, model, column in _PARTY_SOURCES:
-            stmt = select(model.id, column).where(func.lower(func.trim(column)) == key)
-            candidates += [(other_type, i, n) for i, n in session.execute(stmt)]
+        candidates = same_name_parties(session, _party_name(entity_type, record))
     return [f"{other_type} “{name}”" for other_type, local_id, name in candidates
             if not (other_type == entity_type and local_id == record.id)
             and display_key(name) == key]
@@ -244,9 +241,9 @@ def _qbo_parties_named(session: Session, realm_id: str, key: str) -> list[QboObj
     """Cached QBO customers, vendors and employees with this display key."""
     parties = tuple(PARTY_ENTITIES.values())
     if session.info.get(mappings.MEMO_KEY) is None:
-        return list(session.scalars(select(QboObject).where(
-            QboObject.realm_id == realm_id, QboObject.entity.in_(parties),
-            func.lower(func.trim(QboObject.name)) == key)))
+        return [obj for obj in session.scalars(select(QboObject).where(
+            QboObject.realm_id == realm_id, QboObject.entity.in_(parties)))
+            if display_key(obj.name) == key]
 
     def load() -> dict[str, list[QboObject]]:
         index: dict[str, list[QboObject]] = defaultdict(list)

@@ -50,6 +50,8 @@ from app.sync.entities import (
     owed_choice,
 )
 from app.sync.mappings import memoized_lookups
+from app.sync.names import PARTY_KINDS
+from app.sync.parties import clash_message, find_clash, live_matches, match_message, match_path
 from app.sync.preflight import DEFAULTS_URL, MAPPINGS_URL, RATES_URL, check_record, record_url
 from app.sync.recovery import UNSURE_TRIES, RecoveryMixin
 from app.sync.sales_tax import AUTOMATED_DRIFT, refresh_model
@@ -325,6 +327,9 @@ class PushEngine(RecoveryMixin):
         self.lock: RealmLock | None = None
         self.local_seconds = 0.0  # planning and payload building, for the benchmark
         self._tax_model_read = False
+        # Parties a person chose to create although QBO has a likely twin ("create anyway").
+        self.create_anyway = {(str(t), int(i))
+                              for t, i in (ctx.run.scope or {}).get("create_anyway", [])}
 
     # ------------------------------------------------------------------ run
 
@@ -381,6 +386,7 @@ class PushEngine(RecoveryMixin):
             return
         self._check_lock()
         self._recover([n for n in ready if self._pending(n)])
+        self._hold_back_twins(ready)
         ready = [n for n in ready if n.outcome is None]
         self._write_outbox(ready)
         self._send(ready)
@@ -456,6 +462,38 @@ class PushEngine(RecoveryMixin):
         link = node.link
         return bool(link is not None and link.state == LinkState.PENDING
                     and link.pending_request_id and node.operation == "create")
+
+    def _hold_back_twins(self, nodes: list[Node]) -> None:
+        """Ask QBO (batched per party type) for parties someone created there by hand.
+
+        A party with a live twin is not created blindly: it fails with a pointer to the match
+        page, where it is linked, or created anyway.
+        """
+        by_type: dict[str, list[Node]] = {}
+        for node in nodes:
+            if (node.key[0] in PARTY_KINDS and node.operation == "create"
+                    and node.key not in self.create_anyway
+                    and not (node.link is not None and node.link.pending_request_id)):
+                by_type.setdefault(node.key[0], []).append(node)
+        for entity_type, group in by_type.items():
+            try:
+                found = live_matches(self.client, self.session, self.realm_id, entity_type,
+                                     [n.record for n in group])
+                self.session.commit()
+            except QBOError as exc:
+                self.session.rollback()
+                for node in group:
+                    self._finish(node, EventOutcome.FAILED, action="match",
+                                 fault_code=exc.code, message="QuickBooks could not be searched "
+                                 f"for an existing copy, so nothing was created: "
+                                 f"{exc.plain_message()}")
+                continue
+            for node in group:
+                matches = found.get(node.key[1])
+                if matches:
+                    self._finish(node, EventOutcome.FAILED, action="match",
+                                 fault_code="qbo_match", message=match_message(matches),
+                                 fix_url=match_path(*node.key))
 
     # ------------------------------------------------------------------ outbox
 
@@ -607,8 +645,7 @@ class PushEngine(RecoveryMixin):
         message = message or fault.plain_message()
         link.last_error = message[:2000]
         if isinstance(fault, DuplicateNameError):
-            message += (" It may be the same record someone created in QuickBooks by hand: "
-                        "link the two instead of creating another.")
+            message, fix_url = self._explain_clash(node, message)
         self._finish(node, EventOutcome.FAILED, action=node.operation, fault_code=fault.code,
                      request_id=request_id, request_body=request, intuit_tid=tid or
                      fault.intuit_tid, response_body=_json({"code": fault.code,
@@ -616,6 +653,23 @@ class PushEngine(RecoveryMixin):
                                                             "detail": fault.detail,
                                                             "element": fault.element}),
                      message=message, fix_url=fix_url)
+
+    def _explain_clash(self, node: Node, message: str) -> tuple[str, str | None]:
+        """6240: find the record holding the name live and name it (the cache may predate it)."""
+        name = (node.body or {}).get("DisplayName")
+        clash = None
+        if node.key[0] in PARTY_KINDS and name and self.client is not None:
+            try:
+                clash = find_clash(self.client, self.session, self.realm_id, str(name))
+            except QBOError:
+                log.warning("6240 of %s %s: the clashing record could not be read", *node.key)
+        if clash is None:
+            return (message + " It may be the same record someone created in QuickBooks by "
+                    "hand: link the two instead of creating another.", None)
+        qbo_entity, row = clash
+        same_kind = qbo_entity == PARTY_KINDS[node.key[0]][2]
+        return (clash_message(node.key[0], qbo_entity, row),
+                match_path(*node.key) if same_kind else record_url(*node.key))
 
     def _after_copy(self, node: Node, data: dict[str, Any]) -> None:
         """Compare QBO's computed totals with Ledgerhub's (a cent or more is flagged)."""

@@ -298,3 +298,21 @@ __all__ = ["CURRENCIES", "CalendarDateField", "Exists", "IdSelectField", "MoneyF
            "MAX_ID", "model_choices", "money_field", "name_distance", "name_field",
            "optional_int", "parse_decimal",
            "strip_filter"]
+
+
+def party_name_clash(field: Field, entity_type: str, record_id: int | None) -> bool:
+    """Flag ``field`` when another client, organization or associate already has its name.
+
+    QBO keeps display names unique across customers, vendors and employees, so such a record
+    could never be copied; the comparison is ``app.sync.names.name_key``, as everywhere.
+    """
+    from app.sync.names import same_name_parties
+
+    others = same_name_parties(db.session, field.data, exclude=(entity_type, record_id))
+    if not others:
+        return False
+    kind, _local_id, name = others[0]
+    field.errors = [*field.errors, f"The {kind} “{name}” already has this name. QuickBooks "
+                    "keeps names unique across customers, vendors and employees, so choose "
+                    "another (for example add a city or “(vendor)”)."]
+    return True

@@ -509,3 +509,17 @@ def test_paged_query_over_ten_thousand_customers_pages_every_row() -> None:
     seen = sum(execute(parse(text, entities), rows, name_list=True).get("maxResults", 0)
                for text in queries)
     assert seen == 9000 + 1000 + 1000
+
+
+def test_parties_are_filtered_by_their_primary_email_address() -> None:
+    rows = [
+        {"Id": "1", "DisplayName": "Harbor Labs, Inc.",
+         "PrimaryEmailAddr": {"Address": "AP@harborlabs.test"}},
+        {"Id": "2", "DisplayName": "Other", "PrimaryEmailAddr": {"Address": "x@other.test"}},
+        {"Id": "3", "DisplayName": "No Email"},
+    ]
+    found = run("SELECT * FROM Customer WHERE PrimaryEmailAddr IN ('ap@harborlabs.test', "
+                "'nobody@x.test')", rows)
+    assert ids(found) == ["1"]
+    assert ids(run("SELECT * FROM Customer WHERE PrimaryEmailAddr = 'x@other.test'", rows)) == \
+        ["2"]

@@ -150,8 +150,11 @@ def test_duplicate_name_in_qbo_offers_to_link(realm: str, emulator: Any) -> None
     db.session.commit()
     run = push([("client", client.id)])
     [event] = db.session.scalars(db.select(SyncEvent).where(SyncEvent.run_id == run.id)).all()
-    assert event.outcome == EventOutcome.FAILED and event.fault_code == "6240"
-    assert "link the two instead of creating another" in event.message
+    # QBO is asked before the create, so the twin is offered instead of a 6240.
+    assert event.outcome == EventOutcome.FAILED and event.fault_code == "qbo_match"
+    assert "QuickBooks already has customer “Amy's Bird Sanctuary”" in event.message
+    assert "link it or create anyway" in event.message
+    assert event.fix_url == f"/admin/qbo/match/client/{client.id}"
     assert len(qbo_rows(emulator, realm, "Customer",
                         "DisplayName = 'Amy\\'s Bird Sanctuary'")) == 1
 

@@ -78,7 +78,9 @@ def test_preflight_fails_an_invoice_whose_number_someone_else_used(realm: str,
     run = push([("invoice", mine.id), ("invoice", other.id)])
 
     assert run.status == RunStatus.PARTIAL, run.message
-    assert _lookups(emulator, realm) - before == 1  # one query for the run's numbers
+    # One query for the run's numbers; the four new parties add one for the customers' names,
+    # one for their emails and one for the employees' names (asked for twins typed into QBO).
+    assert _lookups(emulator, realm) - before == 1 + 3
     [failed] = [e for e in _events(run.id) if e.local_id == mine.id]
     assert failed.outcome == EventOutcome.FAILED and failed.fault_code == "6140"
     assert failed.action == "plan"  # refused before any write
@@ -100,6 +102,8 @@ def test_6140_at_write_time_names_their_invoice(realm: str, emulator: Any, app: 
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     theirs = _their_invoice(emulator, realm, "3001")
     mine = make_invoice("3001", client_name="Write Time Co")
+    # The parties are in QBO already, so the run's only query is the number lookup.
+    push([("client", mine.client_id), ("associate", mine.lines[0].associate_id)])
     _fail_number_lookup(app, emulator, realm, monkeypatch)
     run = push([("invoice", mine.id)])
 

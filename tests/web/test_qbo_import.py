@@ -214,7 +214,8 @@ def test_match_and_link(web: Flask, auth: Auth, emulator: Any, entity: str, qbo_
     client = auth.login("qboadmin")
     url = f"/admin/qbo/match/{entity}/{record.id}"
     html = client.get(url).get_data(as_text=True)
-    assert "has not been read yet" in html and "Refresh from QuickBooks" in html
+    # Never imported: QBO itself is asked, so the record typed into QBO is offered at once.
+    assert "Asked QuickBooks just now" in html and f'data-qbo-id="{qbo_row["Id"]}"' in html
     html = client.post(f"{url}/refresh", follow_redirects=True).get_data(as_text=True)
     assert "Refreshed from QuickBooks" in html and f'data-qbo-id="{qbo_row["Id"]}"' in html
     assert "skip_match=1" in html  # "None of these" goes on to create it in QBO

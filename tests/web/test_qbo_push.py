@@ -185,12 +185,13 @@ def test_failed_record_shows_fix_and_retry(realm: str, auth: Auth, emulator: Any
     db.session.add(client_row)
     db.session.commit()
     http = auth.login("qboadmin")
-    http.post(f"/admin/qbo/push/client/{client_row.id}")
+    # "None of these: create it" skips the offer of QBO's twin, so QBO refuses the name.
+    http.post(f"/admin/qbo/push/client/{client_row.id}?skip_match=1")
     work_queue()
     run = db.session.scalars(db.select(SyncRun)).one()
     html = http.get(f"/admin/qbo/runs/{run.id}").get_data(as_text=True)
-    assert "Duplicate" in html or "already has" in html
-    assert "Retry" in html and "Fix" in html
+    assert "Duplicate name" in html and "It already has customer “Amy&#39;s Bird" in html
+    assert "Retry" in html and "Fix" in html and "Link to existing" in html
     assert f"/admin/qbo/match/client/{client_row.id}" in html  # link it instead
     dashboard = http.get("/").get_data(as_text=True)
     assert "QuickBooks copies that failed" in dashboard

@@ -12,6 +12,7 @@ from app.models import Associate, DistanceUnit, Integration, PermissionLevel
 from app.permissions import company_settings, manager_required, owner_required
 from app.web.admin.forms import AssociateForm, BasicSettingsForm
 from app.web.auth.sessions import keep_current_session
+from app.web.forms import party_name_clash
 from app.web.listing import Listing, paginate, render_listing
 from app.web.records import apply_form
 
@@ -68,6 +69,8 @@ def _username_taken(username: str | None, exclude_id: int | None) -> bool:
 
 def _save_associate(form: AssociateForm, person: Associate) -> bool:
     """Validate cross-record rules and copy the form; False leaves the record untouched."""
+    if party_name_clash(form.display_name, "associate", person.id):
+        return False
     if _username_taken(form.username.data, person.id):
         form.username.errors.append("Another associate already has this username.")
         return False

@@ -9,6 +9,7 @@ from app.extensions import db
 from app.models import Client
 from app.permissions import manager_required
 from app.web.clients.forms import ClientForm
+from app.web.forms import party_name_clash
 from app.web.listing import Listing, paginate, render_listing
 from app.web.qbo_mappings.locks import currency_lock, refuse_currency_change
 from app.web.records import apply_form
@@ -49,7 +50,7 @@ def _save(form: ClientForm, client: Client) -> None:
 def new() -> Response | str:
     """Add a client."""
     form = ClientForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not party_name_clash(form.name, "client", None):
         client = Client()
         _save(form, client)
         db.session.add(client)
@@ -69,7 +70,8 @@ def edit(client_id: int) -> Response | str:
         form.is_company.data = "1" if client.is_company else "0"
         form.act_as_reference.data = {True: "1", False: "0"}.get(client.act_as_reference, "")
     lock = currency_lock("client", client)
-    if form.validate_on_submit() and not refuse_currency_change(form, client, lock):
+    if (form.validate_on_submit() and not party_name_clash(form.name, "client", client.id)
+            and not refuse_currency_change(form, client, lock)):
         _save(form, client)
         db.session.commit()
         flash(f"Client “{client.name}” saved.", "success")

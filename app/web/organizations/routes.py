@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from app.extensions import db
 from app.models import Contact, Organization, OrganizationCategory
 from app.permissions import manager_required
+from app.web.forms import party_name_clash
 from app.web.listing import Listing, paginate, render_listing
 from app.web.organizations.forms import ContactForm, OrganizationForm
 from app.web.qbo_mappings.locks import currency_lock, refuse_currency_change
@@ -52,7 +53,7 @@ def _get(organization_id: int) -> Organization:
 def new() -> Response | str:
     """Add an organization."""
     form = OrganizationForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not party_name_clash(form.name, "organization", None):
         organization = Organization()
         apply_form(form, organization)
         db.session.add(organization)
@@ -101,7 +102,9 @@ def edit(organization_id: int) -> Response | str:
     organization = _get(organization_id)
     form = OrganizationForm(obj=organization)
     lock = currency_lock("organization", organization)
-    if form.validate_on_submit() and not refuse_currency_change(form, organization, lock):
+    if (form.validate_on_submit()
+            and not party_name_clash(form.name, "organization", organization.id)
+            and not refuse_currency_change(form, organization, lock)):
         apply_form(form, organization)
         db.session.commit()
         flash(f"Organization “{organization.name}” saved.", "success")

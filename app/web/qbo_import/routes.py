@@ -42,6 +42,7 @@ from app.sync.runs import QueueUnavailable, enqueue_run
 from app.web.qbo_import.follow_ups import follow_up_counts
 from app.web.qbo_import.follow_ups import register as register_follow_ups
 from app.web.qbo_import.forms import AttentionLinkForm, LinkForm, StartImportForm
+from app.web.qbo_import.live import ask_qbo_live
 from app.web.records import is_htmx
 from app.web.runs import queue_unavailable
 
@@ -327,12 +328,16 @@ def match(entity: str, local_id: int) -> str:
         "noun": ENTITY_NOUNS[entity], "create_url": _create_url(entity, local_id),
         "not_connected": None if connection else _not_connected_message(),
         "candidates": [], "conflicts": [], "age": None, "link": None, "linked_names": {},
+        "live_note": None,
     }
     if connection is not None:
         realm = connection.realm_id
         context["link"] = db.session.scalars(select(QboLink).where(
             QboLink.realm_id == realm, QboLink.entity_type == entity,
             QboLink.local_id == record.id)).first()
+        if context["link"] is None or context["link"].qbo_id is None:
+            # Ask QBO itself: a party typed into QBO after the last import is not cached.
+            context["live_note"] = ask_qbo_live(connection, entity, record)
         context["age"] = cache_age(db.session, realm, qbo_entity)
         context["candidates"] = matcher.candidates(db.session, realm, entity, record)
         context["conflicts"] = matcher.name_conflicts(db.session, realm, entity, record)

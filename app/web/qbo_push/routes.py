@@ -29,6 +29,7 @@ from app.sync.runs import QueueUnavailable, enqueue_run
 from app.sync.selection import Selection
 from app.web.forms import MAX_ID
 from app.web.listing import paginate
+from app.web.qbo_import.live import ask_qbo_live
 from app.web.qbo_push.targets import TARGETS, PushTarget
 from app.web.runs import queue_unavailable
 
@@ -44,7 +45,8 @@ def _respond(run: SyncRun) -> Response | str:
     return redirect(url_for(".run_page", run_id=run.id))
 
 
-def _start(records: list[tuple[str, int]] | Selection, description: str) -> Response | str:
+def _start(records: list[tuple[str, int]] | Selection, description: str,
+           **extra: Any) -> Response | str:
     """Enqueue a push of single records or of a listing's selection (kept as its filter)."""
     connection = current_connection(db.session)
     if connection is None or connection.status.value != "connected":
@@ -68,7 +70,7 @@ def _start(records: list[tuple[str, int]] | Selection, description: str) -> Resp
         return redirect(request.referrer or url_for("main.dashboard"))
     try:
         run = enqueue_run(db.session, get_queue(), RunKind.PUSH,
-                          {**scope, "description": description},
+                          {**scope, **extra, "description": description},
                           user_id=current_user.id, realm_id=connection.realm_id,
                           dry_run=request.form.get("dry_run") == "1", total=count)
     except QueueUnavailable as exc:
@@ -90,13 +92,17 @@ def push_record(entity: str, local_id: int) -> Response | str:
     target = _target(entity, self_service=False)
     model = _model(target)
     record = db.session.get(model, local_id) or abort(404)
-    if entity in matcher.MATCHABLE and not request.args.get("skip_match"):
-        prompt = _match_prompt(target, record)
-        if prompt is not None:
-            return prompt
+    extra: dict[str, Any] = {}
+    if entity in matcher.MATCHABLE:
+        if not request.args.get("skip_match"):
+            prompt = _match_prompt(target, record)
+            if prompt is not None:
+                return prompt
+        else:  # "None of these: create it": the person has seen QBO's likely twins
+            extra["create_anyway"] = [[entity, record.id]]
     from app.sync.entities import ENTITY_TYPES
 
-    return _start([(entity, record.id)], ENTITY_TYPES[entity].label(record))
+    return _start([(entity, record.id)], ENTITY_TYPES[entity].label(record), **extra)
 
 
 def _match_prompt(target: PushTarget, record: Any) -> Response | str | None:
@@ -110,6 +116,7 @@ def _match_prompt(target: PushTarget, record: Any) -> Response | str | None:
         QboLink.local_id == record.id))
     if linked is not None:
         return None
+    ask_qbo_live(connection, target.entity_type, record)
     found = matcher.candidates(db.session, realm, target.entity_type, record)
     if not found:
         return None

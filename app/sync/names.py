@@ -1,0 +1,76 @@
+"""The one rule for "is this the same name?", and local parties that already use a name.
+
+QBO keeps a DisplayName unique across customers, vendors and employees, compared without
+regard to case (the API notes: 6240). Ledgerhub compares a little more loosely than that, so
+that whatever QBO would refuse is caught here first: Unicode width and compatibility forms are
+folded (NFKC), case is folded, curly apostrophes count as straight ones, and runs of
+whitespace count as one space. The importer, pre-flight, the mappings' suggestions, the match
+page and every client, organization and associate form all use ``name_key``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+__all__ = ["PARTY_KINDS", "email_key", "name_key", "party_label", "phone_key",
+           "same_name_parties"]
+
+_SPACES = re.compile(r"\s+")
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
+
+# Local entity type -> (model name in app.models, name attribute, QBO entity).
+PARTY_KINDS: dict[str, tuple[str, str, str]] = {
+    "client": ("Client", "name", "Customer"),
+    "organization": ("Organization", "name", "Vendor"),
+    "associate": ("Associate", "display_name", "Employee"),
+}
+
+
+def name_key(name: str | None) -> str:
+    """The form two names are compared in: equal keys mean QBO sees the same name."""
+    text = unicodedata.normalize("NFKC", name or "").casefold().translate(_QUOTES)
+    return _SPACES.sub(" ", text).strip()
+
+
+def email_key(email: str | None) -> str | None:
+    """An email address compared case-insensitively."""
+    text = (email or "").strip().casefold()
+    return text or None
+
+
+def phone_key(phone: str | None) -> str | None:
+    """The last ten digits of a phone number (at least seven digits, else None)."""
+    digits = re.sub(r"\D", "", phone or "")
+    return digits[-10:] if len(digits) >= 7 else None
+
+
+def party_label(entity_type: str, record: object) -> str:
+    """A client's, organization's or associate's display name."""
+    return str(getattr(record, PARTY_KINDS[entity_type][1], "") or "")
+
+
+def same_name_parties(session: Session, name: str | None,
+                      exclude: tuple[str, int | None] | None = None) -> list[tuple[str, int, str]]:
+    """Clients, organizations and associates whose name has ``name``'s key, as (type, id, name).
+
+    ``exclude`` is the record being edited. Names are compared in Python with ``name_key``
+    (SQL's lower() folds neither width nor curly quotes), reading only the name columns.
+    """
+    import app.models as models
+
+    key = name_key(name)
+    if not key:
+        return []
+    found: list[tuple[str, int, str]] = []
+    for entity_type, (model_name, attr, _qbo) in PARTY_KINDS.items():
+        model = getattr(models, model_name)
+        for local_id, other in session.execute(select(model.id, getattr(model, attr))):
+            if exclude == (entity_type, local_id):
+                continue
+            if name_key(other) == key:
+                found.append((entity_type, local_id, other))
+    return found
