@@ -35,6 +35,7 @@ from app.web.runs import queue_unavailable
 bp = Blueprint("qbo_push", __name__)
 
 LOG_SORTS = {"time": SyncEvent.id}
+MAX_BADGES = 25  # a record page's run has one root; a selection's rows refresh as a listing
 
 
 def _respond(run: SyncRun) -> Response | str:
@@ -210,8 +211,21 @@ def run_page(run_id: int) -> str:
     settle(db.session, get_queue, run, current_app.config["RUN_DEAD_SECONDS"])
     if not can_admin_qbo() and run.requested_by_id != current_user.id:
         abort(404)
-    template = "qbo/_run.html" if request.headers.get("HX-Request") else "qbo/run.html"
-    return render_template(template, run=run)
+    if request.headers.get("HX-Request"):
+        return render_template("qbo/_run.html", run=run, badges=_run_badges(run))
+    return render_template("qbo/run.html", run=run)
+
+
+def _run_badges(run: SyncRun) -> list[tuple[str, Any]]:
+    """The records a finished push was started on (a record page's run), for their badges."""
+    if not run.status.finished or run.kind != RunKind.PUSH or run.dry_run:
+        return []
+    from app.sync.entities import ENTITY_TYPES
+    from app.sync.push import scope_roots
+
+    roots = [(t, i) for t, i in scope_roots(run.scope or {}) if t in TARGETS][:MAX_BADGES]
+    found = [(t, db.session.get(ENTITY_TYPES[t].model, i)) for t, i in roots]
+    return [(t, record) for t, record in found if record is not None]
 
 
 @bp.get("/admin/qbo/log")
