@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import re
+from datetime import date
+from decimal import Decimal
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
 from flask import Flask
 
 from app.extensions import db
-from app.models import SyncRun
+from app.models import (
+    CompanySettings,
+    Integration,
+    Organization,
+    POLine,
+    PurchaseOrder,
+    SyncRun,
+)
 from tests.conftest import Auth
 from tests.sync.import_support import connect_company, use_dev_client, work_queue
 from tests.sync.push_support import link_of, make_invoice, set_defaults
@@ -50,3 +60,82 @@ def test_record_page_badge_is_swapped_in_when_its_run_ends(realm: str, auth: Aut
     assert 'hx-swap-oob="true"' in badge
     assert f"In QBO #{link_of(realm, 'invoice', invoice.id).qbo_id}" in badge
     assert "Not in QBO" not in badge
+
+
+class _Cells(HTMLParser):
+    """Counts the cells of the listing's header row and of each body row (with colspans)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.section = ""
+        self.header: list[int] = []
+        self.rows: list[int] = []
+        self.depth = 0  # nested tables (none expected) are not counted
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self.depth += 1
+        if self.depth != 1:
+            return
+        if tag in ("thead", "tbody"):
+            self.section = tag
+        elif tag == "tr":
+            (self.header if self.section == "thead" else self.rows).append(0)
+        elif tag in ("th", "td"):
+            span = int(dict(attrs).get("colspan") or 1)
+            (self.header if self.section == "thead" else self.rows)[-1] += span
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table":
+            self.depth -= 1
+
+
+def _cells(html: str) -> tuple[list[int], list[int]]:
+    start = html.index('id="listing"')
+    if "</table>" not in html[start:]:
+        return [], []
+    parser = _Cells()
+    parser.feed(html[start:html.index("</table>", start) + len("</table>")])
+    return parser.header, parser.rows
+
+
+def _listing_records() -> None:
+    make_invoice("6201", client_name="Columns Co")
+    vendor = Organization(name="Columns Vendor", currency="USD")
+    db.session.add(vendor)
+    db.session.flush()
+    db.session.add(PurchaseOrder(number="PO-6201", organization=vendor,
+                                 order_date=date(2026, 11, 3), currency="USD",
+                                 lines=[POLine(position=1, description="Paper",
+                                               quantity=Decimal("2"),
+                                               unit_cost=Decimal("5.00"))]))
+    db.session.commit()
+
+
+LISTINGS = ["/clients/", "/organizations/", "/invoices/", "/purchase-orders/",
+            "/admin/associates", "/lists/billing-codes", "/admin/qbo/log"]
+
+
+@pytest.mark.parametrize("qbo_on", [True, False])
+def test_listing_headers_line_up_with_their_columns(app_ctx: Flask, auth: Auth, users: dict,
+                                                    emulator: Any, app: Flask,
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    qbo_on: bool) -> None:
+    if qbo_on:
+        CompanySettings.load().integration = Integration.QBO
+        db.session.commit()
+        use_dev_client(app, emulator, monkeypatch)
+        connect_company(app, emulator, "Columns Co QBO")
+    _listing_records()
+    client = auth.login("owner")
+    checked = 0
+    for url in LISTINGS:
+        response = client.get(url)
+        if response.status_code != 200 or 'id="listing"' not in response.get_data(as_text=True):
+            continue
+        header, rows = _cells(response.get_data(as_text=True))
+        if not rows:
+            continue
+        checked += 1
+        assert header and set(rows) == {header[0]}, (url, header, rows)
+    assert checked == 6  # the log has no rows yet
