@@ -13,11 +13,19 @@ from flask import Flask
 
 from app.extensions import db
 from app.models import (
+    Account,
+    AccountType,
+    Client,
     CompanySettings,
     Integration,
+    LinkOrigin,
+    LinkState,
     Organization,
     POLine,
     PurchaseOrder,
+    QboLink,
+    RunKind,
+    RunStatus,
     SyncRun,
 )
 from tests.conftest import Auth
@@ -139,3 +147,118 @@ def test_listing_headers_line_up_with_their_columns(app_ctx: Flask, auth: Auth, 
         checked += 1
         assert header and set(rows) == {header[0]}, (url, header, rows)
     assert checked == 6  # the log has no rows yet
+
+
+def _open_failures(client: Any) -> tuple[str, str]:
+    dashboard = client.get("/").get_data(as_text=True)
+    log = client.get("/admin/qbo/log?open=1").get_data(as_text=True)
+    return dashboard, log
+
+
+def test_a_failure_leaves_errors_to_retry_once_a_later_copy_succeeds(realm: str, auth: Auth,
+                                                                     emulator: Any) -> None:
+    euro = Client(name="Fixed Later Co", currency="EUR")  # multi-currency is off
+    db.session.add(euro)
+    db.session.commit()
+    client = auth.login("qboadmin")
+    client.post(f"/admin/qbo/push/client/{euro.id}?skip_match=1", headers={"HX-Request": "1"})
+    work_queue()
+    dashboard, log = _open_failures(client)
+    assert "QuickBooks copies that failed and wait for a fix or retry" in dashboard
+    assert "Fixed Later Co" in log
+
+    euro = db.session.get(Client, euro.id)
+    euro.currency = "USD"  # fixed on the record, then copied with Add QBO (not the log's Retry)
+    db.session.commit()
+    client.post(f"/admin/qbo/push/client/{euro.id}?skip_match=1", headers={"HX-Request": "1"})
+    work_queue()
+    assert link_of(realm, "client", euro.id).qbo_id
+    dashboard, log = _open_failures(client)
+    assert "QuickBooks copies that failed" not in dashboard
+    assert "Fixed Later Co" not in log
+
+
+def test_a_failure_leaves_errors_to_retry_once_the_record_is_linked(realm: str, auth: Auth,
+                                                                    emulator: Any) -> None:
+    from app.sync.importer import link_pair
+
+    euro = Client(name="Linked Later Co", currency="EUR")
+    db.session.add(euro)
+    db.session.commit()
+    client = auth.login("qboadmin")
+    client.post(f"/admin/qbo/push/client/{euro.id}?skip_match=1", headers={"HX-Request": "1"})
+    work_queue()
+    assert "Linked Later Co" in _open_failures(client)[1]
+    link_pair(db.session, realm, "client", db.session.get(Client, euro.id), "58", "0",
+              LinkOrigin.MATCHED)
+    db.session.commit()
+    dashboard, log = _open_failures(client)
+    assert "Linked Later Co" not in log and "QuickBooks copies that failed" not in dashboard
+
+
+def _setup(client: Any) -> str:
+    html = client.get("/").get_data(as_text=True)
+    if 'id="setup-step"' not in html:
+        return ""
+    start = html.index('id="setup-step"')
+    return re.sub(r"\s+", " ", html[start:html.index("</div>\n</div>", start)])
+
+
+def test_dashboard_guides_first_use_step_by_step(app: Flask, app_ctx: Flask, auth: Auth,
+                                                 users: dict, emulator: Any, enable_qbo: None,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    client = auth.login("owner")
+    step = _setup(client)
+    assert "step 1 of 4" in step and "Connect to QuickBooks" in step
+    assert 'href="/admin/qbo/"' in step
+    waiting = Client(name="Waiting Co")
+    db.session.add(waiting)
+    db.session.commit()
+    notice = client.post(f"/admin/qbo/push/client/{waiting.id}",
+                         headers={"HX-Request": "1"}).get_data(as_text=True)
+    assert "QuickBooks is not connected." in notice and 'href="/admin/qbo/"' in notice
+
+    use_dev_client(app, emulator, monkeypatch)
+    realm = connect_company(app, emulator, "Guided Co")
+    step = _setup(client)
+    assert "step 2 of 4" in step and 'href="/admin/qbo/import/"' in step
+    connect_page = client.get("/admin/qbo/").get_data(as_text=True)
+    assert 'id="qbo-next-import" href="/admin/qbo/import/"' in connect_page
+
+    db.session.add(SyncRun(kind=RunKind.IMPORT, status=RunStatus.SUCCEEDED, realm_id=realm))
+    checking = Account(name="Operating Checking", account_type=AccountType.BANK)
+    db.session.add(checking)
+    db.session.commit()
+    step = _setup(client)
+    assert "step 3 of 4" in step and 'href="/admin/qbo/settings/mappings"' in step
+    assert ("1 tax code, account or payment method entry needs a QuickBooks counterpart."
+            in step)
+
+    db.session.add(QboLink(realm_id=realm, entity_type="account", local_id=checking.id,
+                           qbo_id="35", state=LinkState.SYNCED, origin=LinkOrigin.MAPPED))
+    db.session.commit()
+    step = _setup(client)
+    assert "step 4 of 4" in step and 'href="/admin/qbo/settings/readiness"' in step
+
+    db.session.add(SyncRun(kind=RunKind.PUSH, status=RunStatus.SUCCEEDED, realm_id=realm,
+                           created_count=1))
+    db.session.commit()
+    assert _setup(client) == ""  # live: no more set-up card
+
+
+def test_import_page_counts_are_swapped_in_when_the_run_ends(realm: str, auth: Auth) -> None:
+    client = auth.login("qboadmin")
+    before = client.get("/admin/qbo/import/").get_data(as_text=True)
+    assert "0 associates without a login" in before
+    for step in ("lists", "parties"):
+        client.post("/admin/qbo/import/start", data={"step": step}, headers={"HX-Request": "1"})
+        work_queue()
+    db.session.expire_all()
+    run = db.session.scalar(db.select(SyncRun).order_by(SyncRun.id.desc()))
+    done = client.get(f"/admin/qbo/import/runs/{run.id}",
+                      headers={"HX-Request": "1"}).get_data(as_text=True)
+    status = done[done.index('id="import-status"'):]
+    assert status.startswith('id="import-status" hx-swap-oob="true"')
+    assert re.search(r"\b\d+ associates without a login", status)
+    assert "0 associates without a login" not in status
+    assert 'id="import-company" hx-swap-oob="true"' in done

@@ -25,7 +25,7 @@ from app.permissions import can_admin_qbo, qbo_admin_required, qbo_self_push_req
 from app.qbo.connection import current_connection
 from app.sync import matcher
 from app.sync.liveness import settle
-from app.sync.runs import QueueUnavailable, enqueue_run
+from app.sync.runs import QueueUnavailable, enqueue_run, open_failure
 from app.sync.selection import Selection
 from app.web.forms import MAX_ID
 from app.web.listing import paginate
@@ -52,7 +52,10 @@ def _start(records: list[tuple[str, int]] | Selection, description: str) -> Resp
         message = ("QuickBooks is not connected." if connection is None
                    else "QuickBooks needs to be reconnected before anything can be copied.")
         if request.headers.get("HX-Request"):
-            return render_template("qbo/_notice.html", level="danger", message=message)
+            return render_template("qbo/_notice.html", level="danger", message=message,
+                                   link=url_for("qbo.connect_page"),
+                                   link_text="Connect to QuickBooks" if connection is None
+                                   else "Reconnect to QuickBooks")
         flash(message, "danger")
         return redirect(request.referrer or url_for("main.dashboard"))
     if isinstance(records, Selection):
@@ -239,8 +242,7 @@ def sync_log() -> str:
         stmt = stmt.where(SyncEvent.outcome == EventOutcome(outcome))
         filters["outcome"] = outcome
     if request.args.get("open") == "1":
-        stmt = stmt.where(SyncEvent.outcome == EventOutcome.FAILED,
-                          SyncEvent.resolved.is_(False))
+        stmt = stmt.where(open_failure())
         filters["open"] = "1"
     entity = request.args.get("entity", "")
     if entity:
