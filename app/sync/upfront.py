@@ -91,16 +91,21 @@ def _decide(engine: PushEngine, node: Node, plan: Plan) -> bool:
 
 def _hold_back_orphans(engine: PushEngine, plan: Plan, nodes: list[Node],
                        roots: set[Key]) -> None:
-    """A going dependency that no going record needs is not sent (nothing half-copied)."""
+    """A going dependency that only failed records need is not sent (nothing half-copied).
+
+    A dependency of a root that is already in QuickBooks still goes: a changed client of an
+    unchanged invoice is brought up to date as before.
+    """
     going = {n.key for n in nodes if n.outcome is None}
     needed: set[Key] = set()
-    stack = [k for k in roots if k in going]
+    stack = [k for k in roots if k in plan.nodes and plan.nodes[k].outcome != EventOutcome.FAILED]
     while stack:
         key = stack.pop()
         if key in needed:
             continue
         needed.add(key)
-        stack.extend(d for d in plan.nodes[key].deps if d in going)
+        stack.extend(d for d in plan.nodes[key].deps
+                     if d in plan.nodes and plan.nodes[d].outcome != EventOutcome.FAILED)
     for node in nodes:
         if node.key in going and node.key not in needed:
             users = [n.label for n in plan.nodes.values()

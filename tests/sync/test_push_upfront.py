@@ -135,3 +135,20 @@ def test_multicurrency_turned_on_in_qbo_is_noticed_by_the_next_push(
     reads = [sum(by_status.values()) for endpoint, by_status in stats.items()
              if "preferences" in endpoint.lower()]
     assert reads == [2]  # one read per run
+
+
+def test_a_changed_dependency_of_an_unchanged_record_is_still_updated(manual_realm: str,
+                                                                      emulator: Any) -> None:
+    realm = manual_realm
+    invoice = make_invoice("5005", client_name="Moved Client")
+    assert push([("invoice", invoice.id)]).status == RunStatus.SUCCEEDED
+    invoice = db.session.get(type(invoice), invoice.id)
+    invoice.client.phone = "555-0142"
+    db.session.commit()
+
+    run = push([("invoice", invoice.id)])
+
+    assert (run.updated_count, run.skipped_count, run.failed_count) == (1, 4, 0)
+    link = link_of(realm, "client", invoice.client_id)
+    [customer] = qbo_rows(emulator, realm, "Customer", f"Id = '{link.qbo_id}'")
+    assert customer["PrimaryPhone"]["FreeFormNumber"] == "555-0142"
