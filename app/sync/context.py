@@ -24,6 +24,7 @@ class RunContext:
     session: Session
     config: Mapping[str, Any]
     redis: Redis
+    preferences_read: bool = False  # QBO Preferences are re-read once per push run
     _clients: list[QBOClient] = field(default_factory=list)
 
     def realm_id(self) -> str:

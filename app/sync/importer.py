@@ -52,7 +52,7 @@ from app.sync.lists import ACTIVE_ANY, PAGE_SIZE, describe, load_tax_rates, stor
 from app.sync.mappings import US_LINE_MARKERS
 from app.sync.names import email_key, phone_key
 from app.sync.names import name_key as normalize_name
-from app.sync.sales_tax import record_model
+from app.sync.sales_tax import apply_preferences
 
 log = logging.getLogger(__name__)
 
@@ -677,9 +677,8 @@ def _sync_currencies(session: Session, client: QBOClient) -> str:
     multi = bool(currency.get("MultiCurrencyEnabled"))
     connection = current_connection(session)
     if connection is not None:
-        connection.home_currency = home or connection.home_currency
-        connection.multicurrency_enabled = multi
-        record_model(connection, prefs)  # the same Preferences say which sales tax model
+        # The same Preferences say which sales tax model; the push re-reads them per run.
+        apply_preferences(connection, prefs, None)
     session.commit()
     return (f"Home currency {home or 'unknown'}; multi-currency "
             f"{'on: each client and vendor keeps its own currency' if multi else 'off'}.")

@@ -264,6 +264,17 @@ def qbo_choices(session: Session, realm_id: str, entity: str,
     return sorted(rows, key=lambda o: (not o.active, o.name.casefold()))
 
 
+def refusal(obj: QboObject, us: bool) -> str | None:
+    """Why QuickBooks would refuse this row as a mapping target, or None."""
+    if not obj.active:
+        # QBO answers 610 "Object Not Found" for a reference to an inactive entry.
+        return "it is inactive in QuickBooks, which refuses references to inactive entries"
+    if us and obj.entity == "TaxCode" and obj.qbo_id in US_LINE_MARKERS:
+        return ("it only marks US invoice lines as taxable or not; an invoice needs a sales "
+                "tax code or rate group")
+    return None
+
+
 # Suggestions use the same rule as every other name comparison (app.sync.names).
 normalize = name_key
 

@@ -103,10 +103,19 @@ class _Company:
             select(QboConnection).where(QboConnection.realm_id == realm_id)
         ).first()
         self.row = row
-        self.home = (row.home_currency if row is not None else None) or "USD"
-        self.multicurrency = bool(row.multicurrency_enabled) if row is not None else False
         country = (row.country if row is not None else None) or "US"
         self.us = country.upper() in ("US", "USA", "UNITED STATES")
+
+    # Read live, as a push re-reads QuickBooks' preferences once per run.
+    @property
+    def home(self) -> str:
+        """The company's home currency."""
+        return (self.row.home_currency if self.row is not None else None) or "USD"
+
+    @property
+    def multicurrency(self) -> bool:
+        """Whether multi-currency is on in QuickBooks."""
+        return bool(self.row.multicurrency_enabled) if self.row is not None else False
 
     @property
     def automated(self) -> bool:

@@ -108,9 +108,12 @@ class Progress:
 
     def finish(self, status: RunStatus | None = None, message: str | None = None,
                summary: dict[str, Any] | None = None) -> RunStatus:
-        """Write the final state: by default succeeded, warning, or partial when one failed."""
+        """Write the final state: by default succeeded, warning, partial when one failed, or
+        failed when records failed and none was copied."""
         if status is None:
-            status = (RunStatus.PARTIAL if self.counts["failed_count"] else
+            copied = self.counts["created_count"] + self.counts["updated_count"]
+            status = (RunStatus.FAILED if self.counts["failed_count"] and not copied else
+                      RunStatus.PARTIAL if self.counts["failed_count"] else
                       RunStatus.WARNING if self.warnings else RunStatus.SUCCEEDED)
         values: dict[str, Any] = {**self.counts, **self._pending, "status": status,
                                   "finished_at": utcnow(), "current": None}

@@ -37,7 +37,6 @@ from app.models.base import utcnow
 from app.money import round_cents, to_decimal
 from app.qbo.client import BATCH_MAX_ITEMS, BatchOp, BatchResult, QBOClient, dumps_json
 from app.qbo.faults import DuplicateNameError, QBOError, StaleObjectError
-from app.sync.amounts import amount_problems
 from app.sync.context import RunContext
 from app.sync.currency import currency_fields, rate_for
 from app.sync.docnumbers import marker
@@ -52,11 +51,12 @@ from app.sync.entities import (
 from app.sync.mappings import memoized_lookups
 from app.sync.names import PARTY_KINDS
 from app.sync.parties import clash_message, find_clash, live_matches, match_message, match_path
-from app.sync.preflight import DEFAULTS_URL, MAPPINGS_URL, RATES_URL, check_record, record_url
+from app.sync.preflight import DEFAULTS_URL, MAPPINGS_URL, RATES_URL, record_url
 from app.sync.recovery import UNSURE_TRIES, RecoveryMixin
-from app.sync.sales_tax import AUTOMATED_DRIFT, refresh_model
+from app.sync.sales_tax import AUTOMATED_DRIFT, refresh_preferences
 from app.sync.selection import Selection
 from app.sync.tax import EXCLUDED, Totals, compare, invoice_totals, qbo_rates, tax_fields
+from app.sync.upfront import check_plan
 
 log = logging.getLogger(__name__)
 
@@ -199,6 +199,7 @@ class Node:
     fingerprint: str | None = None
     body: dict[str, Any] | None = None
     operation: str = ""  # create | update
+    final: bool = False  # the pre-flight body needs no id of a record new in this run
     outcome: EventOutcome | None = None
     message: str | None = None
     unsure: bool = False  # the last write got no answer: look for it before sending again
@@ -326,7 +327,6 @@ class PushEngine(RecoveryMixin):
         self.refs: RunRefs | None = None
         self.lock: RealmLock | None = None
         self.local_seconds = 0.0  # planning and payload building, for the benchmark
-        self._tax_model_read = False
         # Parties a person chose to create although QBO has a likely twin ("create anyway").
         self.create_anyway = {(str(t), int(i))
                               for t, i in (ctx.run.scope or {}).get("create_anyway", [])}
@@ -364,12 +364,15 @@ class PushEngine(RecoveryMixin):
                             if outcome == EventOutcome.PLANNED)
         self.client = self.ctx.client()  # a dry run reads (invoice numbers), never writes
         with memoized_lookups(self.session):
+            fresh = [n for layer in plan.layers() for n in layer if n.key not in seen]
+            check_plan(self, plan, fresh, roots)
             for layer in plan.layers():
-                fresh = [node for node in layer if node.key not in seen]
-                if fresh:
-                    self._layer(fresh, plan, refs, dry_run)
+                todo = [n for n in layer if n.key not in seen and n.outcome is None]
+                if todo:
+                    self._layer(todo, plan, refs, dry_run)
         for key, node in plan.nodes.items():
-            seen.setdefault(key, node.outcome)
+            if node.outcome != EventOutcome.INFO:  # held back: a later chunk may need it
+                seen.setdefault(key, node.outcome)
 
     def _layer(self, layer: list[Node], plan: Plan, refs: RunRefs, dry_run: bool) -> None:
         """Prepare, check and send one layer."""
@@ -395,38 +398,17 @@ class PushEngine(RecoveryMixin):
     # ------------------------------------------------------------------ preparing
 
     def _prepare(self, node: Node, plan: Plan, refs: RunRefs) -> bool:
-        """Decide the node's operation; False when it is done (skipped or failed)."""
+        """The node's final body (pre-flight decided it goes); False when it cannot go now."""
         self.ctx.progress.current(node.label)
         failed_dep = next((plan.nodes[d] for d in node.deps if d in plan.nodes
                            and plan.nodes[d].outcome == EventOutcome.FAILED), None)
-        if failed_dep is not None:
+        if failed_dep is not None:  # refused by QuickBooks earlier in this run
             self._finish(node, EventOutcome.FAILED, action="plan",
                          message=f"Not sent: {failed_dep.label} could not be copied.")
             return False
-        bad_numbers = amount_problems(node.record)
-        if bad_numbers:
-            self._finish(node, EventOutcome.FAILED, action="plan", fault_code="amount",
-                         message=" ".join(bad_numbers), fix_url=record_url(*node.key))
-            return False
-        node.fingerprint = fingerprint(node.etype.name, node.record)
-        link = node.link
-        if (link is not None and link.origin == LinkOrigin.MAPPED and link.qbo_id
-                and link.state == LinkState.SYNCED):
-            # A mapping means "use this QuickBooks entry as it is": never overwrite it.
-            self._finish(node, EventOutcome.SKIPPED, action="skip", qbo_id=link.qbo_id,
-                         message=f"Mapped to QuickBooks #{link.qbo_id}; used as it is there.")
-            return False
-        if (link is not None and link.state == LinkState.SYNCED and link.qbo_id
-                and link.pushed_hash == node.fingerprint):
-            self._finish(node, EventOutcome.SKIPPED, action="skip", qbo_id=link.qbo_id,
-                         message=f"Already in QuickBooks (#{link.qbo_id}), unchanged.")
-            return False
-        if node.etype.name == "invoice":
-            self._read_tax_model()
+        if node.final and node.body is not None:
+            return True
         try:
-            if node.etype.ready is not None:
-                node.etype.ready(node.record)
-            self._preflight(node)
             node.body = node.etype.payload(node.record, refs)
             if node.etype.qbo_entity_for is not None:
                 node.qbo_entity = node.etype.qbo_entity_for(node.record, refs)
@@ -434,28 +416,23 @@ class PushEngine(RecoveryMixin):
             self._finish(node, EventOutcome.FAILED, action="plan", fault_code=exc.code,
                          message=exc.message, fix_url=exc.fix_url)
             return False
-        synced = link is not None and link.qbo_id and link.state == LinkState.SYNCED
-        node.operation = "update" if synced else "create"
         return True
 
-    def _read_tax_model(self) -> None:
-        """Before the run's first invoice (not in a dry run): the company's sales tax model now."""
-        if self._tax_model_read or self.client is None:
+    def read_preferences(self) -> None:
+        """Once per run, before the first record to write is checked: QBO Preferences now
+        (multi-currency, home currency, sales tax model), noticed without an import."""
+        if self.ctx.preferences_read or self.client is None:
             return
-        self._tax_model_read = True
-        message = refresh_model(self.client, self.connection, self.refs.option("tax_mode", "qbo"))
-        if message:
+        self.ctx.preferences_read = True
+        tax_mode = self.session.scalars(select(QboPreference.value).where(
+            QboPreference.realm_id == self.realm_id, QboPreference.key == "tax_mode")).first()
+        messages = refresh_preferences(self.client, self.connection, tax_mode or "qbo")
+        if messages:
             self.session.commit()
-            self.ctx.progress.record(EventOutcome.INFO, entity_type="company", label="Sales tax",
-                                     action="preferences", realm_id=self.realm_id,
-                                     counts=False, message=message)
-
-    def _preflight(self, node: Node) -> None:
-        """Checks that can be known before any write (mappings, names, currencies)."""
-        problems = check_record(self.session, self.realm_id, node.etype.name, node.record)
-        if problems:
-            raise NotSendable(" ".join(p.message for p in problems),
-                              fix_url=problems[0].fix_url, code=problems[0].code)
+        for message in messages:
+            self.ctx.progress.record(EventOutcome.INFO, entity_type="company",
+                                     label="QuickBooks preferences", action="preferences",
+                                     realm_id=self.realm_id, counts=False, message=message)
 
     @staticmethod
     def _pending(node: Node) -> bool:

@@ -7,9 +7,10 @@ from typing import Any
 
 from redis.exceptions import RedisError
 from rq import Queue
+from sqlalchemy import ColumnElement, and_, exists, or_
 from sqlalchemy.orm import Session
 
-from app.models import RunKind, RunStatus, SyncRun
+from app.models import EventOutcome, LinkState, QboLink, RunKind, RunStatus, SyncEvent, SyncRun
 from app.models.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -67,3 +68,15 @@ def fail_run(session: Session, run: SyncRun, message: str) -> None:
     run.message = message
     run.finished_at = utcnow()
     session.commit()
+
+
+def open_failure() -> ColumnElement[bool]:
+    """A failed copy still waiting for a fix: not retried, and its record neither copied nor
+    linked since (a later Add QBO, a link by import or matching, a mapping)."""
+    fixed = exists().where(
+        or_(SyncEvent.realm_id.is_(None), QboLink.realm_id == SyncEvent.realm_id),
+        QboLink.entity_type == SyncEvent.entity_type, QboLink.local_id == SyncEvent.local_id,
+        QboLink.state == LinkState.SYNCED, QboLink.qbo_id.is_not(None),
+        QboLink.synced_at > SyncEvent.created_at)
+    return and_(SyncEvent.outcome == EventOutcome.FAILED, SyncEvent.resolved.is_(False),
+                ~fixed)

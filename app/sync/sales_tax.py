@@ -34,20 +34,42 @@ def record_model(connection: Any, prefs: Mapping[str, Any]) -> bool:
     return changed
 
 
-def refresh_model(client: Any, connection: Any, tax_mode: str | None) -> str | None:
-    """Read the model from QBO now (it can change after connecting: Intuit moves manual
-    companies to automated sales tax); a sentence for the sync log when it changed."""
+def apply_preferences(connection: Any, prefs: Mapping[str, Any],
+                      tax_mode: str | None) -> list[str]:
+    """Keep home currency, multi-currency and the sales tax model of QBO Preferences on the
+    connection; what changed, one sentence each."""
+    messages = []
+    currency = prefs.get("CurrencyPrefs") or {}
+    home = (currency.get("HomeCurrency") or {}).get("value")
+    if home and connection.home_currency and home != connection.home_currency:
+        messages.append(f"The home currency in QuickBooks is now {home} (it was "
+                        f"{connection.home_currency}).")
+    connection.home_currency = home or connection.home_currency
+    multi = bool(currency.get("MultiCurrencyEnabled"))
+    if multi != bool(connection.multicurrency_enabled):
+        messages.append("Multi-currency is now on in QuickBooks: clients, vendors and "
+                        "transactions in other currencies can be copied." if multi else
+                        "Multi-currency is now off in QuickBooks: only records in the home "
+                        "currency can be copied.")
+    connection.multicurrency_enabled = multi
+    if record_model(connection, prefs):
+        text = describe(connection, tax_mode)
+        messages.append(f"QuickBooks now uses {text.title[0].lower()}{text.title[1:]}. "
+                        f"{text.rule}")
+    return messages
+
+
+def refresh_preferences(client: Any, connection: Any, tax_mode: str | None) -> list[str]:
+    """Re-read QBO Preferences (one GET) so a change made in QuickBooks since the import is
+    noticed; what changed, for the sync log."""
     try:
         prefs = client.preferences()
     except QBOError as exc:
-        # The writes that follow meet the same trouble and handle it; until then the model
-        # read last stands.
-        log.warning("sales tax model of realm %s not read: %s", connection.realm_id, exc.code)
-        return None
-    if not record_model(connection, prefs):
-        return None
-    text = describe(connection, tax_mode)
-    return f"QuickBooks now uses {text.title[0].lower()}{text.title[1:]}. {text.rule}"
+        # The writes that follow meet the same trouble and handle it; until then the
+        # preferences read last stand.
+        log.warning("preferences of realm %s not read: %s", connection.realm_id, exc.code)
+        return []
+    return apply_preferences(connection, prefs, tax_mode)
 
 
 def model_of(connection: Any) -> str:

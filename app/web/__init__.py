@@ -108,11 +108,13 @@ def init_app(app: Flask) -> None:
     accessible.init_app(app)
 
     from app.qbo.renewal import renewal
+    from app.sync.upfront import RULE as preflight_rule
     from app.web.qbo_push.targets import TARGETS, qbo_failure, qbo_state
 
     app.jinja_env.globals.update(template_globals(), qbo_connection=_qbo_connection,
                                  qbo_state=qbo_state, qbo_failure=qbo_failure,
-                                 push_targets=TARGETS, qbo_renewal=renewal)
+                                 push_targets=TARGETS, qbo_renewal=renewal,
+                                 preflight_rule=preflight_rule)
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["rate"] = format_rate
     app.jinja_env.filters["xrate"] = format_exchange_rate

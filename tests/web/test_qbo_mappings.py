@@ -318,3 +318,30 @@ def test_tax_rates_and_exchange_rates_are_shown_plainly(admin: object) -> None:
     text = _text(admin.get("/admin/qbo/settings/rates").get_data(as_text=True))
     assert " 1.0825 " in text and " 2 " in text
     assert "1.08250000" not in text and "2.00" not in text
+
+
+def test_targets_qbo_would_refuse_are_not_offered_and_refused(admin: object) -> None:
+    tax = TaxCode(code="NY", name="New York", rate_percent=Decimal("4"))
+    db.session.add(tax)
+    db.session.commit()
+    _qbo("TaxCode", "TAX", "TAX")
+    _qbo("TaxCode", "7", "New York State")
+    _qbo("TaxCode", "8", "Old County", active=False)
+    html = admin.get("/admin/qbo/settings/mappings").get_data(as_text=True)
+    field = f'id="map-{tax.id}"'
+    select_html = html[html.index(field):html.index("</select>", html.index(field))]
+    assert '<option value="7">New York State</option>' in select_html
+    assert ('<option value="TAX" disabled>TAX — not offered: it only marks US invoice lines as '
+            'taxable or not; an invoice needs a sales tax code or rate group</option>'
+            in select_html)
+    assert ('<option value="8" disabled>Old County — not offered: it is inactive in QuickBooks, '
+            'which refuses references to inactive entries</option>' in select_html)
+
+    response = admin.post("/admin/qbo/settings/mappings/tax-codes", data={f"map-{tax.id}": "TAX"})
+    assert response.status_code == 422
+    assert ("QuickBooks would refuse “TAX”: it only marks US invoice lines as taxable or not"
+            in _text(response.get_data(as_text=True)))
+    assert db.session.scalars(select(QboLink)).all() == []
+    assert admin.post("/admin/qbo/settings/mappings/tax-codes",
+                      data={f"map-{tax.id}": "7"}).status_code == 302
+    assert db.session.scalars(select(QboLink.qbo_id)).all() == ["7"]

@@ -12,7 +12,6 @@ from app.health import health_report
 from app.models import (
     Client,
     EntryStatus,
-    EventOutcome,
     HoursEntry,
     Invoice,
     InvoiceStatus,
@@ -22,6 +21,9 @@ from app.models import (
     SyncEvent,
 )
 from app.permissions import can_admin_qbo, is_manager, public, signed_in
+from app.sync.runs import open_failure
+from app.web.main.setup import STEPS as SETUP_STEPS
+from app.web.main.setup import next_step
 
 bp = Blueprint("main", __name__)
 
@@ -55,12 +57,13 @@ def dashboard() -> str:
             attention.append(("Draft invoices not yet final",
                               url_for("invoices.index", status="draft"), stats["draft_invoices"]))
     if can_admin_qbo():
-        failures = _count(select(SyncEvent.id).where(SyncEvent.outcome == EventOutcome.FAILED,
-                                                     SyncEvent.resolved.is_(False)))
+        failures = _count(select(SyncEvent.id).where(open_failure()))
         if failures:
             attention.append(("QuickBooks copies that failed and wait for a fix or retry",
                               url_for("qbo_push.sync_log", open=1), failures))
-    return render_template("main/dashboard.html", stats=stats, attention=attention)
+    step = next_step(db.session) if can_admin_qbo() else None
+    return render_template("main/dashboard.html", stats=stats, attention=attention,
+                           setup=step, setup_steps=SETUP_STEPS)
 
 
 @bp.get("/healthz")

@@ -99,13 +99,11 @@ def _open_questions(realm_id: str | None) -> Select:
 def index() -> str:
     """Admin -> QuickBooks Online Settings -> Import."""
     connection = _connected()
-    realm = connection.realm_id if connection else None
     runs = db.session.scalars(select(SyncRun).where(SyncRun.kind == RunKind.IMPORT)
                               .order_by(SyncRun.id.desc()).limit(5)).all()
-    questions = db.session.scalar(select(func.count()).select_from(
-        _open_questions(realm).subquery())) if realm else 0
+    status = _page_status()
     return render_template("qbo_import/import.html", connection=connection, runs=runs,
-                           questions=questions, follow_up_counts=follow_up_counts(),
+                           questions=status["questions"], follow_up_counts=status["counts"],
                            labels=importer.STEP_LABELS, form=StartImportForm(),
                            not_connected=None if connection else _not_connected_message())
 
@@ -156,8 +154,18 @@ def run_page(run_id: int) -> Response | str:
     if run.kind != RunKind.IMPORT:
         return redirect(url_for("qbo_push.run_page", run_id=run.id))
     if is_htmx():
-        return render_template("qbo_import/_run.html", **_run_context(run))
+        return render_template("qbo_import/_run.html", **_run_context(run),
+                               page_status=_page_status() if run.status.finished else None)
     return render_template("qbo_import/run.html", **_run_context(run))
+
+
+def _page_status() -> dict[str, Any]:
+    """The import page's counts as they are now (swapped in when a run ends)."""
+    connection = _connected()
+    realm = connection.realm_id if connection else None
+    questions = db.session.scalar(select(func.count()).select_from(
+        _open_questions(realm).subquery())) if realm else 0
+    return {"connection": connection, "questions": questions, "counts": follow_up_counts()}
 
 
 # ---------------------------------------------------------------- needs attention

@@ -14,7 +14,7 @@ from app.extensions import db
 from app.models import CompanySettings, ExchangeRate, QboConnection, QboObject
 from app.money import format_percent
 from app.permissions import qbo_admin_required
-from app.qbo.connection import current_connection
+from app.qbo.connection import current_connection, is_us
 from app.sync import mappings as maps
 from app.sync import preflight, sales_tax
 from app.sync.currency import RateError, add_rate, parse_rate
@@ -45,13 +45,22 @@ def _option_label(session: Any, realm_id: str, kind: ListKind, obj: QboObject) -
     elif kind.qbo_entity == "TaxCode":
         pct = qbo_percent(session, realm_id, obj)
         label += f" · {format_percent(pct)}" if pct is not None else ""
-    return label + ("" if obj.active else " — inactive")
+    return label
+
+
+def _us() -> bool:
+    connection = _connection()
+    return connection is None or is_us(connection.country)
 
 
 def _sections(realm_id: str) -> list[dict[str, Any]]:
-    """One section per list: its rows, their mapping, suggestion and choices."""
+    """One section per list: its rows, their mapping, suggestion and choices.
+
+    A choice QuickBooks would refuse is listed, disabled, with the reason.
+    """
     session = db.session
     sections = []
+    us = _us()
     for kind in LIST_KINDS.values():
         objects = maps.qbo_choices(session, realm_id, kind.qbo_entity)
         by_id = {o.qbo_id: o for o in objects}
@@ -65,7 +74,8 @@ def _sections(realm_id: str) -> list[dict[str, Any]]:
                          "income": (maps.income_account_name(session, realm_id, current)
                                     if current is not None and kind.qbo_entity == "Item"
                                     else None)})
-        choices = [(o.qbo_id, _option_label(session, realm_id, kind, o)) for o in objects]
+        choices = [(o.qbo_id, _option_label(session, realm_id, kind, o), maps.refusal(o, us))
+                   for o in objects]
         sections.append({"kind": kind, "rows": rows, "choices": choices,
                          "suggestions": sum(1 for r in rows if r["suggestion"] is not None),
                          "blank": "— create in QBO —" if kind.creatable else "— not mapped —"})
@@ -143,6 +153,12 @@ def save_mappings(kind: str) -> Response | tuple[str, int]:
         local_id, wanted = int(local), value.strip() or None
         current = links.get(local_id)
         if (current.qbo_id if current is not None else None) != wanted:
+            target = maps.qbo_object(db.session, realm_id, k.qbo_entity, wanted) if wanted \
+                else None
+            reason = maps.refusal(target, _us()) if target is not None else None
+            if reason:
+                errors[name] = f"QuickBooks would refuse “{target.name}”: {reason}."
+                continue
             changes.append((local_id, wanted))
     try:
         for local_id, wanted in changes:

@@ -25,7 +25,7 @@ from app.permissions import can_admin_qbo, qbo_admin_required, qbo_self_push_req
 from app.qbo.connection import current_connection
 from app.sync import matcher
 from app.sync.liveness import settle
-from app.sync.runs import QueueUnavailable, enqueue_run
+from app.sync.runs import QueueUnavailable, enqueue_run, open_failure
 from app.sync.selection import Selection
 from app.web.forms import MAX_ID
 from app.web.listing import paginate
@@ -36,6 +36,7 @@ from app.web.runs import queue_unavailable
 bp = Blueprint("qbo_push", __name__)
 
 LOG_SORTS = {"time": SyncEvent.id}
+MAX_BADGES = 25  # a record page's run has one root; a selection's rows refresh as a listing
 
 
 def _respond(run: SyncRun) -> Response | str:
@@ -53,7 +54,10 @@ def _start(records: list[tuple[str, int]] | Selection, description: str,
         message = ("QuickBooks is not connected." if connection is None
                    else "QuickBooks needs to be reconnected before anything can be copied.")
         if request.headers.get("HX-Request"):
-            return render_template("qbo/_notice.html", level="danger", message=message)
+            return render_template("qbo/_notice.html", level="danger", message=message,
+                                   link=url_for("qbo.connect_page"),
+                                   link_text="Connect to QuickBooks" if connection is None
+                                   else "Reconnect to QuickBooks")
         flash(message, "danger")
         return redirect(request.referrer or url_for("main.dashboard"))
     if isinstance(records, Selection):
@@ -217,8 +221,21 @@ def run_page(run_id: int) -> str:
     settle(db.session, get_queue, run, current_app.config["RUN_DEAD_SECONDS"])
     if not can_admin_qbo() and run.requested_by_id != current_user.id:
         abort(404)
-    template = "qbo/_run.html" if request.headers.get("HX-Request") else "qbo/run.html"
-    return render_template(template, run=run)
+    if request.headers.get("HX-Request"):
+        return render_template("qbo/_run.html", run=run, badges=_run_badges(run))
+    return render_template("qbo/run.html", run=run)
+
+
+def _run_badges(run: SyncRun) -> list[tuple[str, Any]]:
+    """The records a finished push was started on (a record page's run), for their badges."""
+    if not run.status.finished or run.kind != RunKind.PUSH or run.dry_run:
+        return []
+    from app.sync.entities import ENTITY_TYPES
+    from app.sync.push import scope_roots
+
+    roots = [(t, i) for t, i in scope_roots(run.scope or {}) if t in TARGETS][:MAX_BADGES]
+    found = [(t, db.session.get(ENTITY_TYPES[t].model, i)) for t, i in roots]
+    return [(t, record) for t, record in found if record is not None]
 
 
 @bp.get("/admin/qbo/log")
@@ -232,8 +249,7 @@ def sync_log() -> str:
         stmt = stmt.where(SyncEvent.outcome == EventOutcome(outcome))
         filters["outcome"] = outcome
     if request.args.get("open") == "1":
-        stmt = stmt.where(SyncEvent.outcome == EventOutcome.FAILED,
-                          SyncEvent.resolved.is_(False))
+        stmt = stmt.where(open_failure())
         filters["open"] = "1"
     entity = request.args.get("entity", "")
     if entity:
