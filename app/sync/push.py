@@ -205,6 +205,9 @@ class Node:
     unsure: bool = False  # the last write got no answer: look for it before sending again
     tries: int = 0
     qbo_entity: str = ""  # the QBO entity it is sent as (set when prepared)
+    # Follows a record this run copies (billed time follows its invoice): decided only once
+    # that record is in QuickBooks, since what it must say depends on it.
+    follows: Key | None = None
 
     def __post_init__(self) -> None:
         self.qbo_entity = self.qbo_entity or self.etype.qbo_entity
@@ -284,6 +287,7 @@ def _add_followers(session: Session, realm_id: str, plan: Plan,
         if key in plan.nodes:
             if leader not in plan.nodes[key].deps:
                 plan.nodes[key].deps.append(leader)
+            plan.nodes[key].follows = leader
             continue
         link = session.scalars(select(QboLink).where(
             QboLink.realm_id == realm_id, QboLink.entity_type == key[0],
@@ -294,7 +298,7 @@ def _add_followers(session: Session, realm_id: str, plan: Plan,
         record = session.get(etype.model, key[1])
         if record is not None:
             plan.nodes[key] = Node(key=key, etype=etype, record=record, link=link,
-                                   deps=[leader])
+                                   deps=[leader], follows=leader)
 
 
 def scope_roots(scope: dict[str, Any]) -> list[Key]:
@@ -400,6 +404,8 @@ class PushEngine(RecoveryMixin):
     def _prepare(self, node: Node, plan: Plan, refs: RunRefs) -> bool:
         """The node's final body (pre-flight decided it goes); False when it cannot go now."""
         self.ctx.progress.current(node.label)
+        if node.follows is not None and not self._follow(node, plan):
+            return False
         failed_dep = next((plan.nodes[d] for d in node.deps if d in plan.nodes
                            and plan.nodes[d].outcome == EventOutcome.FAILED), None)
         if failed_dep is not None:  # refused by QuickBooks earlier in this run
@@ -416,6 +422,24 @@ class PushEngine(RecoveryMixin):
             self._finish(node, EventOutcome.FAILED, action="plan", fault_code=exc.code,
                          message=exc.message, fix_url=exc.fix_url)
             return False
+        return True
+
+    def _follow(self, node: Node, plan: Plan) -> bool:
+        """Decide a follower now that its leader went: unchanged or left alone is skipped."""
+        leader = plan.nodes.get(node.follows) if node.follows else None
+        link = node.link
+        if leader is not None and leader.outcome in (EventOutcome.FAILED, None):
+            self._finish(node, EventOutcome.SKIPPED, action="skip",
+                         qbo_id=link.qbo_id if link else None,
+                         message=f"Left as it is: {leader.label} was not copied.")
+            return False
+        node.fingerprint = fingerprint(node.etype.name, node.record)
+        if (link is not None and link.state == LinkState.SYNCED and link.qbo_id
+                and link.pushed_hash == node.fingerprint):
+            self._finish(node, EventOutcome.SKIPPED, action="skip", qbo_id=link.qbo_id,
+                         message=f"Already in QuickBooks (#{link.qbo_id}), unchanged.")
+            return False
+        node.final = False
         return True
 
     def read_preferences(self) -> None:

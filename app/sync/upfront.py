@@ -65,8 +65,12 @@ def _decide(engine: PushEngine, node: Node, plan: Plan) -> bool:
         engine._finish(node, EventOutcome.FAILED, action="plan", fault_code="amount",
                        message=" ".join(bad_numbers), fix_url=record_url(*node.key))
         return False
-    node.fingerprint = fingerprint(node.etype.name, node.record)
     link = node.link
+    if node.follows is not None and node.follows in plan.nodes:
+        # Decided when its leader has gone (billed time after its invoice): see PushEngine.
+        node.operation = "update" if link is not None and link.qbo_id else "create"
+        return False
+    node.fingerprint = fingerprint(node.etype.name, node.record)
     synced = link is not None and link.qbo_id and link.state == LinkState.SYNCED
     if synced and link.origin == LinkOrigin.MAPPED:
         # A mapping means "use this QuickBooks entry as it is": never overwrite it.
@@ -103,7 +107,7 @@ def _hold_back_orphans(engine: PushEngine, plan: Plan, nodes: list[Node],
     A dependency of a root that is already in QuickBooks still goes: a changed client of an
     unchanged invoice is brought up to date as before.
     """
-    going = {n.key for n in nodes if n.outcome is None}
+    going = {n.key for n in nodes if n.outcome is None and n.follows is None}
     needed: set[Key] = set()
     stack = [k for k in roots if k in plan.nodes and plan.nodes[k].outcome != EventOutcome.FAILED]
     while stack:
