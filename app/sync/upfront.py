@@ -40,6 +40,8 @@ def check_plan(engine: PushEngine, plan: Plan, nodes: list[Node], roots: list[Ke
             refs.planned = saved | trial
             try:
                 node.body = node.etype.payload(node.record, refs)
+                if node.etype.qbo_entity_for is not None:  # a Bill or a Purchase, say
+                    node.qbo_entity = node.etype.qbo_entity_for(node.record, refs)
             except NotSendable as exc:
                 engine._finish(node, EventOutcome.FAILED, action="plan", fault_code=exc.code,
                                message=exc.message, fix_url=exc.fix_url)

@@ -151,7 +151,8 @@ def test_associate_copies_own_history_when_allowed(realm: str, auth: Auth, users
                                               "confirm": "1"})
     work_queue()
     for entity, entry in (("hours", hours), ("expense", expense), ("mileage", mileage)):
-        assert link_of(realm, entity, entry.id).state == LinkState.SYNCED, entity
+        assert link_of(realm, entity, entry.id).state == LinkState.SYNCED, (
+            entity, link_of(realm, entity, entry.id).last_error)
     [activity] = qbo_rows(emulator, realm, "TimeActivity")
     assert (activity["Hours"], activity["Minutes"]) == (2, 30)
     assert 'id="qbo-menu"' not in client.get("/").get_data(as_text=True)
