@@ -1,7 +1,7 @@
 """listing indexes
 
-Revision ID: 4b8e2d6f1a37
-Revises: 9a063ab432cb
+Revision ID: 0516d603a5d5
+Revises: 4e8b2c6d1a37
 Create Date: 2026-11-30 01:55:00
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = '4b8e2d6f1a37'
-down_revision = '9a063ab432cb'
+revision = '0516d603a5d5'
+down_revision = '4e8b2c6d1a37'
 branch_labels = None
 depends_on = None
 
