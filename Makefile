@@ -27,10 +27,11 @@ lint: $(STAMP)
 soak: $(STAMP)
 	$(PY) -m tests.soak --records $(or $(RECORDS),2000)
 
+# Every benchmark: figures with their spread into bench-results.json and a table with targets.
+# BENCH_ARGS=--quick for a smoke test with small sizes; each part also runs alone
+# (python -m tests.benchmarks.bench_pages / bench_push / bench_import, python -m qbo_emulator.bench).
 bench: $(STAMP)
-	$(PY) -m qbo_emulator.bench
-	$(PY) -m tests.benchmarks.bench_import
-	$(PY) -m tests.benchmarks.bench_push
+	$(PY) -m tests.benchmarks $(BENCH_ARGS)
 
 # A production install from a clone: the app and its dependencies (no test tools) in .venv, and
 # the front-end assets. Run again after every `git pull`.

@@ -122,6 +122,22 @@ def paged_query_ms(rows_total: int = 10_000) -> float:
     return slowest * 1000
 
 
+def measure(creates: int = 2000, workers: int = 4, batches: int = 30) -> dict[str, Any]:
+    """Creates per second (parallel and sequential) and 30-item batch timings in ms."""
+    port = _free_port()
+    process = _start(port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        rate = single_creates(base, creates, workers, "parallel")
+        sequential = single_creates(base, max(1, creates // 4), 1, "sequential")
+        timings = batch_latency(base, batches)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    return {"creates_per_s": rate, "sequential_creates_per_s": sequential,
+            "batch30_ms": timings, "query_page_ms": paged_query_ms()}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print the numbers."""
     parser = argparse.ArgumentParser(prog="python -m qbo_emulator.bench")
@@ -129,25 +145,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--batches", type=int, default=30)
     args = parser.parse_args(argv)
-    port = _free_port()
-    process = _start(port)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        rate = single_creates(base, args.creates, args.workers, "parallel")
-        sequential = single_creates(base, args.creates // 4, 1, "sequential")
-        timings = batch_latency(base, args.batches)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    r = measure(args.creates, args.workers, args.batches)
+    timings = r["batch30_ms"]
     print(
-        f"single creates: {rate:.0f}/s with {args.workers} connections, "
-        f"{sequential:.0f}/s with 1 (target >= 300/s)"
+        f"single creates: {r['creates_per_s']:.0f}/s with {args.workers} connections, "
+        f"{r['sequential_creates_per_s']:.0f}/s with 1 (target >= 300/s)"
     )
     print(
         f"30-item batch: median {statistics.median(timings):.1f} ms, "
         f"max {max(timings):.1f} ms (target < 50 ms)"
     )
-    print(f"query over 10,000 customers: slowest 1,000-row page {paged_query_ms():.1f} ms "
+    print(f"query over 10,000 customers: slowest 1,000-row page {r['query_page_ms']:.1f} ms "
           "(target < 100 ms)")
     return 0
 

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -54,7 +55,9 @@ class Invoice(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(21), unique=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
-    issue_date: Mapped[date] = mapped_column(Date)
+    # The listing's default order (newest first): an index keeps its pages fast with years of
+    # invoices.
+    issue_date: Mapped[date] = mapped_column(Date, index=True)
     due_date: Mapped[date | None] = mapped_column(Date)
     payment_term_id: Mapped[int | None] = mapped_column(ForeignKey("payment_terms.id"))
     class_id: Mapped[int | None] = mapped_column(ForeignKey("classes.id"))
@@ -207,6 +210,10 @@ class HoursEntry(_EntryMixin, db.Model):
     """Hours an associate worked, optionally for a client."""
 
     __tablename__ = "hours_entries"
+    # My History lists one associate's entries by date: both in one index, so a page (first or
+    # deep) reads the index in order instead of sorting every entry.
+    __table_args__ = (
+        Index("ix_hours_entries_associate_id_work_date", "associate_id", "work_date"),)
 
     associate_id: Mapped[int] = mapped_column(ForeignKey("associates.id"), index=True)
     client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"))
@@ -234,6 +241,10 @@ class ExpenseEntry(_EntryMixin, db.Model):
     """An expense an associate paid."""
 
     __tablename__ = "expense_entries"
+    # My History lists one associate's entries by date: both in one index, so a page (first or
+    # deep) reads the index in order instead of sorting every entry.
+    __table_args__ = (
+        Index("ix_expense_entries_associate_id_expense_date", "associate_id", "expense_date"),)
 
     associate_id: Mapped[int] = mapped_column(ForeignKey("associates.id"), index=True)
     client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"))
@@ -255,6 +266,10 @@ class MileageEntry(_EntryMixin, db.Model):
     """Miles an associate drove on business."""
 
     __tablename__ = "mileage_entries"
+    # My History lists one associate's entries by date: both in one index, so a page (first or
+    # deep) reads the index in order instead of sorting every entry.
+    __table_args__ = (
+        Index("ix_mileage_entries_associate_id_trip_date", "associate_id", "trip_date"),)
 
     associate_id: Mapped[int] = mapped_column(ForeignKey("associates.id"), index=True)
     client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"))

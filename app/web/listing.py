@@ -61,6 +61,9 @@ def paginate(
     filters: Mapping[str, str] | None = None,
 ) -> Page:
     """Apply ?q, ?sort, ?dir and ?page from the request to a select and fetch one page."""
+    # Imported here: the push blueprint's package imports this module.
+    from app.web.qbo_push.targets import prefetch_states
+
     q = _query_text()
     stmt = apply_search(stmt, search)
     sort = request.args.get("sort", default_sort)
@@ -76,6 +79,7 @@ def paginate(
     column = sorts[sort]
     ordered = stmt.order_by(column.desc() if direction == "desc" else column.asc())
     items = db.session.scalars(ordered.limit(per_page).offset((page - 1) * per_page)).unique().all()
+    prefetch_states(items)
     return Page(items=items, total=total or 0, page=page, per_page=per_page, sort=sort,
                 direction=direction, q=q, filters=dict(filters or {}))
 

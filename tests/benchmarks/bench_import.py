@@ -53,11 +53,8 @@ def _queries(stats: dict[str, Any]) -> tuple[int, int]:
     return queries, total
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Create the customers, run the import job once, print the figures."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--customers", type=int, default=10_000)
-    args = parser.parse_args(argv)
+def measure(customers: int) -> dict[str, float]:
+    """Create the customers in QBO, run the import job once; requests made and records/s."""
     logging.getLogger("rq").setLevel(logging.WARNING)
 
     from app import create_app
@@ -78,45 +75,62 @@ def main(argv: list[str] | None = None) -> None:
     from app.sync.runs import enqueue_run
 
     emulator = run_emulator(throttle=False)
-    with redis_server() as redis_url, tempfile.TemporaryDirectory() as tmp:
-        company = emulator.create_company(name="Benchmark Co", seed="empty")
-        made = create_customers(company.base_url, company.headers, args.customers)
-        print(f"created {args.customers} customers in {made:.1f} s "
-              f"({args.customers / made:.0f}/s, batch API, throttling off)")
-        app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{Path(tmp) / 'b.db'}",
-                         REDIS_URL=redis_url, QBO_EMULATOR_URL=emulator.url,
-                         QBO_ENVIRONMENT="emulator", QBO_CLIENT_ID=emulator.client_id,
-                         QBO_CLIENT_SECRET=emulator.client_secret,
-                         TOKEN_ENCRYPTION_KEY="bench-token-key")  # noqa: S106
-        with app.app_context():
-            db.create_all()
-            CompanySettings.load().integration = Integration.QBO
-            row = QboConnection(realm_id=company.realm_id, environment="emulator",
-                                status=ConnectionStatus.CONNECTED, company_name="Benchmark Co",
-                                home_currency="USD")
-            store_tokens(row, TokenSet.from_response(company.tokens), cipher_for(app.config))
-            db.session.add(row)
-            db.session.commit()
-            before = _queries(emulator.control("GET", f"stats?realm={company.realm_id}"))
-            queue = get_queue()
-            run = enqueue_run(db.session, queue, RunKind.IMPORT, {"steps": ["clients"]},
-                              user_id=None, realm_id=company.realm_id)
-            started = time.perf_counter()
-            SimpleWorker([queue], connection=queue.connection).work(burst=True,
-                                                                  logging_level="WARNING")
-            elapsed = time.perf_counter() - started
-            after = _queries(emulator.control("GET", f"stats?realm={company.realm_id}"))
-            db.session.expire_all()
-            run = db.session.get(SyncRun, run.id)
-            clients = db.session.scalar(select(func.count(Client.id)))
-            print(f"import run: {run.status.value}; {run.message}")
-            print(f"requests made by the import: {after[1] - before[1]} "
-                  f"({after[0] - before[0]} queries)")
-            print(f"imported {clients} clients in {elapsed:.1f} s "
-                  f"({clients / elapsed:.0f} records/s)")
-            db.session.remove()
-            db.engine.dispose()
-    emulator.stop()
+    try:
+        with redis_server() as redis_url, tempfile.TemporaryDirectory() as tmp:
+            company = emulator.create_company(name="Benchmark Co", seed="empty")
+            made = create_customers(company.base_url, company.headers, customers)
+            app = create_app(TestConfig,
+                             SQLALCHEMY_DATABASE_URI=f"sqlite:///{Path(tmp) / 'b.db'}",
+                             REDIS_URL=redis_url, QBO_EMULATOR_URL=emulator.url,
+                             QBO_ENVIRONMENT="emulator", QBO_CLIENT_ID=emulator.client_id,
+                             QBO_CLIENT_SECRET=emulator.client_secret,
+                             TOKEN_ENCRYPTION_KEY="bench-token-key")  # noqa: S106
+            with app.app_context():
+                db.create_all()
+                CompanySettings.load().integration = Integration.QBO
+                row = QboConnection(realm_id=company.realm_id, environment="emulator",
+                                    status=ConnectionStatus.CONNECTED,
+                                    company_name="Benchmark Co", home_currency="USD")
+                store_tokens(row, TokenSet.from_response(company.tokens), cipher_for(app.config))
+                db.session.add(row)
+                db.session.commit()
+                stats = f"stats?realm={company.realm_id}"
+                before = _queries(emulator.control("GET", stats))
+                queue = get_queue()
+                run = enqueue_run(db.session, queue, RunKind.IMPORT, {"steps": ["clients"]},
+                                  user_id=None, realm_id=company.realm_id)
+                started = time.perf_counter()
+                SimpleWorker([queue], connection=queue.connection).work(
+                    burst=True, logging_level="WARNING")
+                elapsed = time.perf_counter() - started
+                after = _queries(emulator.control("GET", stats))
+                db.session.expire_all()
+                run = db.session.get(SyncRun, run.id)
+                clients = db.session.scalar(select(func.count(Client.id))) or 0
+                result = {"customers": customers, "create_seconds": made,
+                          "status": run.status.value, "message": run.message or "",
+                          "requests": after[1] - before[1], "queries": after[0] - before[0],
+                          "imported": clients, "seconds": elapsed,
+                          "records_per_s": clients / elapsed}
+                db.session.remove()
+                db.engine.dispose()
+    finally:
+        emulator.stop()
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Create the customers, run the import job once, print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--customers", type=int, default=10_000)
+    args = parser.parse_args(argv)
+    r = measure(args.customers)
+    print(f"created {r['customers']} customers in {r['create_seconds']:.1f} s "
+          f"({r['customers'] / r['create_seconds']:.0f}/s, batch API, throttling off)")
+    print(f"import run: {r['status']}; {r['message']}")
+    print(f"requests made by the import: {r['requests']} ({r['queries']} queries)")
+    print(f"imported {r['imported']} clients in {r['seconds']:.1f} s "
+          f"({r['records_per_s']:.0f} records/s)")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,9 @@
 Run with ``python -m tests.benchmarks.bench_push [--invoices N]``. The emulator runs in its own
 process with QBO's real limits in scaled time (``--time-scale 60``: a minute lasts one second)
 and the app's limiter uses the same scaled window. The same push runs twice in this one run,
-with batching and without, and the figures of both are printed with their ratio.
+with batching and without, and the figures of both are printed with their ratio. A third,
+batched run against an emulator with a slower clock measures how much of QBO's rate limits
+the copy uses, and how many 429 answers it met.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -77,7 +81,7 @@ def _seed_records(count: int) -> list[tuple[str, int]]:
 
 
 def _one_push(emulator_url: str, redis_url: str, workdir: Path, count: int,
-              batching: bool) -> dict[str, float]:
+              batching: bool, time_scale: float, label: str = "") -> dict[str, float]:
     """A fresh database and company; push every invoice; return the figures."""
     from app import create_app
     from app.config import TestConfig
@@ -94,11 +98,11 @@ def _one_push(emulator_url: str, redis_url: str, workdir: Path, count: int,
     from app.qbo.tokens import store_tokens
     from app.sync import jobs, push
 
-    label = "batched" if batching else "unbatched"
+    label = label or ("batched" if batching else "unbatched")
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{workdir / label}.db",
                      REDIS_URL=redis_url, QBO_EMULATOR_URL=emulator_url,
                      QBO_ENVIRONMENT="emulator", TOKEN_ENCRYPTION_KEY="bench-key",
-                     QBO_RATE_WINDOW_SECONDS=60 / TIME_SCALE, QBO_PUSH_BATCHING=batching)
+                     QBO_RATE_WINDOW_SECONDS=60 / time_scale, QBO_PUSH_BATCHING=batching)
     realm = _control(emulator_url, "POST", "companies",
                      {"name": f"Bench {label}", "seed": "empty"})["realm_id"]
     tokens = _control(emulator_url, "POST", f"companies/{realm}/tokens", {})
@@ -141,42 +145,79 @@ def _one_push(emulator_url: str, redis_url: str, workdir: Path, count: int,
     return figures
 
 
+# QBO's limits per realm and app (qbo-api-notes.md, "Limits"): 500 requests and 40 batch
+# requests of 30 operations a minute. The most objects a minute can carry is 40 full batches
+# plus the remaining 460 single requests.
+CEILING_PER_MINUTE = 40 * 30 + (500 - 40)
+# The rate-limit run uses a slower clock than the others (a minute lasts 10 s), so QBO's limits
+# and not this machine's speed decide how fast the copy goes.
+RATE_TIME_SCALE = 6
+
+
+@contextmanager
+def emulator_process(time_scale: float) -> Iterator[str]:
+    """The emulator in its own process with QBO's real limits in scaled time; yields its URL."""
+    port = free_port()
+    emulator = subprocess.Popen(  # noqa: S603 - the project's own emulator
+        [sys.executable, "-m", "qbo_emulator", "--port", str(port), "--seed", "none",
+         "--time-scale", str(time_scale)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                _control(url, "GET", "")
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        emulator.terminate()
+        emulator.wait(10)
+
+
+def measure(invoices: int) -> dict[str, dict[str, float]]:
+    """The push with batching, without, and batched under QBO's limits at a slower clock."""
+    results: dict[str, dict[str, float]] = {}
+    with redis_server() as redis_url, tempfile.TemporaryDirectory() as tmp:
+        with emulator_process(TIME_SCALE) as url:
+            for batching in (True, False):
+                label = "batched" if batching else "unbatched"
+                results[label] = _one_push(url, redis_url, Path(tmp), invoices, batching,
+                                           TIME_SCALE)
+        with emulator_process(RATE_TIME_SCALE) as url:
+            rate = _one_push(url, redis_url, Path(tmp), invoices, True, RATE_TIME_SCALE,
+                             label="rate")
+    scaled_minutes = rate["seconds"] * RATE_TIME_SCALE / 60
+    rate["objects_per_minute"] = rate["created"] / scaled_minutes
+    rate["rate_limit_share"] = rate["objects_per_minute"] / CEILING_PER_MINUTE
+    results["rate"] = rate
+    return results
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the push with and without batching and print both and their ratio."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--invoices", type=int, default=1000)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
-    port = free_port()
-    emulator = subprocess.Popen(  # noqa: S603 - the project's own emulator
-        [sys.executable, "-m", "qbo_emulator", "--port", str(port), "--seed", "none",
-         "--time-scale", str(TIME_SCALE)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                _control(url, "GET", "")
-                break
-            except OSError:
-                time.sleep(0.1)
-        with redis_server() as redis_url, tempfile.TemporaryDirectory() as tmp:
-            results = {batching: _one_push(url, redis_url, Path(tmp), args.invoices, batching)
-                       for batching in (True, False)}
-    finally:
-        emulator.terminate()
-        emulator.wait(10)
+    results = measure(args.invoices)
     print(f"Copying {args.invoices} invoices, each with a new client and 3 hourly lines "
           f"(QBO limits scaled x{TIME_SCALE}):")
-    for batching, r in results.items():
-        name = "batched  " if batching else "unbatched"
-        print(f"  {name}: {r['created']:.0f} objects created, {r['failed']:.0f} failed, "
+    for label in ("batched", "unbatched"):
+        r = results[label]
+        print(f"  {label:9}: {r['created']:.0f} objects created, {r['failed']:.0f} failed, "
               f"{r['requests']:.0f} requests ({r['batches']:.0f} batch), "
               f"{r['requests'] / max(1, r['created']):.4f} requests/object, "
               f"{r['throttled']:.0f} throttled, {r['seconds']:.1f} s, "
               f"local work {r['local_ms_per_object']:.3f} ms/object")
-    on, off = results[True], results[False]
+    on, off = results["batched"], results["unbatched"]
     print(f"  ratio unbatched/batched: requests x{off['requests'] / max(1, on['requests']):.1f}, "
           f"time x{off['seconds'] / max(0.001, on['seconds']):.1f}")
+    rate = results["rate"]
+    print(f"  under QBO's limits (a minute lasts {60 / RATE_TIME_SCALE:.0f} s): "
+          f"{rate['objects_per_minute']:.0f} objects per minute of the ceiling "
+          f"{CEILING_PER_MINUTE} = {rate['rate_limit_share']:.2f}, "
+          f"{rate['throttled']:.0f} answered 429")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from app.extensions import db
@@ -61,7 +62,9 @@ def list_entries(kind: EntryKind) -> str:
     """The associate's entries of one kind, filtered by date range and status."""
     found = listing(kind)
     sorts = {"date": kind.column(kind.date_column), "status": kind.model.status}
-    page = paginate(found.stmt, search=found.search, sorts=sorts, default_sort="date",
+    # Each row names its client: loaded for the whole page at once, not row by row.
+    stmt = found.stmt.options(selectinload(kind.model.client))
+    page = paginate(stmt, search=found.search, sorts=sorts, default_sort="date",
                     default_direction="desc", filters=found.filters)
     return render_listing("history/index.html", "history/_table.html", page=page, kind=kind,
                           statuses=list(EntryStatus))

@@ -53,7 +53,8 @@ FINAL_MESSAGE = "This invoice is final and cannot be changed. Move it back to dr
 def index() -> str:
     """All invoices, searchable by number or client, filtered by status."""
     found = listing()
-    stmt = found.stmt.options(selectinload(Invoice.lines), selectinload(Invoice.tax_code))
+    stmt = found.stmt.options(selectinload(Invoice.lines), selectinload(Invoice.tax_code),
+                              selectinload(Invoice.client))
     page = paginate(stmt, search=found.search, sorts=SORTS, default_sort="date",
                     default_direction="desc", filters=found.filters)
     return render_listing("invoices/index.html", "invoices/_table.html", page=page)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from flask import url_for
+from flask import g, url_for
 from sqlalchemy import select
 
 from app.extensions import db
@@ -62,15 +63,47 @@ class QboState:
                 "drift": "Amounts differ"}[self.state]
 
 
-def qbo_state(entity_type: str, record: Any) -> QboState:
-    """The QBO state of a record in the connected company."""
+def prefetch_states(records: Sequence[Any]) -> None:
+    """Load the QBO links of a listing page's records in one query, for their badges.
+
+    Without it every row's badge asks for the connection and its own link (two statements a
+    row); ``qbo_state`` reads what this keeps for the request and asks only for other records.
+    """
+    types = [name for name, spec in ENTITY_TYPES.items()
+             if records and isinstance(records[0], spec.model)]
+    if not types:
+        return
     connection = current_connection(db.session)
-    if connection is None or entity_type not in ENTITY_TYPES:
-        return QboState("none")
-    link = db.session.scalars(select(QboLink).where(
+    if connection is None:
+        return
+    ids = [record.id for record in records]
+    links = db.session.scalars(select(QboLink).where(
+        QboLink.realm_id == connection.realm_id, QboLink.entity_type.in_(types),
+        QboLink.local_id.in_(ids))).all()
+    kept: dict[tuple[str, int], QboLink | None] = {(t, i): None for t in types for i in ids}
+    kept.update({(link.entity_type, link.local_id): link for link in links})
+    g.qbo_prefetched_links = kept
+
+
+def _link(entity_type: str, record: Any) -> QboLink | None | bool:
+    """The record's link in the connected company; False when QBO is not connected."""
+    kept = g.get("qbo_prefetched_links") or {}
+    if (entity_type, record.id) in kept:
+        return kept[(entity_type, record.id)]
+    connection = current_connection(db.session)
+    if connection is None:
+        return False
+    return db.session.scalars(select(QboLink).where(
         QboLink.realm_id == connection.realm_id, QboLink.entity_type == entity_type,
         QboLink.local_id == record.id)).first()
-    if link is None:
+
+
+def qbo_state(entity_type: str, record: Any) -> QboState:
+    """The QBO state of a record in the connected company."""
+    if entity_type not in ENTITY_TYPES:
+        return QboState("none")
+    link = _link(entity_type, record)
+    if not link:
         return QboState("none")
     if link.state.value == "failed" and link.qbo_id is None:
         return QboState("failed", link)
