@@ -235,7 +235,12 @@ def _choose(page: Page, label: str, name: str) -> None:
 
 
 def _watch_copy(page: Page, shot: Shots, polls: list[str]) -> Any:
-    """Press Add QBO and follow the run's live progress to its end; returns the run card."""
+    """Mark the invoice final, press Add QBO and follow the run's live progress to its end;
+    returns the run card (only final invoices are copied)."""
+    final = page.get_by_role("button", name="Mark final")
+    if final.count():
+        final.first.click()
+        expect(page.get_by_text(re.compile(r"Invoice \S+ is final\."))).to_be_visible()
     url = page.url
     polls.clear()
     with page.expect_response(lambda r: "/admin/qbo/push/" in r.url) as answer:
@@ -257,7 +262,7 @@ def _logged(page: Page, record: str, outcome: str) -> Any:
     """Sync log rows of a record (by its Record cell) with an outcome."""
     return page.locator("#listing tbody tr").filter(
         has=page.locator("td:nth-child(3)", has_text=re.compile(rf"^\s*{re.escape(record)}\s*$"))
-    ).filter(has=page.locator("td:nth-child(5) .badge", has_text=outcome))
+    ).filter(has=page.locator("td:nth-child(1) .badge", has_text=outcome))  # Outcome column
 
 
 def test_owner_journey_from_an_empty_database(journey_app: tuple[Flask, str], live_server: str,
@@ -361,7 +366,7 @@ def test_owner_journey_from_an_empty_database(journey_app: tuple[Flask, str], li
         expect(refused).to_contain_text("Item for mileage billed to clients")
         for record, qbo_id in (("Invoice 1002", second["Id"]), ("Invoice 1001", sent["Id"]),
                                ("Northwind Analytics", sent["CustomerRef"]["value"])):
-            expect(_logged(page, record, "created").locator("td").nth(5)).to_have_text(qbo_id)
+            expect(_logged(page, record, "created").locator("td").nth(7)).to_have_text(qbo_id)
         expect(_logged(page, "Quinn Bookkeeper", "created")).to_have_count(1)
         expect(_logged(page, "Emily Platt", "created")).to_contain_text("import")
         page.get_by_label("Unresolved failures only", exact=True).check()
