@@ -11,6 +11,7 @@ from tests.soak import run_soak
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # two workers, faults, kills and a Redis restart: minutes, not seconds
 def test_soak_copies_everything_exactly_once(app: Flask, database_url: str,
                                              tmp_path: Path) -> None:
     report = run_soak(200, database_url, tmp_path)
