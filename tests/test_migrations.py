@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,6 +48,16 @@ def empty_database(request: pytest.FixtureRequest) -> Iterator[str]:
 def test_exactly_one_head() -> None:
     script = ScriptDirectory.from_config(database.alembic_config("sqlite://"))
     assert len(script.get_heads()) == 1
+
+
+def test_files_sort_in_chain_order() -> None:
+    """Listing migrations/versions shows them in the order they run: NNNN_slug.py, numbered."""
+    script = ScriptDirectory.from_config(database.alembic_config("sqlite://"))
+    chain = [Path(rev.path).name for rev in reversed(list(script.walk_revisions()))]
+    assert chain == sorted(chain)
+    assert all(re.fullmatch(r"\d{4}_[a-z0-9_]+\.py", name) for name in chain), chain
+    numbers = [int(name[:4]) for name in chain]
+    assert numbers == list(range(1, len(chain) + 1))
 
 
 def test_upgrade_matches_models_and_downgrades_to_empty(empty_database: str) -> None:
