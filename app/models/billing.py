@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import Currency, Hours, Money, Rate, TimestampMixin, enum_column
 from app.models.catalog import BillingCode, PaymentTerm, TaxCode, TxnClass
 from app.models.clients import Client
@@ -47,7 +47,7 @@ class LineKind(enum.StrEnum):
     MILEAGE = "mileage"
 
 
-class Invoice(TimestampMixin, db.Model):
+class Invoice(TimestampMixin, Model):
     """An invoice to a client."""
 
     __tablename__ = "invoices"
@@ -132,7 +132,7 @@ class Invoice(TimestampMixin, db.Model):
         return self.subtotal + self.tax
 
 
-class InvoiceLine(db.Model):
+class InvoiceLine(Model):
     """One line of an invoice: hours, an expense or mileage."""
 
     __tablename__ = "invoice_lines"
@@ -206,7 +206,7 @@ class _EntryMixin(TimestampMixin):
     status: Mapped[EntryStatus] = mapped_column(enum_column(EntryStatus), default=EntryStatus.OPEN)
 
 
-class HoursEntry(_EntryMixin, db.Model):
+class HoursEntry(_EntryMixin, Model):
     """Hours an associate worked, optionally for a client."""
 
     __tablename__ = "hours_entries"
@@ -237,7 +237,7 @@ class HoursEntry(_EntryMixin, db.Model):
         return line_amount(self.hours, self.rate or ZERO)
 
 
-class ExpenseEntry(_EntryMixin, db.Model):
+class ExpenseEntry(_EntryMixin, Model):
     """An expense an associate paid."""
 
     __tablename__ = "expense_entries"
@@ -262,7 +262,7 @@ class ExpenseEntry(_EntryMixin, db.Model):
         return self.expense_date
 
 
-class MileageEntry(_EntryMixin, db.Model):
+class MileageEntry(_EntryMixin, Model):
     """Miles an associate drove on business."""
 
     __tablename__ = "mileage_entries"

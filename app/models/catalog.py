@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import Boolean, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import (
     QBO_NAME_STORED,
     QBO_SHORT_NAME_STORED,
@@ -27,7 +27,7 @@ class BillingCodeKind(enum.StrEnum):
     MILEAGE = "mileage"
 
 
-class BillingCode(TimestampMixin, db.Model):
+class BillingCode(TimestampMixin, Model):
     """A billable service or cost (QBO: an Item)."""
 
     __tablename__ = "billing_codes"
@@ -44,7 +44,7 @@ class BillingCode(TimestampMixin, db.Model):
         return self.code
 
 
-class PaymentTerm(TimestampMixin, db.Model):
+class PaymentTerm(TimestampMixin, Model):
     """Payment terms such as Net 30 (QBO: a Term)."""
 
     __tablename__ = "payment_terms"
@@ -58,7 +58,7 @@ class PaymentTerm(TimestampMixin, db.Model):
         return self.name
 
 
-class TxnClass(TimestampMixin, db.Model):
+class TxnClass(TimestampMixin, Model):
     """A class for tracking income and expenses by segment (QBO: a Class)."""
 
     __tablename__ = "classes"
@@ -71,7 +71,7 @@ class TxnClass(TimestampMixin, db.Model):
         return self.name
 
 
-class TaxCode(TimestampMixin, db.Model):
+class TaxCode(TimestampMixin, Model):
     """A sales tax code with its rate in percent (QBO: a TaxCode and its TaxRate)."""
 
     __tablename__ = "tax_codes"
@@ -87,7 +87,7 @@ class TaxCode(TimestampMixin, db.Model):
         return f"{self.code} ({format_percent(self.rate_percent)})" if self.taxable else self.code
 
 
-class PaymentMethod(TimestampMixin, db.Model):
+class PaymentMethod(TimestampMixin, Model):
     """How an expense was paid or a payment received (QBO: a PaymentMethod)."""
 
     __tablename__ = "payment_methods"
@@ -115,7 +115,7 @@ class AccountType(enum.StrEnum):
     OTHER_INCOME = "Other Income"
 
 
-class Account(TimestampMixin, db.Model):
+class Account(TimestampMixin, Model):
     """A general-ledger account of the chart of accounts."""
 
     __tablename__ = "accounts"
@@ -130,7 +130,7 @@ class Account(TimestampMixin, db.Model):
         return f"{self.number} {self.name}" if self.number else self.name
 
 
-class OrganizationCategory(db.Model):
+class OrganizationCategory(Model):
     """A grouping of vendor organizations (e.g. Subcontractor, Supplier)."""
 
     __tablename__ = "organization_categories"

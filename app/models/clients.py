@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Boolean, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import QBO_NAME_STORED, Currency, TimestampMixin
 from app.models.catalog import PaymentTerm, TaxCode
 
@@ -28,7 +28,7 @@ class AddressMixin:
         return [p for p in parts if p]
 
 
-class Client(TimestampMixin, AddressMixin, db.Model):
+class Client(TimestampMixin, AddressMixin, Model):
     """A client of the firm: a company or a person who is invoiced."""
 
     __tablename__ = "clients"

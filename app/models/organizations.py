@@ -5,13 +5,13 @@ from __future__ import annotations
 from sqlalchemy import Boolean, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import QBO_NAME_STORED, Currency, TimestampMixin
 from app.models.catalog import OrganizationCategory, PaymentTerm
 from app.models.clients import AddressMixin
 
 
-class Organization(TimestampMixin, AddressMixin, db.Model):
+class Organization(TimestampMixin, AddressMixin, Model):
     """A vendor organization the firm buys from or subcontracts to."""
 
     __tablename__ = "organizations"
@@ -36,7 +36,7 @@ class Organization(TimestampMixin, AddressMixin, db.Model):
         return self.name
 
 
-class Contact(db.Model):
+class Contact(Model):
     """A person at a vendor organization."""
 
     __tablename__ = "contacts"

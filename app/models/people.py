@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime, timedelta
+from typing import overload
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, DateTime, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import QBO_NAME_STORED, Money, TimestampMixin, enum_column, utcnow
 
 
@@ -26,6 +27,10 @@ class PermissionLevel(enum.StrEnum):
         return {"owner": "Company Owner", "associate": "Associate"}[self.value]
 
 
+@overload
+def as_utc(value: datetime) -> datetime: ...
+@overload
+def as_utc(value: None) -> None: ...
 def as_utc(value: datetime | None) -> datetime | None:
     """SQLite returns naive datetimes: treat them as UTC."""
     if value is not None and value.tzinfo is None:
@@ -33,7 +38,7 @@ def as_utc(value: datetime | None) -> datetime | None:
     return value
 
 
-class Associate(TimestampMixin, UserMixin, db.Model):
+class Associate(TimestampMixin, UserMixin, Model):
     """A person of the firm; with a username and password, also a login."""
 
     __tablename__ = "associates"
@@ -64,7 +69,7 @@ class Associate(TimestampMixin, UserMixin, db.Model):
 
     # Flask-Login: an associate without credentials or inactive cannot hold a session.
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         """Only active associates with a password can be logged in."""
         return bool(self.active and self.password_hash)
 
@@ -94,7 +99,8 @@ class Associate(TimestampMixin, UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         """Compare a password with the stored hash."""
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        return self.password_hash is not None and check_password_hash(self.password_hash,
+                                                                      password)
 
     def is_locked(self, now: datetime | None = None) -> bool:
         """True while a lock-out after repeated failed logins is in force."""

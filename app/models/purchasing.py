@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import Date, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import Currency, Money, TimestampMixin, enum_column
 from app.models.catalog import Account, BillingCode
 from app.models.organizations import Organization
@@ -23,7 +23,7 @@ class POStatus(enum.StrEnum):
     CLOSED = "closed"
 
 
-class PurchaseOrder(TimestampMixin, db.Model):
+class PurchaseOrder(TimestampMixin, Model):
     """A purchase order to a vendor organization."""
 
     __tablename__ = "purchase_orders"
@@ -50,7 +50,7 @@ class PurchaseOrder(TimestampMixin, db.Model):
         return sum((line.amount for line in self.lines), ZERO)
 
 
-class POLine(db.Model):
+class POLine(Model):
     """A line of a purchase order: an item (billing code) or an expense account."""
 
     __tablename__ = "po_lines"

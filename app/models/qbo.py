@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import Currency, TimestampMixin, enum_column, utcnow
 
 
@@ -31,7 +31,7 @@ class ConnectionStatus(enum.StrEnum):
     NEEDS_RECONNECT = "reconnect"  # the refresh token was refused (invalid_grant)
 
 
-class QboConnection(TimestampMixin, db.Model):
+class QboConnection(TimestampMixin, Model):
     """OAuth tokens (encrypted) and what QBO told us about the company."""
 
     __tablename__ = "qbo_connections"
@@ -79,7 +79,7 @@ class LinkOrigin(enum.StrEnum):
     MAPPED = "mapped"  # a list entry mapped to an existing QBO list entry
 
 
-class QboLink(TimestampMixin, db.Model):
+class QboLink(TimestampMixin, Model):
     """One local record's counterpart in one QBO company (links never cross realms)."""
 
     __tablename__ = "qbo_links"
@@ -103,7 +103,7 @@ class QboLink(TimestampMixin, db.Model):
     qbo_entity: Mapped[str | None] = mapped_column(String(40))
 
 
-class QboObject(db.Model):
+class QboObject(Model):
     """A read-only copy of a QBO list row (accounts, items, terms, parties...) for one realm.
 
     Imports and refreshes keep it current; mapping dropdowns, matching, readiness checks and
@@ -127,7 +127,7 @@ class QboObject(db.Model):
     fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class QboPreference(db.Model):
+class QboPreference(Model):
     """A per-company choice: default accounts and items (AR, AP, bank, mileage...), options."""
 
     __tablename__ = "qbo_preferences"

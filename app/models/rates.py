@@ -8,11 +8,11 @@ from decimal import Decimal
 from sqlalchemy import Date, Numeric, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import Currency, TimestampMixin
 
 
-class ExchangeRate(TimestampMixin, db.Model):
+class ExchangeRate(TimestampMixin, Model):
     """QBO's convention: ``rate`` home-currency units buy one unit of ``currency``."""
 
     __tablename__ = "exchange_rates"

@@ -7,7 +7,7 @@ import enum
 from sqlalchemy import Boolean, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model, db
 from app.models.base import Currency, TimestampMixin, enum_column
 
 
@@ -35,7 +35,7 @@ class DistanceUnit(enum.StrEnum):
         return "Rate per mile" if self is DistanceUnit.MILES else "Rate per km"
 
 
-class CompanySettings(TimestampMixin, db.Model):
+class CompanySettings(TimestampMixin, Model):
     """The firm's settings (Admin -> Settings)."""
 
     __tablename__ = "company_settings"

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.base import enum_column, utcnow
 from app.models.people import Associate
 
@@ -54,7 +54,7 @@ class RunStatus(enum.StrEnum):
         return self.value.capitalize()
 
 
-class SyncRun(db.Model):
+class SyncRun(Model):
     """One execution of a sync job, with its live progress and final counts."""
 
     __tablename__ = "sync_runs"
@@ -107,7 +107,7 @@ class EventOutcome(enum.StrEnum):
     INFO = "info"
 
 
-class SyncEvent(db.Model):
+class SyncEvent(Model):
     """One attempt on one record (or one request), kept for the sync log and retries."""
 
     __tablename__ = "sync_events"

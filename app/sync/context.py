@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from redis import Redis
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from app.models import SyncRun
@@ -39,11 +40,16 @@ class RunContext:
                                     "reconnected.", code="invalid_grant")
         return connection.realm_id
 
+    def engine(self) -> Engine:
+        """The engine the run's session is bound to (QBO token reads use their own sessions)."""
+        bind = self.session.get_bind()
+        return bind if isinstance(bind, Engine) else bind.engine
+
     def client(self, on_exchange: Callable[[Exchange], None] | None = None) -> QBOClient:
         """A QBO client for the connected company, closed when the run ends."""
         from app.qbo.connection import client_for
 
-        client = client_for(self.config, self.session.get_bind(), self.redis, self.realm_id(),
+        client = client_for(self.config, self.engine(), self.redis, self.realm_id(),
                             on_exchange=on_exchange, on_pause=self.progress.rate_limited)
         self._clients.append(client)
         return client

@@ -270,7 +270,7 @@ def optional_int(value: Any) -> int | None:
     return number
 
 
-def model_choices(model: type, label: Callable[[Any], str] = str,
+def model_choices(model: type[Any], label: Callable[[Any], str] = str,
                   active_only: bool = True, blank: str | None = "— none —") -> list[tuple]:
     """Choices for a select bound to a model's rows."""
     stmt = select(model)

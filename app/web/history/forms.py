@@ -96,6 +96,6 @@ class MileageForm(_EntryForm):
     miles = money_field("Miles", MileageEntry.miles, required=True, minimum="0.01")
     rate_per_mile = money_field("Rate per mile", MileageEntry.rate_per_mile, required=True)
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         name_distance(self.miles, self.rate_per_mile)

@@ -67,9 +67,8 @@ def callback() -> Response:
         flash("The QuickBooks answer did not match this browser session; connect again.",
               "danger")
         return redirect(url_for(".connect_page"))
-    if request.args.get("error"):
-        flash("QuickBooks did not authorize the connection "
-              f"({request.args.get('error')[:60]}).", "warning")
+    if error := request.args.get("error"):
+        flash(f"QuickBooks did not authorize the connection ({error[:60]}).", "warning")
         return redirect(url_for(".connect_page"))
     code, realm_id = request.args.get("code", ""), request.args.get("realmId", "")
     if not code or not realm_id.isdigit():

@@ -27,7 +27,7 @@ class PushTarget:
 
     def edit_url(self, local_id: int) -> str:
         """The record's page (where a failed push is fixed)."""
-        return url_for(self.edit_endpoint, **{self.id_arg: local_id})
+        return url_for(self.edit_endpoint, **{self.id_arg: str(local_id)})
 
 
 TARGETS: dict[str, PushTarget] = {t.entity_type: t for t in (
@@ -85,14 +85,14 @@ def prefetch_states(records: Sequence[Any]) -> None:
     g.qbo_prefetched_links = kept
 
 
-def _link(entity_type: str, record: Any) -> QboLink | None | bool:
-    """The record's link in the connected company; False when QBO is not connected."""
+def _link(entity_type: str, record: Any) -> QboLink | None:
+    """The record's link in the connected company; None when there is none or no connection."""
     kept = g.get("qbo_prefetched_links") or {}
     if (entity_type, record.id) in kept:
         return kept[(entity_type, record.id)]
     connection = current_connection(db.session)
     if connection is None:
-        return False
+        return None
     return db.session.scalars(select(QboLink).where(
         QboLink.realm_id == connection.realm_id, QboLink.entity_type == entity_type,
         QboLink.local_id == record.id)).first()
