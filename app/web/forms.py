@@ -214,6 +214,30 @@ def name_distance(distance: Field, rate: Field) -> None:
     distance.label.text, rate.label.text = unit.label, unit.rate_label
 
 
+def company_country() -> str | None:
+    """The firm's country as an ISO-3 code ("USA", "CAN", "GBR", "AUS"), None when unknown.
+
+    The connected QuickBooks company's CompanyInfo.Country says it; without a connection (or
+    a country) the home currency says it: USD the United States, CAD Canada, and so on.
+    """
+    from app.countries import firm_country
+    from app.permissions import company_settings
+    from app.qbo.connection import current_connection
+
+    connection = current_connection(db.session)
+    if connection is not None and (connection.country or connection.home_currency):
+        return firm_country(connection.country, connection.home_currency)
+    return firm_country(None, company_settings().home_currency)
+
+
+def name_address(region: Field, postal_code: Field) -> None:
+    """Name an address form's region and postal code fields as the firm's country does."""
+    from app.countries import address_words
+
+    words = address_words(company_country())
+    region.label.text, postal_code.label.text = words.region, words.postal_code
+
+
 def name_field(label: str, max: int = 100, required: bool = True) -> StringField:
     """A trimmed text field that follows QBO's name rules."""
     from wtforms.validators import DataRequired

@@ -7,7 +7,14 @@ from wtforms import BooleanField, EmailField, RadioField, SelectField, StringFie
 from wtforms.validators import Email, Length, Optional
 
 from app.models import PaymentTerm, TaxCode
-from app.web.forms import currency_field, id_select, model_choices, name_field, strip_filter
+from app.web.forms import (
+    currency_field,
+    id_select,
+    model_choices,
+    name_address,
+    name_field,
+    strip_filter,
+)
 
 
 class ClientForm(FlaskForm):
@@ -27,7 +34,7 @@ class ClientForm(FlaskForm):
     address_line2 = StringField("Address line 2", filters=[strip_filter],
                                 validators=[Optional(), Length(max=500)])
     city = StringField("City", filters=[strip_filter], validators=[Optional(), Length(max=255)])
-    region = StringField("State / region", filters=[strip_filter],
+    region = StringField("Region", filters=[strip_filter],
                          validators=[Optional(), Length(max=255)])
     postal_code = StringField("Postal code", filters=[strip_filter],
                               validators=[Optional(), Length(max=30)])
@@ -48,3 +55,4 @@ class ClientForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.payment_term_id.choices = model_choices(PaymentTerm)
         self.tax_code_id.choices = model_choices(TaxCode)
+        name_address(self.region, self.postal_code)

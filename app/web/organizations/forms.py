@@ -7,7 +7,14 @@ from wtforms import BooleanField, EmailField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.models import OrganizationCategory, PaymentTerm
-from app.web.forms import currency_field, id_select, model_choices, name_field, strip_filter
+from app.web.forms import (
+    currency_field,
+    id_select,
+    model_choices,
+    name_address,
+    name_field,
+    strip_filter,
+)
 
 
 def _text(label: str, max: int) -> StringField:
@@ -29,7 +36,7 @@ class OrganizationForm(FlaskForm):
     address_line1 = _text("Address", 500)
     address_line2 = _text("Address line 2", 500)
     city = _text("City", 255)
-    region = _text("State / region", 255)
+    region = _text("Region", 255)
     postal_code = _text("Postal code", 30)
     country = _text("Country", 255)
     currency = currency_field()
@@ -41,6 +48,7 @@ class OrganizationForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.category_id.choices = model_choices(OrganizationCategory, blank="— uncategorized —")
         self.payment_term_id.choices = model_choices(PaymentTerm)
+        name_address(self.region, self.postal_code)
 
 
 class ContactForm(FlaskForm):
