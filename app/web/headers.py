@@ -38,7 +38,10 @@ def _secure(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     """Add the headers to every response of the app.
 
-    The Server header belongs to the HTTP server, not the app: gunicorn (production) sends
-    "gunicorn" without a version; werkzeug's demo server always names its and Python's version.
+    The Server header belongs to the HTTP server, not the app (a second one would only add to
+    it): gunicorn (production) sends a bare "gunicorn" since 20.1 (benoitc/gunicorn#2233), and
+    the proxy in front its own, without a version once told so (README); werkzeug's demo server
+    always names its and Python's version. tests/test_deploy.py starts gunicorn as the unit
+    does and checks every kind of answer.
     """
     app.after_request(_secure)
