@@ -26,6 +26,11 @@ class BillingCodeKind(enum.StrEnum):
     EXPENSE = "expense"
     MILEAGE = "mileage"
 
+    @property
+    def label(self) -> str:
+        """The kind of line, as a form and the list name it: Hours, Expenses, Mileage."""
+        return {"hourly": "Hours", "expense": "Expenses", "mileage": "Mileage"}[self.value]
+
 
 class BillingCode(TimestampMixin, Model):
     """A billable service or cost (QBO: an Item)."""

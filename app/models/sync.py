@@ -106,6 +106,16 @@ class EventOutcome(enum.StrEnum):
     PLANNED = "planned"  # dry run: what would be sent
     INFO = "info"
 
+    @property
+    def label(self) -> str:
+        """How the sync log names the outcome, in a filter and on its badge."""
+        return _OUTCOME_LABELS[self.value]
+
+
+_OUTCOME_LABELS = {"created": "Created", "updated": "Updated", "linked": "Linked to existing",
+                   "skipped": "Skipped", "failed": "Failed", "planned": "Preview only (not sent)",
+                   "info": "Note"}
+
 
 class SyncEvent(Model):
     """One attempt on one record (or one request), kept for the sync log and retries."""

@@ -104,14 +104,14 @@ DEFAULT_KEYS: dict[str, DefaultSpec] = {d.key: d for d in (
     DefaultSpec("ar_account", "Accounts receivable (A/R) account",
                 "Where invoices post.", "Account", ("Accounts Receivable",)),
     DefaultSpec("ap_account", "Accounts payable (A/P) account",
-                "Sent as APAccountRef on purchase orders and bills.", "Account",
+                "Where purchase orders and bills post.", "Account",
                 ("Accounts Payable",)),
     DefaultSpec("associate_expenses_as", "Associates' expenses and mileage are recorded as",
-                "Owed to the associate: a Bill payable to a vendor record for them "
-                "(“Name (expenses)”), paid later; the usual way. Already paid: a Purchase "
-                "from the account below, as money that has left it.",
+                "Owed to the associate: a bill payable to a vendor record for them "
+                "(“Name (expenses)”), paid later; the usual way. Already paid: an expense "
+                "paid from the account below, as money that has left it.",
                 choices=(("bill", "A bill payable to the associate (owed)"),
-                         ("purchase", "A purchase from the account below (already paid)")),
+                         ("purchase", "An expense paid from the account below (already paid)")),
                 default="bill"),
     DefaultSpec("expense_payment_account", "Expenses are paid from",
                 "The bank or credit-card account associates' expenses are paid from.",
@@ -131,7 +131,8 @@ DEFAULT_KEYS: dict[str, DefaultSpec] = {d.key: d for d in (
     DefaultSpec("mileage_account", "Mileage expense account",
                 "Used for mileage when no mileage item is set.", "Account", EXPENSE_TYPES),
     DefaultSpec("income_account", "Income account for new items",
-                "IncomeAccountRef of the items the push creates for unmapped billing codes.",
+                "The income account of the products and services Ledgerhub creates in "
+                "QuickBooks for billing codes that are not mapped.",
                 "Account", INCOME_TYPES),
     DefaultSpec("exempt_tax_code", "Tax code for non-taxable lines (outside the US)",
                 "Companies outside the US need a tax code on every line, e.g. Exempt or "

@@ -25,7 +25,7 @@ class BillingCodeForm(FlaskForm):
 
     code = name_field("Code")
     kind = SelectField("Used for", coerce=BillingCodeKind,
-                       choices=[(k.value, k.value.capitalize()) for k in BillingCodeKind])
+                       choices=[(k.value, k.label) for k in BillingCodeKind])
     description = TextAreaField("Description", validators=[Optional(), Length(max=4000)])
     default_rate = money_field("Default rate", BillingCode.default_rate)
     taxable = BooleanField("Taxable")

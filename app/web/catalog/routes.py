@@ -41,13 +41,13 @@ bp = Blueprint("catalog", __name__, url_prefix="/lists")
 
 
 def _text(value: Any) -> str:
-    """How a cell shows a value: enums by value, booleans as Yes, None as blank."""
+    """How a cell shows a value: enums by label (else value), booleans as Yes, None as blank."""
     if value is None or value is False:
         return ""
     if value is True:
         return "Yes"
     if isinstance(value, Enum):
-        return str(value.value)
+        return str(getattr(value, "label", value.value))
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
     return str(value)

@@ -264,7 +264,7 @@ def sync_log() -> str:
                     filters=filters)
     template = ("qbo/_log_table.html" if request.headers.get("HX-Target") == "listing"
                 else "qbo/log.html")
-    return render_template(template, page=page, targets=TARGETS)
+    return render_template(template, page=page, targets=TARGETS, outcomes=list(EventOutcome))
 
 
 @bp.post("/admin/qbo/events/<int:event_id>/retry")
