@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 # QuickBooks' CompanyInfo.Country is ISO-3 ("USA", "CAN"); people and older answers write
@@ -49,6 +50,18 @@ def iso3(country: str | None) -> str | None:
 def address_words(country: str | None) -> AddressWords:
     """The address labels of a country; Region and Postal code where none is known."""
     return ADDRESS_WORDS.get(iso3(country) or "", OTHER_ADDRESS_WORDS)
+
+
+# The US spells these its own way; Canada, the United Kingdom and Australia write the others.
+_BRITISH_SPELLING = {"Check": "Cheque", "check": "cheque"}
+_BRITISH_SPELLERS = ("CAN", "GBR", "AUS")
+
+
+def spelled(text: str, country: str | None) -> str:
+    """``text`` with "check" (the payment) written "cheque" where the country writes it so."""
+    if iso3(country) not in _BRITISH_SPELLERS:
+        return text
+    return re.sub(r"\b(Check|check)\b", lambda m: _BRITISH_SPELLING[m.group(1)], text)
 
 
 def firm_country(connected: str | None, home_currency: str | None) -> str | None:

@@ -9,7 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from app.countries import OTHER_ADDRESS_WORDS, address_words, firm_country, iso3
+from app.countries import OTHER_ADDRESS_WORDS, address_words, firm_country, iso3, spelled
 from app.extensions import db
 from app.models import (
     Client,
@@ -105,6 +105,8 @@ def test_country_codes_are_read_in_every_form() -> None:
     # QuickBooks' country first; the home currency only when QuickBooks says nothing.
     assert firm_country("CAN", "USD") == "CAN"
     assert firm_country(None, "gbp") == "GBR" and firm_country(None, "EUR") is None
+    assert spelled("Check; cash and check", "CAN") == "Cheque; cash and cheque"
+    assert spelled("Check; checks", "USA") == "Check; checks" == spelled("Check; checks", None)
 
 
 def test_invoice_mileage_lines_are_counted_in_the_company_unit(auth: Auth) -> None:

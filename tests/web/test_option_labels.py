@@ -117,7 +117,8 @@ def test_values_stay_what_is_stored_while_labels_change(auth: Auth, enable_qbo: 
     defaults = _choices(client.get("/admin/qbo/settings/defaults").get_data(as_text=True))
     assert defaults["global_tax_calculation"] == [("TaxExcluded", "Exclusive of tax"),
                                                   ("TaxInclusive", "Inclusive of tax")]
-    assert defaults["expense_payment_type"] == [("Cash", "Cash"), ("Check", "Check"),
+    # A Canadian company pays by cheque; the value stays QuickBooks' "Check".
+    assert defaults["expense_payment_type"] == [("Cash", "Cash"), ("Check", "Cheque"),
                                                 ("CreditCard", "Credit card")]
     assert ("purchase", "An expense paid from the account below (already paid)") in \
         defaults["associate_expenses_as"]
@@ -133,6 +134,20 @@ def test_values_stay_what_is_stored_while_labels_change(auth: Auth, enable_qbo: 
     listing = client.get("/lists/billing-codes").get_data(as_text=True)
     row = re.search(rf'<tr id="billing-codes-{travel.id}">(.*?)</tr>', listing, re.S).group(1)
     assert "<td>Mileage</td>" in row and "mileage<" not in row
+
+
+def test_a_us_company_pays_by_check(auth: Auth, enable_qbo: None) -> None:
+    _connect_canadian_company()
+    connection = db.session.scalars(select(QboConnection)).one()
+    connection.country, connection.home_currency = "USA", "USD"
+    db.session.commit()
+    client = auth.login("qboadmin")
+    page = client.get("/admin/qbo/settings/defaults").get_data(as_text=True)
+    assert ("Check", "Check") in _choices(page)["expense_payment_type"]
+    assert "cash and check a bank account" in page and "heque" not in page
+    saved = client.post("/admin/qbo/settings/defaults", data={"expense_payment_type": "Check"})
+    assert saved.status_code == 302
+    assert mappings.preference(db.session, REALM, "expense_payment_type") == "Check"
 
 
 def test_the_sync_log_names_outcomes_for_people(auth: Auth, enable_qbo: None) -> None:

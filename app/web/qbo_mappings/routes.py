@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from app.countries import spelled
 from app.extensions import db
 from app.models import CompanySettings, ExchangeRate, QboConnection, QboObject
 from app.money import format_percent
@@ -20,7 +21,7 @@ from app.sync import preflight, sales_tax
 from app.sync.currency import RateError, add_rate, parse_rate
 from app.sync.mappings import DEFAULT_KEYS, KIND_BY_SLUG, LIST_KINDS, ListKind, MappingError
 from app.sync.tax import qbo_percent, rate_difference
-from app.web.forms import CURRENCIES, MAX_ID
+from app.web.forms import CURRENCIES, MAX_ID, company_country
 
 bp = Blueprint("qbo_mappings", __name__, url_prefix="/admin/qbo/settings")
 
@@ -203,9 +204,10 @@ def accept_suggestions(kind: str) -> Response:
 
 def _default_fields(realm_id: str, values: dict[str, str | None]) -> list[dict[str, Any]]:
     fields = []
+    country = company_country()
     for spec in DEFAULT_KEYS.values():
         if spec.choices:
-            choices = list(spec.choices)
+            choices = [(value, spelled(label, country)) for value, label in spec.choices]
         else:
             objects = maps.qbo_choices(db.session, realm_id, spec.entity or "",
                                            spec.subtypes)
@@ -217,6 +219,7 @@ def _default_fields(realm_id: str, values: dict[str, str | None]) -> list[dict[s
         current = (maps.qbo_object(db.session, realm_id, spec.entity, value)
                    if spec.entity and value else None)
         fields.append({"spec": spec, "choices": choices, "value": value or "",
+                       "help": spelled(spec.help, country),
                        "inactive": current is not None and not current.active})
     return fields
 
