@@ -37,7 +37,9 @@ from app.models import (
 from app.models.base import utcnow
 from app.sync import mappings
 from app.sync.currency import add_rate
-from app.sync.preflight import Problem, check_record, readiness
+from app.sync.preflight import Problem, check_record
+from app.sync.readiness import readiness
+from tests.support import fix_path
 
 REALM = "9130000000000002"
 
@@ -107,7 +109,7 @@ def test_party_names_and_collisions(app_ctx: Flask) -> None:
     problems = check_record(db.session, REALM, "client", acme)
     assert codes(problems) == ["duplicate_name"]
     assert "organization “  ACME ”" in problems[0].message
-    assert problems[0].fix_url == f"/clients/{acme.id}"
+    assert fix_path(problems[0].fix) == f"/clients/{acme.id}"
     assert codes(check_record(db.session, REALM, "client", bad)) == ["invalid_name"]
     assert codes(check_record(db.session, REALM, "associate", person)) == ["employee_name"]
     twin.name = "Acme Supplies"
@@ -166,7 +168,7 @@ def test_invoice_currency_and_exchange_rate(app_ctx: Flask) -> None:
     inv = invoice(client, hours_line(code))
     problems = check_record(db.session, REALM, "invoice", inv)
     assert codes(problems) == ["exchange_rate_missing"]
-    assert problems[0].fix_url == "/admin/qbo/settings/rates"
+    assert fix_path(problems[0].fix) == "/admin/qbo/settings/rates"
     add_rate(db.session, "CAD", "USD", Decimal("0.73"), date(2026, 3, 5))
     assert codes(check_record(db.session, REALM, "invoice", inv)) == ["exchange_rate_missing"]
     add_rate(db.session, "CAD", "USD", Decimal("0.72"), date(2026, 3, 1))
@@ -193,7 +195,7 @@ def test_invoice_lists_must_be_mapped_or_creatable(app_ctx: Flask) -> None:
     problems = check_record(db.session, REALM, "invoice", inv)
     assert codes(problems) == ["default_missing", "not_mapped"]
     assert "tax codes are read-only" in problems[1].message
-    assert problems[1].fix_url == "/admin/qbo/settings/mappings#tax-codes"
+    assert fix_path(problems[1].fix) == "/admin/qbo/settings/mappings#tax-codes"
     qbo("TaxCode", "2", "Texas")
     qbo("Item", "5", "Design", active=False)
     mappings.set_mapping(db.session, REALM, "tax_code", tax.id, "2")
@@ -250,7 +252,7 @@ def test_entries_need_their_default_accounts(app_ctx: Flask, users: dict) -> Non
         "default_missing", "default_missing"]
     problems = check_record(db.session, REALM, "mileage", miles)
     assert codes(problems) == ["default_missing"]
-    assert problems[0].fix_url == "/admin/qbo/settings/defaults"
+    assert fix_path(problems[0].fix) == "/admin/qbo/settings/defaults"
     assert check_record(db.session, REALM, "hours", hours) == []
     qbo("Account", "1", "Visa", subtype="Credit Card")
     qbo("Account", "2", "Travel", subtype="Expense")
@@ -291,7 +293,7 @@ def _by_key(checks: list) -> dict[str, Any]:
 
 def test_readiness_each_check_fails_then_passes(app_ctx: Flask) -> None:
     checks = _by_key(readiness(db.session, REALM))
-    assert not checks["connected"].ok and checks["connected"].fix_url == "/admin/qbo/"
+    assert not checks["connected"].ok and fix_path(checks["connected"].fix) == "/admin/qbo/"
     connect(multicurrency=False)
     code = BillingCode(code="Design", kind=BillingCodeKind.HOURLY)
     tax = TaxCode(code="TX", name="Texas", rate_percent=Decimal("8.25"))
@@ -310,7 +312,7 @@ def test_readiness_each_check_fails_then_passes(app_ctx: Flask) -> None:
     assert checks["lists"].count == 4  # Account, Item, Class, TaxCode
     assert checks["map_tax_code"].count == 1 and "TX" in checks["map_tax_code"].message
     assert checks["names"].count == 1 and "(2×)" in checks["names"].message
-    assert checks["currencies"].fix_url == f"/clients/{client.id}"
+    assert fix_path(checks["currencies"].fix) == f"/clients/{client.id}"
     assert checks["defaults"].count == 6
     assert checks["map_billing_code"].ok  # unmapped items are created by the push
 

@@ -20,6 +20,7 @@ from app.models import (
     SyncEvent,
 )
 from tests.conftest import Auth
+from tests.support import fix_path
 from tests.sync.import_support import connect_company, use_dev_client
 from tests.sync.push_support import link_of, push, qbo_rows, set_defaults
 
@@ -84,7 +85,7 @@ def test_pushing_a_damaged_entry_fails_that_entry_only(
     assert set(failures) == {damaged["bad"].id, damaged["trip"].id}
     assert "Amount" in failures[damaged["bad"].id].message
     assert "Rate per mile" in failures[damaged["trip"].id].message
-    assert failures[damaged["bad"].id].fix_url == f"/my/expenses/{damaged['bad'].id}"
+    assert fix_path(failures[damaged["bad"].id].fix) == f"/my/expenses/{damaged['bad'].id}"
     client = auth.login("owner")
     log = client.get("/admin/qbo/log?outcome=failed").get_data(as_text=True)
     assert "is not an amount Ledgerhub can copy" in log
