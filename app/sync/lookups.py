@@ -8,7 +8,7 @@ latest values. Pre-flight, mappings and the push share one cache per session.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -46,6 +46,16 @@ def remembered(session: Session, key: tuple[Any, ...], lookup: Callable[[], T]) 
         memo[key] = lookup()
     result: T = memo[key]
     return result
+
+
+def remember_links(session: Session, realm_id: str,
+                   links: Mapping[tuple[str, int], QboLink | None]) -> None:
+    """Remember links already read (a plan's, None for a record without one), during a run."""
+    memo = session.info.get(MEMO_KEY)
+    if memo is None:
+        return
+    for (entity_type, local_id), found in links.items():
+        memo.setdefault(("link", realm_id, entity_type, local_id), found)
 
 
 def link(session: Session, realm_id: str, entity_type: str, local_id: int) -> QboLink | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from app.models import EventOutcome, Fix, LinkOrigin, LinkState
+from app.sync import lookups
 from app.sync.amounts import amount_problems
 from app.sync.entities import Key, NotSendable, fingerprint
 from app.sync.preflight import check_record
@@ -33,6 +34,9 @@ def check_plan(engine: PushEngine, plan: Plan, nodes: list[Node], roots: list[Ke
     engine.ctx.progress.current("Checking every record before copying")
     saved = set(refs.planned)
     trial: set[Key] = set()
+    # Pre-flight asks for the links the plan has just read (nothing is written before it ends).
+    lookups.remember_links(engine.session, engine.realm_id,
+                           {key: node.link for key, node in plan.nodes.items()})
     try:
         for node in nodes:  # layer order: a node's dependencies are decided before it
             if not _decide(engine, node, plan):

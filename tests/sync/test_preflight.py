@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app.extensions import db
 from app.models import (
@@ -37,6 +37,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.sync import mappings
 from app.sync.currency import add_rate
+from app.sync.lookups import memoized_lookups
 from app.sync.preflight import Problem, check_record
 from app.sync.readiness import readiness
 from tests.support import fix_path
@@ -210,6 +211,34 @@ def test_invoice_lists_must_be_mapped_or_creatable(app_ctx: Flask) -> None:
     no_code = invoice(client, hours_line(None), number="1003")
     problems = check_record(db.session, REALM, "invoice", no_code)
     assert codes(problems) == ["no_item"] and "Line 1 has no billing code" in problems[0].message
+
+
+def test_a_run_reads_each_default_and_link_once(app_ctx: Flask) -> None:
+    """Inside a run, checking more invoices and lines asks the database nothing more."""
+    connect()
+    design, build = (BillingCode(code=c, kind=BillingCodeKind.HOURLY) for c in ("Design", "Build"))
+    acme = Client(name="Acme")
+    db.session.add_all([design, build, acme])
+    db.session.flush()
+    rows = [invoice(acme, *(hours_line(code) for code in (design, build, design, build)),
+                    number=f"20{n:02d}") for n in range(6)]
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        with memoized_lookups(db.session):
+            first = codes(check_record(db.session, REALM, "invoice", rows[0]))
+            asked = len(statements)
+            rest = [codes(check_record(db.session, REALM, "invoice", row)) for row in rows[1:]]
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    # No income account yet: each creatable billing code is refused, and every invoice says so.
+    assert first == ["default_missing", "default_missing"]
+    assert rest == [first] * 5
+    assert asked > 0 and len(statements) == asked, statements[asked:]
 
 
 def _obj_id(entity: str, qbo_id: str) -> int:
