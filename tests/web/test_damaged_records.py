@@ -80,12 +80,14 @@ def test_pushing_a_damaged_entry_fails_that_entry_only(
     # Owed to the associate (the default): a bill payable to their vendor record.
     [bill] = qbo_rows(emulator, realm, "Bill")
     assert Decimal(str(bill["TotalAmt"])) == Decimal("12.40")
-    failures = {e.local_id: e for e in db.session.scalars(db.select(SyncEvent).where(
-        SyncEvent.outcome == EventOutcome.FAILED))}
-    assert set(failures) == {damaged["bad"].id, damaged["trip"].id}
-    assert "Amount" in failures[damaged["bad"].id].message
-    assert "Rate per mile" in failures[damaged["trip"].id].message
-    assert fix_path(failures[damaged["bad"].id].fix) == f"/my/expenses/{damaged['bad'].id}"
+    # By kind and id: an expense and a mileage entry may share an id (PostgreSQL sequences).
+    failures = {(e.entity_type, e.local_id): e for e in db.session.scalars(
+        db.select(SyncEvent).where(SyncEvent.outcome == EventOutcome.FAILED))}
+    bad, trip = ("expense", damaged["bad"].id), ("mileage", damaged["trip"].id)
+    assert set(failures) == {bad, trip}
+    assert "Amount" in failures[bad].message
+    assert "Rate per mile" in failures[trip].message
+    assert fix_path(failures[bad].fix) == f"/my/expenses/{damaged['bad'].id}"
     client = auth.login("owner")
     log = client.get("/admin/qbo/log?outcome=failed").get_data(as_text=True)
     assert "is not an amount Ledgerhub can copy" in log
