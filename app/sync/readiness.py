@@ -68,7 +68,7 @@ class Check:
 
 
 def _check(key: str, name: str, count: int, ok_message: str, bad_message: str,
-           fix: str | None) -> Check:
+           fix: Fix | None) -> Check:
     ok = count == 0
     return Check(name, ok, count, ok_message if ok else bad_message, fix, key)
 
