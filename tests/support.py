@@ -111,3 +111,13 @@ class Browser(FlaskClient):
 def browser(app: Flask) -> Browser:
     """A separate browser (its own cookies) on the app."""
     return Browser(app, app.response_class, use_cookies=True)
+
+
+def fix_path(fix: object) -> str | None:
+    """The address of the Fix link the pages show for a stored ``Fix`` (None: no link)."""
+    from flask import current_app
+
+    from app.web.fixes import fix_link
+
+    with current_app.test_request_context():
+        return fix_link(fix)  # type: ignore[arg-type]

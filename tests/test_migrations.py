@@ -74,3 +74,38 @@ def test_upgrade_matches_models_and_downgrades_to_empty(empty_database: str) -> 
     with engine.connect() as conn:
         assert set(inspect(conn).get_table_names()) <= {"alembic_version"}
     engine.dispose()
+
+
+def test_stored_fix_addresses_become_fix_codes_and_back(empty_database: str) -> None:
+    """0016: addresses stored in sync_events.fix_url become a code and the record concerned."""
+    script = ScriptDirectory.from_config(database.alembic_config("sqlite://"))
+    before = script.get_revision("0016").down_revision
+    assert isinstance(before, str)
+    database.upgrade(empty_database, before)
+    stored = {1: "/admin/qbo/settings/mappings", 2: "/admin/qbo/settings/mappings#tax-codes",
+              3: "/admin/qbo/settings/defaults", 4: "/admin/qbo/settings/rates",
+              5: "/admin/qbo/match/client/7", 6: "/invoices/12#number", 7: "/invoices/12",
+              8: "/my/expenses/3", 9: "/lists/billing-codes/5", 10: "/admin/associates/4",
+              11: "/somewhere/else", 12: None}
+    engine = create_engine(empty_database)
+    with engine.begin() as conn:
+        for event_id, url in stored.items():
+            conn.execute(text("INSERT INTO sync_events (id, action, outcome, resolved, "
+                              "created_at, fix_url) VALUES (:id, 'plan', 'failed', false, "
+                              "CURRENT_TIMESTAMP, :url)"), {"id": event_id, "url": url})
+    database.upgrade(empty_database, "0016")
+    with engine.connect() as conn:
+        rows = {row[0]: tuple(row[1:]) for row in conn.execute(text(
+            "SELECT id, fix_code, fix_entity_type, fix_local_id FROM sync_events"))}
+        assert "fix_url" not in {c["name"] for c in inspect(conn).get_columns("sync_events")}
+    assert rows == {1: ("map_list", None, None), 2: ("map_list", "tax_code", None),
+                    3: ("set_defaults", None, None), 4: ("add_exchange_rate", None, None),
+                    5: ("link_existing", "client", 7), 6: ("renumber_invoice", "invoice", 12),
+                    7: ("edit_record", "invoice", 12), 8: ("edit_record", "expense", 3),
+                    9: ("edit_record", "billing_code", 5), 10: ("edit_record", "associate", 4),
+                    11: (None, None, None), 12: (None, None, None)}
+    database.downgrade(empty_database, before)
+    with engine.connect() as conn:
+        back = dict(conn.execute(text("SELECT id, fix_url FROM sync_events")).tuples().all())
+    assert back == {**stored, 11: None}
+    engine.dispose()

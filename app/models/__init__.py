@@ -38,7 +38,7 @@ from app.models.qbo import (
 )
 from app.models.rates import ExchangeRate
 from app.models.settings import CompanySettings, DistanceUnit, Integration
-from app.models.sync import EventOutcome, RunKind, RunStatus, SyncEvent, SyncRun
+from app.models.sync import EventOutcome, Fix, FixCode, RunKind, RunStatus, SyncEvent, SyncRun
 
 __all__ = [
     "Account",
@@ -53,6 +53,8 @@ __all__ = [
     "Contact",
     "EntryStatus",
     "EventOutcome",
+    "Fix",
+    "FixCode",
     "ExchangeRate",
     "ExpenseEntry",
     "HoursEntry",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -117,6 +118,33 @@ _OUTCOME_LABELS = {"created": "Created", "updated": "Updated", "linked": "Linked
                    "info": "Note"}
 
 
+class FixCode(enum.StrEnum):
+    """What a person does to remove the cause of a failure; the web layer knows the page."""
+
+    CONNECT = "connect"  # connect (or reconnect) to QuickBooks
+    IMPORT_LISTS = "import_lists"  # import QuickBooks' lists
+    SET_DEFAULTS = "set_defaults"  # the QuickBooks defaults (accounts, items, tax settings)
+    ADD_EXCHANGE_RATE = "add_exchange_rate"  # the exchange-rate table
+    MAP_LIST = "map_list"  # the mappings, at the record kind's list when one is named
+    EDIT_RECORD = "edit_record"  # the record's own page
+    RENUMBER_INVOICE = "renumber_invoice"  # the invoice's number field
+    LINK_EXISTING = "link_existing"  # link a party to the QuickBooks record it already is
+
+
+@dataclass(frozen=True)
+class Fix:
+    """Where the cause of a failure is fixed: what to do, and the record it concerns."""
+
+    code: FixCode
+    entity_type: str | None = None
+    local_id: int | None = None
+
+    @classmethod
+    def edit(cls, entity_type: str, local_id: int) -> Fix:
+        """Fixed on the record's own page."""
+        return cls(FixCode.EDIT_RECORD, entity_type, local_id)
+
+
 class SyncEvent(Model):
     """One attempt on one record (or one request), kept for the sync log and retries."""
 
@@ -135,7 +163,10 @@ class SyncEvent(Model):
     request_id: Mapped[str | None] = mapped_column(String(50))
     fault_code: Mapped[str | None] = mapped_column(String(40))
     message: Mapped[str | None] = mapped_column(Text)
-    fix_url: Mapped[str | None] = mapped_column(String(255))  # where the cause is fixed
+    # Where the cause is fixed, as a Fix (the web layer turns it into a link).
+    fix_code: Mapped[FixCode | None] = mapped_column(enum_column(FixCode, 30))
+    fix_entity_type: Mapped[str | None] = mapped_column(String(40))
+    fix_local_id: Mapped[int | None] = mapped_column(Integer)
     request_body: Mapped[str | None] = mapped_column(Text)
     response_body: Mapped[str | None] = mapped_column(Text)
     intuit_tid: Mapped[str | None] = mapped_column(String(100))
@@ -144,3 +175,10 @@ class SyncEvent(Model):
                                                  index=True)
 
     run: Mapped[SyncRun | None] = relationship(back_populates="events")
+
+    @property
+    def fix(self) -> Fix | None:
+        """Where the cause of this event is fixed, if anywhere."""
+        if self.fix_code is None:
+            return None
+        return Fix(self.fix_code, self.fix_entity_type, self.fix_local_id)

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from app.models import Fix, FixCode
 from app.qbo.client import QBOClient
 from app.qbo.faults import QBOError
 from app.qbo.query import where_in
@@ -86,9 +87,9 @@ def extra_copy_message(row: dict[str, Any], linked_id: str) -> str:
             f"#{linked_id}. Void or delete the extra copy in QuickBooks, then Add QBO again.")
 
 
-def renumber_url(local_id: int) -> str:
-    """The invoice page, at its number field."""
-    return f"/invoices/{local_id}#number"
+def renumber_fix(local_id: int) -> Fix:
+    """Fixed on the invoice's page, at its number field."""
+    return Fix(FixCode.RENUMBER_INVOICE, "invoice", local_id)
 
 
 def describe(row: dict[str, Any] | None, qbo_id: str | None = None) -> str:

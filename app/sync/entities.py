@@ -20,6 +20,7 @@ from app.models import (
     Client,
     EntryStatus,
     ExpenseEntry,
+    Fix,
     HoursEntry,
     Invoice,
     InvoiceStatus,
@@ -38,10 +39,10 @@ Key = tuple[str, int]  # (entity_type, local id)
 class NotSendable(Exception):
     """The record cannot be sent as it is; the message names the fix."""
 
-    def __init__(self, message: str, fix_url: str | None = None, code: str = "local") -> None:
+    def __init__(self, message: str, fix: Fix | None = None, code: str = "local") -> None:
         super().__init__(message)
         self.message = message
-        self.fix_url = fix_url
+        self.fix = fix
         self.code = code
 
 
@@ -428,13 +429,13 @@ def _invoice_ready(inv: Invoice) -> None:
     if inv.status != InvoiceStatus.FINAL:
         raise NotSendable(f"Invoice {inv.number} is a draft: only final invoices are copied to "
                           "QuickBooks. Mark it final on its page, then copy it.",
-                          fix_url=f"/invoices/{inv.id}", code="draft")
+                          fix=Fix.edit("invoice", inv.id), code="draft")
 
 
 def _client_ready(c: Client) -> None:
     if c.is_inquiry:
         raise NotSendable(f"{c.name} is an inquiry, not a customer yet: convert it to a "
-                          "customer on its page, then copy it.", fix_url=f"/clients/{c.id}",
+                          "customer on its page, then copy it.", fix=Fix.edit("client", c.id),
                           code="inquiry")
 
 

@@ -7,8 +7,7 @@ engine resolves every list reference through ``mapped_qbo_id``; lists QBO lets a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +28,7 @@ from app.models import (
     TxnClass,
 )
 from app.models.base import utcnow
+from app.sync import lookups
 from app.sync.names import name_key
 
 
@@ -160,43 +160,10 @@ REQUIRED_DEFAULTS = ("ar_account", "ap_account", "expense_payment_account", "exp
 # ---------------------------------------------------------------- links and preferences
 
 
-MEMO_KEY = "ledgerhub.lookups"
-
-
-@contextmanager
-def memoized_lookups(session: Session) -> Iterator[None]:
-    """Remember link and QBO-list lookups for the duration of one run.
-
-    A run checks thousands of records that refer to the same few list entries; while it runs
-    nothing else changes mappings, so each lookup is asked of the database once.
-    """
-    session.info[MEMO_KEY] = {}
-    try:
-        yield
-    finally:
-        session.info.pop(MEMO_KEY, None)
-
-
-def _remembered(session: Session, key: tuple, lookup: Callable[[], Any]) -> Any:
-    memo = session.info.get(MEMO_KEY)
-    if memo is None:
-        return lookup()
-    if key not in memo:
-        memo[key] = lookup()
-    return memo[key]
-
-
-def _link(session: Session, realm_id: str, entity_type: str, local_id: int) -> QboLink | None:
-    return _remembered(session, ("link", realm_id, entity_type, local_id), lambda: (
-        session.scalars(select(QboLink).where(
-            QboLink.realm_id == realm_id, QboLink.entity_type == entity_type,
-            QboLink.local_id == local_id)).first()))
-
-
 def mapped_qbo_id(session: Session, realm_id: str, entity_type: str,
                   local_id: int) -> str | None:
     """The QBO Id a local record is linked or mapped to in this company (any origin)."""
-    link = _link(session, realm_id, entity_type, local_id)
+    link = lookups.link(session, realm_id, entity_type, local_id)
     return link.qbo_id if link is not None else None
 
 
@@ -243,7 +210,7 @@ def qbo_object(session: Session, realm_id: str, entity: str, qbo_id: str | None
     """One cached QBO row."""
     if not qbo_id:
         return None
-    return _remembered(session, ("qbo_object", realm_id, entity, qbo_id), lambda: (
+    return lookups.remembered(session, ("qbo_object", realm_id, entity, qbo_id), lambda: (
         session.scalars(select(QboObject).where(
             QboObject.realm_id == realm_id, QboObject.entity == entity,
             QboObject.qbo_id == qbo_id)).first()))
@@ -334,7 +301,7 @@ def set_mapping(session: Session, realm_id: str, entity_type: str, local_id: int
         raise MappingError(f"Unknown list {entity_type!r}.")
     if session.get(kind.model, local_id) is None:
         raise MappingError("That record no longer exists.")
-    link = _link(session, realm_id, entity_type, local_id)
+    link = lookups.link(session, realm_id, entity_type, local_id)
     if not qbo_id:
         if link is None:
             return None

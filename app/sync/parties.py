@@ -18,15 +18,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import QboLink
+from app.models import Fix, FixCode, QboLink
 from app.qbo.client import QBOClient
 from app.qbo.faults import ValidationError
 from app.qbo.query import where_eq, where_in
 from app.sync.lists import store_page
 from app.sync.names import PARTY_KINDS, email_key, name_key, party_label
 
-__all__ = ["CHUNK", "LiveMatch", "clash_message", "find_clash", "live_matches", "match_message",
-           "match_path"]
+__all__ = ["CHUNK", "LiveMatch", "clash_message", "find_clash", "link_existing_fix",
+           "live_matches", "match_message"]
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +47,9 @@ class LiveMatch:
     same_email: bool
 
 
-def match_path(entity_type: str, local_id: int) -> str:
-    """The match-and-link page of a client, organization or associate (no request needed)."""
-    return f"/admin/qbo/match/{entity_type}/{local_id}"
+def link_existing_fix(entity_type: str, local_id: int) -> Fix:
+    """Fixed by linking a client, organization or associate to its QBO twin (match page)."""
+    return Fix(FixCode.LINK_EXISTING, entity_type, local_id)
 
 
 def _email(row: Mapping[str, Any]) -> str | None:

@@ -15,7 +15,7 @@ from rq import get_current_job
 from sqlalchemy import Engine, insert, update
 from sqlalchemy.orm import Session
 
-from app.models import EventOutcome, RunStatus, SyncEvent, SyncRun
+from app.models import EventOutcome, Fix, RunStatus, SyncEvent, SyncRun
 from app.models.base import utcnow
 
 _COUNTER = {
@@ -79,7 +79,7 @@ class Progress:
                fault_code: str | None = None, message: str | None = None,
                request_body: str | None = None, response_body: str | None = None,
                intuit_tid: str | None = None, realm_id: str | None = None,
-               fix_url: str | None = None, counts: bool = True,
+               fix: Fix | None = None, counts: bool = True,
                warning: bool = False) -> None:
         """Store one SyncEvent and count it (``counts=False`` for extra detail rows).
 
@@ -94,7 +94,9 @@ class Progress:
             local_id=local_id, label=(label or "")[:255] or None, action=action or "",
             outcome=outcome, qbo_id=qbo_id, request_id=request_id, fault_code=fault_code,
             message=message, request_body=request_body, response_body=response_body,
-            intuit_tid=intuit_tid, fix_url=fix_url, created_at=utcnow(),
+            intuit_tid=intuit_tid, fix_code=fix.code if fix else None,
+            fix_entity_type=fix.entity_type if fix else None,
+            fix_local_id=fix.local_id if fix else None, created_at=utcnow(),
         ))
         if warning:
             self.warnings += 1

@@ -26,6 +26,8 @@ from sqlalchemy.orm import Session
 
 from app.models import (
     EventOutcome,
+    Fix,
+    FixCode,
     Invoice,
     LinkOrigin,
     LinkState,
@@ -48,10 +50,15 @@ from app.sync.entities import (
     fingerprint,
     owed_choice,
 )
-from app.sync.mappings import memoized_lookups
+from app.sync.lookups import memoized_lookups
 from app.sync.names import PARTY_KINDS
-from app.sync.parties import clash_message, find_clash, live_matches, match_message, match_path
-from app.sync.preflight import DEFAULTS_URL, MAPPINGS_URL, RATES_URL, record_url
+from app.sync.parties import (
+    clash_message,
+    find_clash,
+    link_existing_fix,
+    live_matches,
+    match_message,
+)
 from app.sync.recovery import UNSURE_TRIES, RecoveryMixin
 from app.sync.sales_tax import AUTOMATED_DRIFT, refresh_preferences
 from app.sync.selection import Selection
@@ -109,7 +116,7 @@ class RunRefs:
         link = self._link(entity_type, local_id)
         if link is None or link.qbo_id is None:
             raise NotSendable(f"The {what} is not mapped to QuickBooks: map it in QuickBooks "
-                              "Online Settings -> Mappings.", fix_url=MAPPINGS_URL,
+                              "Online Settings -> Mappings.", fix=Fix(FixCode.MAP_LIST),
                               code=f"mapping:{entity_type}")
         return {"value": link.qbo_id}
 
@@ -118,7 +125,7 @@ class RunRefs:
         value = self._prefs.get(key)
         if not value:
             raise NotSendable(f"Choose the {what} in QuickBooks Online Settings -> Defaults.",
-                              fix_url=DEFAULTS_URL, code=f"preference:{key}")
+                              fix=Fix(FixCode.SET_DEFAULTS), code=f"preference:{key}")
         return {"value": value}
 
     def option(self, key: str, default: str) -> str:
@@ -150,7 +157,7 @@ class RunRefs:
             raise NotSendable(f"{exc} Add the rate under QuickBooks Online Settings -> "
                               "Exchange rates, or enter it on the record."
                               if multicurrency else str(exc),
-                              fix_url=RATES_URL if multicurrency else None,
+                              fix=Fix(FixCode.ADD_EXCHANGE_RATE) if multicurrency else None,
                               code="currency") from None
         if on is None:
             fields.pop("ExchangeRate", None)
@@ -420,7 +427,7 @@ class PushEngine(RecoveryMixin):
                 node.qbo_entity = node.etype.qbo_entity_for(node.record, refs)
         except NotSendable as exc:
             self._finish(node, EventOutcome.FAILED, action="plan", fault_code=exc.code,
-                         message=exc.message, fix_url=exc.fix_url)
+                         message=exc.message, fix=exc.fix)
             return False
         return True
 
@@ -494,7 +501,7 @@ class PushEngine(RecoveryMixin):
                 if matches:
                     self._finish(node, EventOutcome.FAILED, action="match",
                                  fault_code="qbo_match", message=match_message(matches),
-                                 fix_url=match_path(*node.key))
+                                 fix=link_existing_fix(*node.key))
 
     # ------------------------------------------------------------------ outbox
 
@@ -635,7 +642,7 @@ class PushEngine(RecoveryMixin):
                                       entity=node.qbo_entity, data=data))
 
     def _fail_link(self, node: Node, fault: QBOError, request: str, tid: str | None, *,
-                   message: str | None = None, fix_url: str | None = None) -> None:
+                   message: str | None = None, fix: Fix | None = None) -> None:
         link = node.link
         # A definite refusal: nothing was created, so the next attempt needs a new requestid
         # (QBO would replay this refusal for the old one).
@@ -646,16 +653,16 @@ class PushEngine(RecoveryMixin):
         message = message or fault.plain_message()
         link.last_error = message[:2000]
         if isinstance(fault, DuplicateNameError):
-            message, fix_url = self._explain_clash(node, message)
+            message, fix = self._explain_clash(node, message)
         self._finish(node, EventOutcome.FAILED, action=node.operation, fault_code=fault.code,
                      request_id=request_id, request_body=request, intuit_tid=tid or
                      fault.intuit_tid, response_body=_json({"code": fault.code,
                                                             "message": fault.message,
                                                             "detail": fault.detail,
                                                             "element": fault.element}),
-                     message=message, fix_url=fix_url)
+                     message=message, fix=fix)
 
-    def _explain_clash(self, node: Node, message: str) -> tuple[str, str | None]:
+    def _explain_clash(self, node: Node, message: str) -> tuple[str, Fix | None]:
         """6240: find the record holding the name live and name it (the cache may predate it)."""
         name = (node.body or {}).get("DisplayName")
         clash = None
@@ -670,7 +677,7 @@ class PushEngine(RecoveryMixin):
         qbo_entity, row = clash
         same_kind = qbo_entity == PARTY_KINDS[node.key[0]][2]
         return (clash_message(node.key[0], qbo_entity, row),
-                match_path(*node.key) if same_kind else record_url(*node.key))
+                link_existing_fix(*node.key) if same_kind else Fix.edit(*node.key))
 
     def _after_copy(self, node: Node, data: dict[str, Any]) -> None:
         """Compare QBO's computed totals with Ledgerhub's (a cent or more is flagged)."""

@@ -191,9 +191,9 @@ class RecoveryMixin:
                 message, fix = docnumbers.extra_copy_message(row, link.qbo_id), None
             else:
                 message = docnumbers.taken_message(node.record.number, row)
-                fix = docnumbers.renumber_url(node.key[1])
+                fix = docnumbers.renumber_fix(node.key[1])
             self._finish(node, EventOutcome.FAILED, action="plan", fault_code="6140",
-                         message=message, fix_url=fix)
+                         message=message, fix=fix)
         elif dry_run:
             self._finish(node, EventOutcome.PLANNED, action="link", qbo_id=str(ours["Id"]),
                          message=f"Would link QuickBooks invoice #{ours['Id']} (an earlier "
@@ -224,4 +224,4 @@ class RecoveryMixin:
             return
         self._fail_link(node, fault, request, tid,
                         message=docnumbers.taken_message(node.record.number, row, qbo_id),
-                        fix_url=docnumbers.renumber_url(node.key[1]))
+                        fix=docnumbers.renumber_fix(node.key[1]))

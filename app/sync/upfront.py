@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from app.models import EventOutcome, LinkOrigin, LinkState
+from app.models import EventOutcome, Fix, LinkOrigin, LinkState
+from app.sync import lookups
 from app.sync.amounts import amount_problems
 from app.sync.entities import Key, NotSendable, fingerprint
-from app.sync.preflight import check_record, record_url
+from app.sync.preflight import check_record
 
 if TYPE_CHECKING:
     from app.sync.push import Node, Plan, PushEngine
@@ -33,6 +34,9 @@ def check_plan(engine: PushEngine, plan: Plan, nodes: list[Node], roots: list[Ke
     engine.ctx.progress.current("Checking every record before copying")
     saved = set(refs.planned)
     trial: set[Key] = set()
+    # Pre-flight asks for the links the plan has just read (nothing is written before it ends).
+    lookups.remember_links(engine.session, engine.realm_id,
+                           {key: node.link for key, node in plan.nodes.items()})
     try:
         for node in nodes:  # layer order: a node's dependencies are decided before it
             if not _decide(engine, node, plan):
@@ -44,7 +48,7 @@ def check_plan(engine: PushEngine, plan: Plan, nodes: list[Node], roots: list[Ke
                     node.qbo_entity = node.etype.qbo_entity_for(node.record, refs)
             except NotSendable as exc:
                 engine._finish(node, EventOutcome.FAILED, action="plan", fault_code=exc.code,
-                               message=exc.message, fix_url=exc.fix_url)
+                               message=exc.message, fix=exc.fix)
                 continue
             # A body that refers to no record new in this run is already final.
             node.final = not (set(node.deps) & trial)
@@ -65,7 +69,7 @@ def _decide(engine: PushEngine, node: Node, plan: Plan) -> bool:
     bad_numbers = amount_problems(node.record)
     if bad_numbers:
         engine._finish(node, EventOutcome.FAILED, action="plan", fault_code="amount",
-                       message=" ".join(bad_numbers), fix_url=record_url(*node.key))
+                       message=" ".join(bad_numbers), fix=Fix.edit(*node.key))
         return False
     link = node.link
     if node.follows is not None and node.follows in plan.nodes:
@@ -88,7 +92,7 @@ def _decide(engine: PushEngine, node: Node, plan: Plan) -> bool:
             node.etype.ready(node.record)
         except NotSendable as exc:
             engine._finish(node, EventOutcome.FAILED, action="plan", fault_code=exc.code,
-                           message=exc.message, fix_url=exc.fix_url)
+                           message=exc.message, fix=exc.fix)
             return False
     # Something will be written: QuickBooks' preferences now (once per run, one GET).
     engine.read_preferences()
@@ -96,7 +100,7 @@ def _decide(engine: PushEngine, node: Node, plan: Plan) -> bool:
     if problems:
         engine._finish(node, EventOutcome.FAILED, action="plan", fault_code=problems[0].code,
                        message=" ".join(p.message for p in problems),
-                       fix_url=problems[0].fix_url)
+                       fix=problems[0].fix)
         return False
     node.operation = "update" if synced else "create"
     return True

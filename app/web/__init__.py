@@ -89,6 +89,7 @@ def init_app(app: Flask) -> None:
         auth,
         catalog,
         clients,
+        fixes,
         headers,
         history,
         invoices,
@@ -106,6 +107,7 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(module.bp)
     headers.init_app(app)
     accessible.init_app(app)
+    fixes.init_app(app)
 
     from app.qbo.renewal import renewal
     from app.sync.upfront import RULE as preflight_rule

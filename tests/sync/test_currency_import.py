@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Client, CompanySettings, QboLink, SyncEvent
 from app.sync import matcher
-from app.sync.preflight import readiness
+from app.sync.readiness import readiness
 from tests.conftest import Auth
 from tests.sync.import_support import api, connect_company, import_steps, use_dev_client
 

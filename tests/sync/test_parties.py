@@ -13,6 +13,7 @@ from app.sync import importer, mappings, preflight
 from app.sync.lists import refresh_lists
 from app.sync.matcher import candidates, link_record
 from app.sync.names import name_key
+from tests.support import fix_path
 from tests.sync.import_support import (
     api,
     connect_company,
@@ -81,7 +82,7 @@ def test_bulk_run_offers_a_party_typed_into_qbo_instead_of_creating_it(
         assert (f"QuickBooks already has customer “Harbor Labs, Inc.” (#{by_hand['Id']}, "
                 f"{why})") in event.message
         assert "link it or create anyway" in event.message
-        assert event.fix_url == f"/admin/qbo/match/client/{record.id}"
+        assert fix_path(event.fix) == f"/admin/qbo/match/client/{record.id}"
     # The live answer is in the cache: the match page's candidates show it without a refresh.
     offered = candidates(db.session, realm, "client", twin)
     assert offered[0].qbo_id == by_hand["Id"] and "same email" in offered[0].reasons
@@ -147,7 +148,7 @@ def test_duplicate_name_of_the_same_kind_can_be_linked_without_a_refresh(
     assert event.fault_code == "6240"
     assert f"It already has customer “Harbor Labs, Inc.” (#{by_hand['Id']})" in \
         event.message and "Link to existing" in event.message
-    assert event.fix_url == f"/admin/qbo/match/client/{client_row.id}"
+    assert fix_path(event.fix) == f"/admin/qbo/match/client/{client_row.id}"
     offered = candidates(db.session, realm, "client", client_row)
     assert [c.qbo_id for c in offered] == [by_hand["Id"]]
     link_record(db.session, realm, "client", client_row, by_hand)

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app.extensions import db
 from app.models import (
@@ -37,7 +37,10 @@ from app.models import (
 from app.models.base import utcnow
 from app.sync import mappings
 from app.sync.currency import add_rate
-from app.sync.preflight import Problem, check_record, readiness
+from app.sync.lookups import memoized_lookups
+from app.sync.preflight import Problem, check_record
+from app.sync.readiness import readiness
+from tests.support import fix_path
 
 REALM = "9130000000000002"
 
@@ -107,7 +110,7 @@ def test_party_names_and_collisions(app_ctx: Flask) -> None:
     problems = check_record(db.session, REALM, "client", acme)
     assert codes(problems) == ["duplicate_name"]
     assert "organization “  ACME ”" in problems[0].message
-    assert problems[0].fix_url == f"/clients/{acme.id}"
+    assert fix_path(problems[0].fix) == f"/clients/{acme.id}"
     assert codes(check_record(db.session, REALM, "client", bad)) == ["invalid_name"]
     assert codes(check_record(db.session, REALM, "associate", person)) == ["employee_name"]
     twin.name = "Acme Supplies"
@@ -166,7 +169,7 @@ def test_invoice_currency_and_exchange_rate(app_ctx: Flask) -> None:
     inv = invoice(client, hours_line(code))
     problems = check_record(db.session, REALM, "invoice", inv)
     assert codes(problems) == ["exchange_rate_missing"]
-    assert problems[0].fix_url == "/admin/qbo/settings/rates"
+    assert fix_path(problems[0].fix) == "/admin/qbo/settings/rates"
     add_rate(db.session, "CAD", "USD", Decimal("0.73"), date(2026, 3, 5))
     assert codes(check_record(db.session, REALM, "invoice", inv)) == ["exchange_rate_missing"]
     add_rate(db.session, "CAD", "USD", Decimal("0.72"), date(2026, 3, 1))
@@ -193,7 +196,7 @@ def test_invoice_lists_must_be_mapped_or_creatable(app_ctx: Flask) -> None:
     problems = check_record(db.session, REALM, "invoice", inv)
     assert codes(problems) == ["default_missing", "not_mapped"]
     assert "tax codes are read-only" in problems[1].message
-    assert problems[1].fix_url == "/admin/qbo/settings/mappings#tax-codes"
+    assert fix_path(problems[1].fix) == "/admin/qbo/settings/mappings#tax-codes"
     qbo("TaxCode", "2", "Texas")
     qbo("Item", "5", "Design", active=False)
     mappings.set_mapping(db.session, REALM, "tax_code", tax.id, "2")
@@ -208,6 +211,34 @@ def test_invoice_lists_must_be_mapped_or_creatable(app_ctx: Flask) -> None:
     no_code = invoice(client, hours_line(None), number="1003")
     problems = check_record(db.session, REALM, "invoice", no_code)
     assert codes(problems) == ["no_item"] and "Line 1 has no billing code" in problems[0].message
+
+
+def test_a_run_reads_each_default_and_link_once(app_ctx: Flask) -> None:
+    """Inside a run, checking more invoices and lines asks the database nothing more."""
+    connect()
+    design, build = (BillingCode(code=c, kind=BillingCodeKind.HOURLY) for c in ("Design", "Build"))
+    acme = Client(name="Acme")
+    db.session.add_all([design, build, acme])
+    db.session.flush()
+    rows = [invoice(acme, *(hours_line(code) for code in (design, build, design, build)),
+                    number=f"20{n:02d}") for n in range(6)]
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        with memoized_lookups(db.session):
+            first = codes(check_record(db.session, REALM, "invoice", rows[0]))
+            asked = len(statements)
+            rest = [codes(check_record(db.session, REALM, "invoice", row)) for row in rows[1:]]
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    # No income account yet: each creatable billing code is refused, and every invoice says so.
+    assert first == ["default_missing", "default_missing"]
+    assert rest == [first] * 5
+    assert asked > 0 and len(statements) == asked, statements[asked:]
 
 
 def _obj_id(entity: str, qbo_id: str) -> int:
@@ -250,7 +281,7 @@ def test_entries_need_their_default_accounts(app_ctx: Flask, users: dict) -> Non
         "default_missing", "default_missing"]
     problems = check_record(db.session, REALM, "mileage", miles)
     assert codes(problems) == ["default_missing"]
-    assert problems[0].fix_url == "/admin/qbo/settings/defaults"
+    assert fix_path(problems[0].fix) == "/admin/qbo/settings/defaults"
     assert check_record(db.session, REALM, "hours", hours) == []
     qbo("Account", "1", "Visa", subtype="Credit Card")
     qbo("Account", "2", "Travel", subtype="Expense")
@@ -291,7 +322,7 @@ def _by_key(checks: list) -> dict[str, Any]:
 
 def test_readiness_each_check_fails_then_passes(app_ctx: Flask) -> None:
     checks = _by_key(readiness(db.session, REALM))
-    assert not checks["connected"].ok and checks["connected"].fix_url == "/admin/qbo/"
+    assert not checks["connected"].ok and fix_path(checks["connected"].fix) == "/admin/qbo/"
     connect(multicurrency=False)
     code = BillingCode(code="Design", kind=BillingCodeKind.HOURLY)
     tax = TaxCode(code="TX", name="Texas", rate_percent=Decimal("8.25"))
@@ -310,7 +341,7 @@ def test_readiness_each_check_fails_then_passes(app_ctx: Flask) -> None:
     assert checks["lists"].count == 4  # Account, Item, Class, TaxCode
     assert checks["map_tax_code"].count == 1 and "TX" in checks["map_tax_code"].message
     assert checks["names"].count == 1 and "(2×)" in checks["names"].message
-    assert checks["currencies"].fix_url == f"/clients/{client.id}"
+    assert fix_path(checks["currencies"].fix) == f"/clients/{client.id}"
     assert checks["defaults"].count == 6
     assert checks["map_billing_code"].ok  # unmapped items are created by the push
 

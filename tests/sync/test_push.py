@@ -10,6 +10,7 @@ from flask import Flask
 
 from app.extensions import db
 from app.models import EventOutcome, LinkState, RunStatus, SyncEvent, TaxCode
+from tests.support import fix_path
 from tests.sync.import_support import connect_company, use_dev_client
 from tests.sync.push_support import (
     link_of,
@@ -121,7 +122,7 @@ def test_unmapped_tax_code_fails_alone_before_any_write(manual_realm: str, emula
         SyncEvent.run_id == run.id, SyncEvent.outcome == EventOutcome.FAILED)).all()
     assert [(e.entity_type, e.local_id) for e in failed] == [("invoice", bad.id)]
     assert "is not mapped" in failed[0].message and "STATE" in failed[0].message
-    assert failed[0].fix_url.startswith("/admin/qbo/settings/mappings")
+    assert fix_path(failed[0].fix).startswith("/admin/qbo/settings/mappings")
     assert link_of(realm, "invoice", bad.id) is None
     assert link_of(realm, "invoice", good.id).state == LinkState.SYNCED
     assert writes(emulator, realm) > before  # the rest of the run went on
@@ -154,7 +155,7 @@ def test_duplicate_name_in_qbo_offers_to_link(realm: str, emulator: Any) -> None
     assert event.outcome == EventOutcome.FAILED and event.fault_code == "qbo_match"
     assert "QuickBooks already has customer “Amy's Bird Sanctuary”" in event.message
     assert "link it or create anyway" in event.message
-    assert event.fix_url == f"/admin/qbo/match/client/{client.id}"
+    assert fix_path(event.fix) == f"/admin/qbo/match/client/{client.id}"
     assert len(qbo_rows(emulator, realm, "Customer",
                         "DisplayName = 'Amy\\'s Bird Sanctuary'")) == 1
 
@@ -301,7 +302,7 @@ def test_progress_written_during_a_batch_never_waits_on_the_push(
 def test_invoice_mileage_line_is_sold_as_the_default_mileage_item(
         realm: str, emulator: Any) -> None:
     from app.models import InvoiceLine, LineKind, QboPreference
-    from app.sync.preflight import readiness
+    from app.sync.readiness import readiness
 
     invoice = make_invoice(number="3001", client_name="Mileage Client", lines=1)
     invoice.lines.append(InvoiceLine(position=2, kind=LineKind.MILEAGE, miles=Decimal("42.00"),

@@ -10,6 +10,7 @@ from flask import Flask
 from app.extensions import db
 from app.models import EventOutcome, LinkState, QboLink, RunStatus, SyncEvent
 from tests.conftest import Auth
+from tests.support import fix_path
 from tests.sync.import_support import api, connect_company, use_dev_client
 from tests.sync.push_support import link_of, make_invoice, push, qbo_rows, set_defaults
 
@@ -87,7 +88,7 @@ def test_preflight_fails_an_invoice_whose_number_someone_else_used(realm: str,
     assert f"invoice 2001 (#{theirs['Id']}, customer “Cool Cars”, dated 2026-10-30)" in \
         failed.message
     assert "which Ledgerhub did not create" in failed.message
-    assert failed.fix_url == f"/invoices/{mine.id}#number"
+    assert fix_path(failed.fix) == f"/invoices/{mine.id}#number"
     assert [r["Id"] for r in _numbered(emulator, realm, "2001")] == [theirs["Id"]]
     assert len(_numbered(emulator, realm, "2002")) == 1
 
@@ -111,7 +112,7 @@ def test_6140_at_write_time_names_their_invoice(realm: str, emulator: Any, app: 
     failed = [e for e in _events(run.id) if e.outcome == EventOutcome.FAILED]
     assert [(e.action, e.fault_code) for e in failed] == [("create", "6140")]
     assert f"(#{theirs['Id']}, customer “Cool Cars”, dated 2026-10-30)" in failed[0].message
-    assert failed[0].fix_url == f"/invoices/{mine.id}#number"
+    assert fix_path(failed[0].fix) == f"/invoices/{mine.id}#number"
     link = link_of(realm, "invoice", mine.id)
     assert link.state == LinkState.FAILED and "another number" in link.last_error
     assert len(_numbered(emulator, realm, "3001")) == 1

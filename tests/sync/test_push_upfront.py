@@ -10,6 +10,7 @@ from flask import Flask
 
 from app.extensions import db
 from app.models import Client, EventOutcome, QboPreference, RunStatus, SyncEvent, TaxCode
+from tests.support import fix_path
 from tests.sync.import_support import connect_company, use_dev_client
 from tests.sync.push_support import link_of, make_invoice, push, qbo_rows, set_defaults, writes
 
@@ -57,7 +58,7 @@ def test_unmapped_tax_code_creates_nothing_and_fails_the_run(manual_realm: str,
     failed = events[("invoice", invoice.id)]
     assert failed.outcome == EventOutcome.FAILED
     assert "“STATE” is not mapped" in failed.message
-    assert failed.fix_url.startswith("/admin/qbo/settings/mappings")
+    assert fix_path(failed.fix).startswith("/admin/qbo/settings/mappings")
     held = events[("client", invoice.client_id)]
     assert held.outcome == EventOutcome.INFO
     assert held.message == "Not sent: only Invoice 5001 needs it, and it cannot be copied yet."

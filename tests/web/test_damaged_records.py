@@ -20,6 +20,7 @@ from app.models import (
     SyncEvent,
 )
 from tests.conftest import Auth
+from tests.support import fix_path
 from tests.sync.import_support import connect_company, use_dev_client
 from tests.sync.push_support import link_of, push, qbo_rows, set_defaults
 
@@ -79,14 +80,14 @@ def test_pushing_a_damaged_entry_fails_that_entry_only(
     # Owed to the associate (the default): a bill payable to their vendor record.
     [bill] = qbo_rows(emulator, realm, "Bill")
     assert Decimal(str(bill["TotalAmt"])) == Decimal("12.40")
-    # By entity and id: an expense and a mileage entry may share an id.
-    failures = {(e.entity_type, e.local_id): e for e in db.session.scalars(db.select(
-        SyncEvent).where(SyncEvent.outcome == EventOutcome.FAILED))}
+    # By kind and id: an expense and a mileage entry may share an id (PostgreSQL sequences).
+    failures = {(e.entity_type, e.local_id): e for e in db.session.scalars(
+        db.select(SyncEvent).where(SyncEvent.outcome == EventOutcome.FAILED))}
     bad, trip = ("expense", damaged["bad"].id), ("mileage", damaged["trip"].id)
     assert set(failures) == {bad, trip}
     assert "Amount" in failures[bad].message
     assert "Rate per mile" in failures[trip].message
-    assert failures[bad].fix_url == f"/my/expenses/{damaged['bad'].id}"
+    assert fix_path(failures[bad].fix) == f"/my/expenses/{damaged['bad'].id}"
     client = auth.login("owner")
     log = client.get("/admin/qbo/log?outcome=failed").get_data(as_text=True)
     assert "is not an amount Ledgerhub can copy" in log

@@ -28,8 +28,9 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.sync import mappings
-from app.sync.preflight import readiness
+from app.sync.readiness import readiness
 from tests.conftest import Auth
+from tests.support import fix_path
 
 REALM = "9130000000000003"
 
@@ -206,7 +207,7 @@ def test_every_fix_url_is_a_real_page(admin: object, app: Flask) -> None:
     db.session.add(Client(name="Other", tax_code_id=db.session.scalar(select(TaxCode.id))))
     db.session.commit()
     adapter = app.url_map.bind("localhost")
-    urls = {c.fix_url for c in readiness(db.session, REALM) if c.fix_url}
+    urls = {url for c in readiness(db.session, REALM) if (url := fix_path(c.fix))}
     assert len(urls) >= 5
     for url in urls:
         adapter.match(url.split("#")[0], method="GET")  # raises when no route matches

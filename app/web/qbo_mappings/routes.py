@@ -17,7 +17,8 @@ from app.money import format_percent
 from app.permissions import qbo_admin_required
 from app.qbo.connection import current_connection, is_us
 from app.sync import mappings as maps
-from app.sync import preflight, sales_tax
+from app.sync import readiness as go_live
+from app.sync import sales_tax
 from app.sync.currency import RateError, add_rate, parse_rate
 from app.sync.mappings import DEFAULT_KEYS, KIND_BY_SLUG, LIST_KINDS, ListKind, MappingError
 from app.sync.tax import qbo_percent, rate_difference
@@ -262,7 +263,7 @@ def readiness() -> str:
     """The go-live checklist."""
     connection = _connection()
     realm_id = connection.realm_id if connection is not None else ""
-    checks = preflight.readiness(db.session, realm_id)
+    checks = go_live.readiness(db.session, realm_id)
     return render_template("qbo_mappings/readiness.html", connection=connection, checks=checks)
 
 
