@@ -77,9 +77,9 @@ def test_upgrade_matches_models_and_downgrades_to_empty(empty_database: str) -> 
 
 
 def test_stored_fix_addresses_become_fix_codes_and_back(empty_database: str) -> None:
-    """0016: addresses stored in sync_events.fix_url become a code and the record concerned."""
+    """0015: addresses stored in sync_events.fix_url become a code and the record concerned."""
     script = ScriptDirectory.from_config(database.alembic_config("sqlite://"))
-    before = script.get_revision("0016").down_revision
+    before = script.get_revision("0015").down_revision
     assert isinstance(before, str)
     database.upgrade(empty_database, before)
     stored = {1: "/admin/qbo/settings/mappings", 2: "/admin/qbo/settings/mappings#tax-codes",
@@ -93,7 +93,7 @@ def test_stored_fix_addresses_become_fix_codes_and_back(empty_database: str) -> 
             conn.execute(text("INSERT INTO sync_events (id, action, outcome, resolved, "
                               "created_at, fix_url) VALUES (:id, 'plan', 'failed', false, "
                               "CURRENT_TIMESTAMP, :url)"), {"id": event_id, "url": url})
-    database.upgrade(empty_database, "0016")
+    database.upgrade(empty_database, "0015")
     with engine.connect() as conn:
         rows = {row[0]: tuple(row[1:]) for row in conn.execute(text(
             "SELECT id, fix_code, fix_entity_type, fix_local_id FROM sync_events"))}
