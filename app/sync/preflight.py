@@ -31,6 +31,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.models.people import as_utc
+from app.qbo.connection import is_us
 from app.sync import mappings, sales_tax
 from app.sync.currency import rate_for
 from app.sync.entities import associate_vendor_name
@@ -49,7 +50,6 @@ LIST_ENTITIES = ("Account", "Item", "Term", "Class", "TaxCode", "PaymentMethod")
 PARTY_ENTITIES = {"client": "Customer", "organization": "Vendor", "associate": "Employee"}
 MAX_LIST_AGE = timedelta(hours=24)
 _FORBIDDEN = re.compile(r"[:\t\n\r]")
-TRANSACTIONS = ("invoice", "hours", "expense", "mileage", "purchase_order")
 
 
 @dataclass(frozen=True)
@@ -103,8 +103,7 @@ class _Company:
             select(QboConnection).where(QboConnection.realm_id == realm_id)
         ).first()
         self.row = row
-        country = (row.country if row is not None else None) or "US"
-        self.us = country.upper() in ("US", "USA", "UNITED STATES")
+        self.us = is_us(row.country if row is not None else None)
 
     # Read live, as a push re-reads QuickBooks' preferences once per run.
     @property
@@ -127,11 +126,6 @@ class _Company:
 def _company(session: Session, realm_id: str) -> _Company:
     return mappings._remembered(session, ("company", realm_id),
                                 lambda: _Company(session, realm_id))
-
-
-def company_is_us(session: Session, realm_id: str) -> bool:
-    """True for a US company (TAX/NON sales tax model)."""
-    return _company(session, realm_id).us
 
 
 def name_problems(name: str | None, what: str, fix_url: str | None,
