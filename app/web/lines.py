@@ -64,12 +64,12 @@ class LineSection(Generic[D, R]):
     anchor: ClassVar[str]  # the section's element id (and the redirect's #fragment)
     name: ClassVar[str]  # the document's name in the templates
     blueprint: ClassVar[str]
-    # Endpoints in the blueprint: the document's page, the section (GET, add), a row (GET
-    # opens its editor, POST saves it) and a row's delete; then their URL arguments.
-    endpoints: ClassVar[tuple[str, str, str, str]] = ("edit", "lines", "line_edit",
-                                                      "line_delete")
-    id_arg: ClassVar[str]
-    row_arg: ClassVar[str] = "line_id"
+    page_endpoint: ClassVar[str] = "edit"  # the document's page
+    rows_endpoint: ClassVar[str] = "lines"  # the section: GET shows it, POST adds a row
+    row_endpoint: ClassVar[str] = "line_edit"  # a row: GET opens its editor, POST saves it
+    delete_endpoint: ClassVar[str] = "line_delete"  # a row's delete
+    id_arg: ClassVar[str]  # the document's URL argument
+    row_arg: ClassVar[str] = "line_id"  # a row's URL argument
     row_model: ClassVar[type]
     parent_column: ClassVar[str]  # the row's column holding the document's id
     rows_attr: ClassVar[str] = "lines"  # the document's list of rows
@@ -132,10 +132,10 @@ class LineSection(Generic[D, R]):
         """The edit form of ``row``, from the request unless ``formdata=None`` is given."""
         return self.edit_form_class(row)(obj=row, prefix=f"{self.edit_prefix}-{row.id}", **kwargs)
 
-    def url(self, which: int, doc: D, row: R | None = None) -> str:
-        """The URL of ``endpoints[which]`` for the document (and the row)."""
+    def url(self, endpoint: str, doc: D, row: R | None = None) -> str:
+        """The URL of one of the blueprint's endpoints for the document (and the row)."""
         args = {self.id_arg: doc.id} | ({self.row_arg: row.id} if row is not None else {})
-        return url_for(f"{self.blueprint}.{self.endpoints[which]}", **args)
+        return url_for(f"{self.blueprint}.{endpoint}", **args)
 
     def respond(self, doc: D, message: str | None = None, **state: Any) -> Response | str:
         """The fragment for HTMX; otherwise back to the page, or the page with the form again."""
@@ -206,17 +206,17 @@ class Links:
     @property
     def page(self) -> str:
         """The document's page, scrolled to the section."""
-        return self.section.url(0, self.doc) + self.target
+        return self.section.url(self.section.page_endpoint, self.doc) + self.target
 
     @property
     def rows(self) -> str:
         """The section: GET shows it, POST adds a row."""
-        return self.section.url(1, self.doc)
+        return self.section.url(self.section.rows_endpoint, self.doc)
 
     def edit(self, row: Record) -> str:
         """A row: GET opens its editor, POST saves it."""
-        return self.section.url(2, self.doc, row)
+        return self.section.url(self.section.row_endpoint, self.doc, row)
 
     def delete(self, row: Record) -> str:
         """A row's delete (POST)."""
-        return self.section.url(3, self.doc, row)
+        return self.section.url(self.section.delete_endpoint, self.doc, row)

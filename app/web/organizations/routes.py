@@ -72,7 +72,9 @@ class Contacts(LineSection[Organization, Contact]):
     fragment = "organizations/_contacts.html"
     anchor = "contacts"
     blueprint = "organizations"
-    endpoints = ("edit", "contacts", "contact_edit", "contact_delete")
+    rows_endpoint = "contacts"
+    row_endpoint = "contact_edit"
+    delete_endpoint = "contact_delete"
     row_arg = "contact_id"
     positioned = False
     id_arg = "organization_id"
