@@ -71,17 +71,17 @@ class Contacts(LineSection[Organization, Contact]):
 
     fragment = "organizations/_contacts.html"
     anchor = "contacts"
+    name = "organization"
     blueprint = "organizations"
     rows_endpoint = "contacts"
     row_endpoint = "contact_edit"
     delete_endpoint = "contact_delete"
-    row_arg = "contact_id"
-    positioned = False
     id_arg = "organization_id"
-    name = "organization"
+    row_arg = "contact_id"
     row_model = Contact
     parent_column = "organization_id"
     rows_attr = "contacts"
+    positioned = False  # listed by name
     edit_prefix = "contact"
 
     def add_form_classes(self) -> dict[str, type[RowForm]]:
