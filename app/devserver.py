@@ -37,7 +37,7 @@ def _dev_secrets(instance: Path) -> dict[str, str]:
 
 
 def _demo_environment(instance: Path) -> DemoSettings:
-    """The demo's settings, exported before the app is imported (its children inherit them).
+    """The demo's settings, exported before any child starts (each child inherits them).
 
     Random secrets made once for this install (never the repository's), SQLite allowed, and
     the emulator with its public client unless another QuickBooks environment was chosen.
