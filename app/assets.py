@@ -11,13 +11,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import os
 import sys
 import tarfile
 import urllib.request
 from pathlib import Path
 
-REGISTRY = os.environ.get("NPM_REGISTRY", "https://registry.npmjs.org")
+from app.config import NPM_REGISTRY
+
+REGISTRY = NPM_REGISTRY
 VENDOR = Path(__file__).resolve().parent / "static" / "vendor"
 # Assets only the browser tests use (never served by the app): ``python -m app.assets --test``.
 TEST_VENDOR = Path(__file__).resolve().parent.parent / "tests" / "e2e" / "vendor"

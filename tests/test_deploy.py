@@ -102,8 +102,10 @@ def test_the_settings_file_names_only_what_the_app_reads() -> None:
                           (BASE_DIR / "app" / "config.py").read_text()))
     named = set(re.findall(r"^#? ?([A-Z][A-Z_]+)=", ENV_EXAMPLE.read_text(), re.MULTILINE))
     assert named <= read
-    # The demo's own and the test-suite's are not for a real install.
-    assert read - named <= {"LEDGERHUB_INSTANCE_DIR", "TEST_DATABASE_URL", "QBO_EMULATOR_URL"}
+    # The demo's own (make run), the asset download's and the test-suite's are not for a real
+    # install.
+    assert read - named <= {"LEDGERHUB_INSTANCE_DIR", "TEST_DATABASE_URL", "QBO_EMULATOR_URL",
+                            "PORT", "QBO_EMULATOR_PORT", "NPM_REGISTRY"}
 
 
 @pytest.mark.slow

@@ -10,7 +10,7 @@ from redis import Redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from app.models import SyncRun
+from app.models import ConnectionStatus, SyncRun
 from app.qbo.client import Exchange, QBOClient
 from app.qbo.faults import ReconnectRequired
 from app.sync.progress import Progress
@@ -35,7 +35,7 @@ class RunContext:
         connection = current_connection(self.session)
         if connection is None:
             raise ReconnectRequired("QuickBooks is not connected.", code="not_connected")
-        if connection.status.value != "connected":
+        if connection.status != ConnectionStatus.CONNECTED:
             raise ReconnectRequired(connection.status_reason or "QuickBooks needs to be "
                                     "reconnected.", code="invalid_grant")
         return connection.realm_id

@@ -62,6 +62,7 @@ def job(fn: F) -> F:
 @job
 def keep_connection_alive(max_age_hours: int = 24) -> str:
     """Refresh the QuickBooks tokens once a day so the 100-day refresh token never lapses."""
+    from app.models import ConnectionStatus
     from app.models.base import utcnow
     from app.models.people import as_utc
     from app.qbo.connection import client_for, current_connection
@@ -69,7 +70,7 @@ def keep_connection_alive(max_age_hours: int = 24) -> str:
     from app.qbo.faults import QBOError
 
     row = current_connection(db.session)
-    if row is None or row.status.value != "connected":
+    if row is None or row.status != ConnectionStatus.CONNECTED:
         return "not connected"
     last = as_utc(row.last_refreshed_at)
     if last is not None and utcnow() - last < timedelta(hours=max_age_hours):

@@ -30,6 +30,7 @@ from app.models import (
     QboObject,
     TaxCode,
 )
+from app.qbo.connection import is_us
 from app.sync import lookups, mappings
 from app.sync.currency import rate_for
 from app.sync.entities import associate_vendor_name
@@ -67,8 +68,7 @@ class Company:
             select(QboConnection).where(QboConnection.realm_id == realm_id)
         ).first()
         self.row = row
-        country = (row.country if row is not None else None) or "US"
-        self.us = country.upper() in ("US", "USA", "UNITED STATES")
+        self.us = is_us(row.country if row is not None else None)
 
     # Read live, as a push re-reads QuickBooks' preferences once per run.
     @property
@@ -92,11 +92,6 @@ def company_of(session: Session, realm_id: str) -> Company:
     """What the checks know about the company (read once per run)."""
     return lookups.remembered(session, ("company", realm_id),
                               lambda: Company(session, realm_id))
-
-
-def company_is_us(session: Session, realm_id: str) -> bool:
-    """True for a US company (TAX/NON sales tax model)."""
-    return company_of(session, realm_id).us
 
 
 def preference(session: Session, realm_id: str, key: str) -> str | None:

@@ -12,7 +12,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from app.extensions import db, login_manager
-from app.models import Associate
+from app.models import Associate, ConnectionStatus
 from app.money import format_exchange_rate, format_money, format_percent, format_rate
 from app.permissions import template_globals
 from app.qbo.crypto import TokenKeyMismatch
@@ -83,6 +83,12 @@ def _database_down(exc: SQLAlchemyError) -> tuple[str, int, dict[str, str]]:
 
 def init_app(app: Flask) -> None:
     """Register blueprints, template helpers and error pages."""
+    _register_blueprints(app)
+    _register_template_helpers(app)
+    _register_error_pages(app)
+
+
+def _register_blueprints(app: Flask) -> None:
     from app.web import (
         accessible,
         admin,
@@ -109,11 +115,14 @@ def init_app(app: Flask) -> None:
     accessible.init_app(app)
     fixes.init_app(app)
 
+
+def _register_template_helpers(app: Flask) -> None:
     from app.qbo.renewal import renewal
     from app.sync.upfront import RULE as preflight_rule
     from app.web.qbo_push.targets import TARGETS, qbo_failure, qbo_state
 
     app.jinja_env.globals.update(template_globals(), qbo_connection=_qbo_connection,
+                                 ConnectionStatus=ConnectionStatus,
                                  qbo_state=qbo_state, qbo_failure=qbo_failure,
                                  push_targets=TARGETS, qbo_renewal=renewal,
                                  preflight_rule=preflight_rule)
@@ -122,37 +131,46 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["xrate"] = format_exchange_rate
     app.jinja_env.filters["percent"] = format_percent
 
-    @app.errorhandler(403)
-    def forbidden(_: Any) -> ErrorPage:
-        return _error(403, "Not allowed", "Your account does not have permission for this page.")
 
-    @app.errorhandler(404)
-    def not_found(_: Any) -> ErrorPage:
-        return _error(404, "Not found", "There is nothing at this address.")
+def _forbidden(_: Any) -> ErrorPage:
+    return _error(403, "Not allowed", "Your account does not have permission for this page.")
 
-    @app.errorhandler(CSRFError)
-    def csrf_error(err: CSRFError) -> ErrorPage:
-        return _error(400, "Form expired", "The form was missing its security token. "
-                      "Reload the page and try again.")
 
+def _not_found(_: Any) -> ErrorPage:
+    return _error(404, "Not found", "There is nothing at this address.")
+
+
+def _csrf_error(_: CSRFError) -> ErrorPage:
+    return _error(400, "Form expired", "The form was missing its security token. "
+                  "Reload the page and try again.")
+
+
+def _redis_down(exc: RedisError) -> ErrorPage:
+    db.session.rollback()
+    current_app.logger.error("Redis unavailable, %s %s answered 503: %s",
+                             request.method, request.path, type(exc).__name__)
+    return _error(503, "Job queue unavailable", REDIS_DOWN)
+
+
+def _token_key_mismatch(exc: TokenKeyMismatch) -> ErrorPage:
+    db.session.rollback()
+    current_app.logger.error("%s %s: %s", request.method, request.path, exc)
+    return _error(500, "QuickBooks tokens unreadable", str(exc))
+
+
+def _server_error(_: Any) -> ErrorPage:
+    with contextlib.suppress(SQLAlchemyError):
+        db.session.rollback()
+    return _error(500, "Something went wrong", "The error was logged. Nothing was saved.")
+
+
+def _register_error_pages(app: Flask) -> None:
     for error in _DATABASE_ERRORS:
         app.register_error_handler(error, _database_down)
-
-    @app.errorhandler(RedisError)
-    def redis_down(exc: RedisError) -> ErrorPage:
-        db.session.rollback()
-        current_app.logger.error("Redis unavailable, %s %s answered 503: %s",
-                                 request.method, request.path, type(exc).__name__)
-        return _error(503, "Job queue unavailable", REDIS_DOWN)
-
-    @app.errorhandler(TokenKeyMismatch)
-    def token_key_mismatch(exc: TokenKeyMismatch) -> ErrorPage:
-        db.session.rollback()
-        current_app.logger.error("%s %s: %s", request.method, request.path, exc)
-        return _error(500, "QuickBooks tokens unreadable", str(exc))
-
-    @app.errorhandler(500)
-    def server_error(_: Any) -> ErrorPage:
-        with contextlib.suppress(SQLAlchemyError):
-            db.session.rollback()
-        return _error(500, "Something went wrong", "The error was logged. Nothing was saved.")
+    handlers: list[tuple[int | type[Exception], Any]] = [
+        (403, _forbidden), (404, _not_found), (CSRFError, _csrf_error),
+        (RedisError, _redis_down), (TokenKeyMismatch, _token_key_mismatch),
+        (500, _server_error),
+    ]
+    for code_or_error, handler in handlers:
+        app.register_error_handler(code_or_error, handler)

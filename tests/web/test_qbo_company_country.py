@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import QboConnection
-from app.sync.preflight import company_is_us
+from app.qbo.connection import is_us
 from tests.conftest import Auth
 from tests.web.test_qbo_connect import connect
 
@@ -17,7 +17,7 @@ def test_an_iso3_us_company_is_a_us_company(qbo_app: Flask, auth: Auth, emulator
     connect(auth.login("qboadmin"), realm)
     row = db.session.scalar(select(QboConnection))
     assert row.country == "USA"
-    assert company_is_us(db.session, realm)
+    assert is_us(row.country)
 
 
 def test_a_canadian_company_is_not(qbo_app: Flask, auth: Auth, emulator: object) -> None:
@@ -27,4 +27,4 @@ def test_a_canadian_company_is_not(qbo_app: Flask, auth: Auth, emulator: object)
     connect(auth.login("qboadmin"), realm)
     row = db.session.scalar(select(QboConnection))
     assert row.country == "CAN" and row.home_currency == "CAD"
-    assert not company_is_us(db.session, realm)
+    assert not is_us(row.country)

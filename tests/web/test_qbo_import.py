@@ -234,11 +234,3 @@ def test_match_and_link(web: Flask, auth: Auth, emulator: Any, entity: str, qbo_
     missing = client.post(f"/admin/qbo/match/{entity}/{other.id}/link", data={"qbo_id": "9999"},
                           follow_redirects=True)
     assert missing.status_code == 200 and "could not be read" in missing.get_data(as_text=True)
-
-
-def test_match_url_is_exposed_for_the_push_feedback(web: Flask) -> None:
-    from app.web.qbo_import import match_url
-
-    with web.test_request_context():
-        assert match_url("client", 7) == "/admin/qbo/match/client/7"
-    assert match_url("associate", 3) == "/admin/qbo/match/associate/3"

@@ -38,6 +38,7 @@ from app.web.forms import (
     name_distance,
     strip_filter,
 )
+from app.web.lines import RowForm
 
 
 class InvoiceForm(FlaskForm):
@@ -77,11 +78,10 @@ class InvoiceForm(FlaskForm):
             raise ValidationError("The due date cannot be before the issue date.")
 
 
-class LineForm(FlaskForm):
+class LineForm(RowForm):
     """Fields every line kind shares; subclasses add their own and list the display order."""
 
     KIND: LineKind
-    ORDER: tuple[str, ...] = ()
     CODE_BLANK = "— none —"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -91,15 +91,10 @@ class LineForm(FlaskForm):
         if "billing_code_id" in self:
             self["billing_code_id"].choices = model_choices(BillingCode, blank=self.CODE_BLANK)
 
-    def ordered_fields(self) -> list:
-        """The kind's fields in display order."""
-        return [self[name] for name in self.ORDER]
-
-    def apply(self, line: InvoiceLine) -> None:
-        """Copy the fields onto the line."""
-        line.kind = self.KIND
-        for name in self.ORDER:
-            setattr(line, name, self[name].data)
+    def apply(self, row: InvoiceLine) -> None:
+        """Copy the fields onto the line, and its kind."""
+        row.kind = self.KIND
+        super().apply(row)
 
 
 class HourlyLineForm(LineForm):
@@ -107,6 +102,7 @@ class HourlyLineForm(LineForm):
 
     KIND = LineKind.HOURLY
     ORDER = ("associate_id", "service_date", "billing_code_id", "description", "hours", "rate")
+    HINTS = {"rate": "Blank: the billing code's or associate's rate."}
     associate_id = id_select("Associate", Associate)
     service_date = date_field("Date", required=False)
     billing_code_id = id_select("Billing code", BillingCode)
@@ -132,13 +128,13 @@ class HourlyLineForm(LineForm):
             return False
         return ok
 
-    def apply(self, line: InvoiceLine) -> None:
+    def apply(self, row: InvoiceLine) -> None:
         """Copy the fields; the rate defaults, and taxability follows the billing code."""
         rate = self.rate.data if self.rate.data is not None else self.default_rate()
-        super().apply(line)
-        line.rate = rate
-        code = db.session.get(BillingCode, line.billing_code_id or 0)
-        line.taxable = bool(code is not None and code.taxable)
+        super().apply(row)
+        row.rate = rate
+        code = db.session.get(BillingCode, row.billing_code_id or 0)
+        row.taxable = bool(code is not None and code.taxable)
 
 
 class ExpenseLineForm(LineForm):

@@ -6,7 +6,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
@@ -17,7 +16,6 @@ from app.models import (
     Invoice,
     InvoiceLine,
     InvoiceStatus,
-    LineKind,
     PaymentTerm,
 )
 from app.permissions import manager_required
@@ -25,16 +23,11 @@ from app.qbo.connection import current_connection
 from app.sync.tax import TAX_CALCULATIONS, default_tax_calculation
 from app.web.forms import home_currency
 from app.web.invoices.entries import line_for_entry, open_entries, reopen_entry, time_states
-from app.web.invoices.forms import LINE_FORMS, InvoiceForm, LineForm
+from app.web.invoices.forms import LINE_FORMS, InvoiceForm
+from app.web.lines import LineSection, RowForm
 from app.web.listing import Listing, paginate, render_listing
 from app.web.qbo_push.targets import qbo_state
-from app.web.records import (
-    apply_form,
-    child_or_404,
-    is_htmx,
-    next_number,
-    value_taken,
-)
+from app.web.records import apply_form, next_number, value_taken
 
 bp = Blueprint("invoices", __name__, url_prefix="/invoices")
 
@@ -108,32 +101,49 @@ def new() -> Response | str:
     return render_template("invoices/new.html", form=form)
 
 
-def _line_forms(submitted: LineForm | None = None) -> dict[str, LineForm]:
-    forms = {kind.value: cls(prefix=kind.value, formdata=None) for kind, cls in LINE_FORMS.items()}
-    if submitted is not None:
-        forms[submitted.KIND.value] = submitted
-    return forms
+class InvoiceLines(LineSection[Invoice, InvoiceLine]):
+    """An invoice's lines: hours, expenses and mileage; only a draft's lines change."""
+
+    fragment = "invoices/_lines.html"
+    anchor = "invoice-lines"
+    blueprint = "invoices"
+    id_arg = "invoice_id"
+    name = "invoice"
+    row_model = InvoiceLine
+    parent_column = "invoice_id"
+
+    def add_form_classes(self) -> dict[str, type[RowForm]]:
+        """One add form per line kind (tabs), hours first."""
+        return {kind.value: cls for kind, cls in LINE_FORMS.items()}
+
+    def edit_form_class(self, row: InvoiceLine) -> type[RowForm]:
+        """The form of the line's kind."""
+        return LINE_FORMS[row.kind]
+
+    def page(self, doc: Invoice, **state: Any) -> str:
+        """The invoice page with its lines in ``state``."""
+        return _page(doc, **state)
+
+    def extra_context(self, doc: Invoice) -> dict[str, Any]:
+        """Currencies, tax treatment, billed-time states and the QuickBooks copy."""
+        return {"home_currency": _home_currency(), "tax_calculations": TAX_CALCULATIONS,
+                "time_states": time_states(doc), "invoice_qbo": qbo_state("invoice", doc)}
+
+    def locked(self, doc: Invoice) -> str | None:
+        """A final invoice's lines are fixed."""
+        return FINAL_MESSAGE if doc.status == InvoiceStatus.FINAL else None
+
+    def added(self, row: InvoiceLine, kind: str) -> str:
+        """Names the kind of line added."""
+        return f"{kind.capitalize()} line added."
+
+    def deleted(self, doc: Invoice, row: InvoiceLine) -> str:
+        """The hours, expense or mileage entry the line billed is open again."""
+        reopened = reopen_entry(row)
+        return "Line deleted." + (" Its entry is open again." if reopened else "")
 
 
-def _lines_context(invoice: Invoice, add_form: LineForm | None = None,
-                   editing: InvoiceLine | None = None, edit_form: LineForm | None = None,
-                   error: str | None = None, notice: str | None = None,
-                   active_kind: str | None = None) -> dict[str, Any]:
-    if editing is not None and edit_form is None:
-        edit_form = LINE_FORMS[editing.kind](obj=editing, prefix=f"line-{editing.id}")
-    return {
-        "invoice": invoice,
-        "add_forms": _line_forms(add_form),
-        "active_kind": active_kind or (add_form.KIND.value if add_form else "hourly"),
-        "editing": editing,
-        "edit_form": edit_form,
-        "error": error,
-        "notice": notice,
-        "home_currency": _home_currency(),
-        "tax_calculations": TAX_CALCULATIONS,
-        "time_states": time_states(invoice),
-        "invoice_qbo": qbo_state("invoice", invoice),
-    }
+LINES = InvoiceLines()
 
 
 def _home_currency() -> str:
@@ -149,21 +159,7 @@ def _page(invoice: Invoice, form: InvoiceForm | None = None, **state: Any) -> st
     if form is None and invoice.status == InvoiceStatus.DRAFT:
         form = InvoiceForm(obj=invoice, formdata=None,
                            global_tax=default_tax_calculation(db.session))
-    return render_template("invoices/edit.html", form=form, **_lines_context(invoice, **state))
-
-
-def _lines(invoice: Invoice, message: str | None = None, **state: Any) -> Response | str:
-    """The lines fragment for HTMX; otherwise back to (or re-render) the invoice page."""
-    if is_htmx():
-        return render_template("invoices/_lines.html",
-                               **_lines_context(invoice, notice=message, **state))
-    if state.get("editing") is not None or state.get("add_form") is not None:
-        return _page(invoice, **state)
-    if state.get("error"):
-        flash(state["error"], "warning")
-    elif message:
-        flash(message, "success")
-    return redirect(url_for(".edit", invoice_id=invoice.id) + "#invoice-lines")
+    return render_template("invoices/edit.html", form=form, **LINES.context(invoice, **state))
 
 
 @bp.route("/<int:invoice_id>", methods=["GET", "POST"])
@@ -189,26 +185,8 @@ def lines(invoice_id: int) -> Response | str:
     """The lines section (GET), or add a line of the posted ``kind`` (POST)."""
     invoice = _get(invoice_id)
     if request.method == "GET":
-        return _lines(invoice) if is_htmx() else _page(invoice)
-    kind = request.form.get("kind", "")
-    kind_enum = LineKind(kind) if kind in {k.value for k in LineKind} else LineKind.HOURLY
-    if invoice.status == InvoiceStatus.FINAL:
-        return _lines(invoice, error=FINAL_MESSAGE, active_kind=kind_enum.value)
-    form = LINE_FORMS[kind_enum](prefix=kind_enum.value)
-    if not form.validate_on_submit():
-        return _lines(invoice, add_form=form)
-    position = db.session.scalar(select(func.max(InvoiceLine.position))
-                                 .where(InvoiceLine.invoice_id == invoice.id)) or 0
-    line = InvoiceLine(position=position + 1)
-    form.apply(line)
-    invoice.lines.append(line)
-    db.session.commit()
-    return _lines(invoice, message=f"{kind_enum.value.capitalize()} line added.",
-                  active_kind=kind_enum.value)
-
-
-def _line(invoice: Invoice, line_id: int) -> InvoiceLine:
-    return child_or_404(InvoiceLine, line_id, "invoice_id", invoice.id)
+        return LINES.show(invoice)
+    return LINES.add(invoice, request.form.get("kind"))
 
 
 @bp.route("/<int:invoice_id>/lines/<int:line_id>", methods=["GET", "POST"])
@@ -216,30 +194,15 @@ def _line(invoice: Invoice, line_id: int) -> InvoiceLine:
 def line_edit(invoice_id: int, line_id: int) -> Response | str:
     """Edit one line in place."""
     invoice = _get(invoice_id)
-    line = _line(invoice, line_id)
-    if invoice.status == InvoiceStatus.FINAL:
-        return _lines(invoice, error=FINAL_MESSAGE)
-    form = LINE_FORMS[line.kind](obj=line, prefix=f"line-{line.id}")
-    if not form.validate_on_submit():
-        return _lines(invoice, editing=line, edit_form=form)
-    form.apply(line)
-    db.session.commit()
-    return _lines(invoice, message="Line saved.")
+    return LINES.edit(invoice, LINES.row(invoice, line_id))
 
 
 @bp.post("/<int:invoice_id>/lines/<int:line_id>/delete")
 @manager_required
 def line_delete(invoice_id: int, line_id: int) -> Response | str:
-    """Delete one line."""
+    """Delete one line; the entry it billed is open again."""
     invoice = _get(invoice_id)
-    line = _line(invoice, line_id)
-    if invoice.status == InvoiceStatus.FINAL:
-        return _lines(invoice, error=FINAL_MESSAGE)
-    invoice.lines.remove(line)
-    reopened = reopen_entry(line)
-    db.session.commit()
-    return _lines(invoice, message="Line deleted." + (" Its entry is open again." if reopened
-                                                      else ""))
+    return LINES.delete(invoice, LINES.row(invoice, line_id))
 
 
 @bp.post("/<int:invoice_id>/open-hours")
@@ -247,8 +210,8 @@ def line_delete(invoice_id: int, line_id: int) -> Response | str:
 def add_open_hours(invoice_id: int) -> Response | str:
     """Bill the client's open billable hours, expenses and mileage as lines; mark them invoiced."""
     invoice = _get(invoice_id)
-    if invoice.status == InvoiceStatus.FINAL:
-        return _lines(invoice, error=FINAL_MESSAGE)
+    if (why := LINES.locked(invoice)) is not None:
+        return LINES.respond(invoice, error=why)
     found = open_entries(invoice.client_id)
     position = max((line.position for line in invoice.lines), default=0)
     for offset, (_, entry) in enumerate(found, start=1):
@@ -263,7 +226,7 @@ def add_open_hours(invoice_id: int) -> Response | str:
     message = (f"Added {len(found)} line{'' if len(found) == 1 else 's'}: {', '.join(parts)}."
                if found else f"{invoice.client.name} has no open billable hours, expenses "
                "or mileage.")
-    return _lines(invoice, message=message)
+    return LINES.respond(invoice, message=message)
 
 
 @bp.post("/<int:invoice_id>/final")

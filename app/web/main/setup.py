@@ -8,7 +8,7 @@ from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import CompanySettings, Integration, RunKind, RunStatus, SyncRun
+from app.models import CompanySettings, ConnectionStatus, Integration, RunKind, RunStatus, SyncRun
 from app.qbo.connection import current_connection
 from app.sync import mappings, sales_tax
 
@@ -43,7 +43,7 @@ def next_step(session: Session) -> SetupStep | None:
     if CompanySettings.load().integration != Integration.QBO:
         return None
     connection = current_connection(session)
-    if connection is None or connection.status.value != "connected":
+    if connection is None or connection.status != ConnectionStatus.CONNECTED:
         return SetupStep(1, "Connect to QuickBooks", "Ledgerhub copies records to the "
                          "QuickBooks Online company you connect.", url_for("qbo.connect_page"),
                          "Connect to QuickBooks")

@@ -15,6 +15,7 @@ from app.web.forms import (
     name_field,
     strip_filter,
 )
+from app.web.lines import RowForm
 
 
 def _text(label: str, max: int) -> StringField:
@@ -51,8 +52,11 @@ class OrganizationForm(FlaskForm):
         name_address(self.region, self.postal_code)
 
 
-class ContactForm(FlaskForm):
+class ContactForm(RowForm):
     """A person at an organization."""
+
+    ORDER = ("name", "title", "email", "phone")
+    WIDTHS = {"name": 3, "email": 3}
 
     name = StringField("Name", filters=[strip_filter],
                        validators=[DataRequired(message="Required."), Length(max=200)])

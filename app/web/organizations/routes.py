@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -10,10 +12,11 @@ from app.extensions import db
 from app.models import Contact, Organization, OrganizationCategory
 from app.permissions import manager_required
 from app.web.forms import party_name_clash
+from app.web.lines import LineSection, RowForm
 from app.web.listing import Listing, paginate, render_listing
 from app.web.organizations.forms import ContactForm, OrganizationForm
 from app.web.qbo_mappings.locks import currency_lock, refuse_currency_change
-from app.web.records import apply_form, child_or_404, is_htmx
+from app.web.records import apply_form
 
 bp = Blueprint("organizations", __name__, url_prefix="/organizations")
 
@@ -63,36 +66,60 @@ def new() -> Response | str:
     return render_template("organizations/form.html", form=form, organization=None)
 
 
+class Contacts(LineSection[Organization, Contact]):
+    """An organization's contacts."""
+
+    fragment = "organizations/_contacts.html"
+    anchor = "contacts"
+    name = "organization"
+    blueprint = "organizations"
+    rows_endpoint = "contacts"
+    row_endpoint = "contact_edit"
+    delete_endpoint = "contact_delete"
+    id_arg = "organization_id"
+    row_arg = "contact_id"
+    row_model = Contact
+    parent_column = "organization_id"
+    rows_attr = "contacts"
+    positioned = False  # listed by name
+    edit_prefix = "contact"
+
+    def add_form_classes(self) -> dict[str, type[RowForm]]:
+        """One form for a contact."""
+        return {"contact": ContactForm}
+
+    def edit_form_class(self, row: Contact) -> type[RowForm]:
+        """The same form edits a contact."""
+        return ContactForm
+
+    def page(self, doc: Organization, **state: Any) -> str:
+        """The organization page with its contacts in ``state``."""
+        return _page(doc, **state)
+
+    def added(self, row: Contact, kind: str) -> str:
+        """Names the contact."""
+        return f"Contact “{row.name}” added."
+
+    def saved(self, row: Contact) -> str:
+        """Names the contact."""
+        return f"Contact “{row.name}” saved."
+
+    def deleted(self, doc: Organization, row: Contact) -> str:
+        """Names the contact."""
+        return f"Contact “{row.name}” deleted."
+
+
+CONTACTS = Contacts()
+
+
 def _page(organization: Organization, form: OrganizationForm | None = None,
-          contact_form: ContactForm | None = None, editing: Contact | None = None,
-          edit_form: ContactForm | None = None) -> str:
+          **state: Any) -> str:
     """The organization page, with its contacts section in a given state."""
     return render_template(
         "organizations/form.html", form=form or OrganizationForm(obj=organization, formdata=None),
         currency_lock=currency_lock("organization", organization),
-        **_contacts_context(organization, contact_form, editing, edit_form),
+        **CONTACTS.context(organization, **state),
     )
-
-
-def _contacts_context(organization: Organization, contact_form: ContactForm | None = None,
-                      editing: Contact | None = None,
-                      edit_form: ContactForm | None = None) -> dict:
-    if editing is not None and edit_form is None:
-        edit_form = ContactForm(obj=editing, prefix=f"contact-{editing.id}")
-    return {
-        "organization": organization,
-        "contact_form": contact_form or ContactForm(prefix="contact", formdata=None),
-        "editing": editing,
-        "edit_form": edit_form,
-    }
-
-
-def _contacts(organization: Organization, **state: object) -> Response | str:
-    """The contacts fragment for HTMX, the organization page otherwise."""
-    if is_htmx():
-        return render_template("organizations/_contacts.html",
-                               **_contacts_context(organization, **state))  # type: ignore[arg-type]
-    return _page(organization, **state)  # type: ignore[arg-type]
 
 
 @bp.route("/<int:organization_id>", methods=["GET", "POST"])
@@ -118,22 +145,8 @@ def contacts(organization_id: int) -> Response | str:
     """The contacts section (GET), or add a contact to the organization (POST)."""
     organization = _get(organization_id)
     if request.method == "GET":
-        return _contacts(organization)
-    form = ContactForm(prefix="contact")
-    if not form.validate_on_submit():
-        return _contacts(organization, contact_form=form)
-    contact = Contact(organization=organization)
-    apply_form(form, contact)
-    db.session.add(contact)
-    db.session.commit()
-    if is_htmx():
-        return _contacts(organization)
-    flash(f"Contact “{contact.name}” added.", "success")
-    return redirect(url_for(".edit", organization_id=organization.id) + "#contacts")
-
-
-def _contact(organization: Organization, contact_id: int) -> Contact:
-    return child_or_404(Contact, contact_id, "organization_id", organization.id)
+        return CONTACTS.show(organization)
+    return CONTACTS.add(organization)
 
 
 @bp.route("/<int:organization_id>/contacts/<int:contact_id>", methods=["GET", "POST"])
@@ -141,16 +154,7 @@ def _contact(organization: Organization, contact_id: int) -> Contact:
 def contact_edit(organization_id: int, contact_id: int) -> Response | str:
     """Edit one contact in place."""
     organization = _get(organization_id)
-    contact = _contact(organization, contact_id)
-    form = ContactForm(obj=contact, prefix=f"contact-{contact.id}")
-    if not form.validate_on_submit():
-        return _contacts(organization, editing=contact, edit_form=form)
-    apply_form(form, contact)
-    db.session.commit()
-    if is_htmx():
-        return _contacts(organization)
-    flash(f"Contact “{contact.name}” saved.", "success")
-    return redirect(url_for(".edit", organization_id=organization.id) + "#contacts")
+    return CONTACTS.edit(organization, CONTACTS.row(organization, contact_id))
 
 
 @bp.post("/<int:organization_id>/contacts/<int:contact_id>/delete")
@@ -158,12 +162,4 @@ def contact_edit(organization_id: int, contact_id: int) -> Response | str:
 def contact_delete(organization_id: int, contact_id: int) -> Response | str:
     """Delete a contact."""
     organization = _get(organization_id)
-    contact = _contact(organization, contact_id)
-    name = contact.name
-    db.session.delete(contact)
-    db.session.commit()
-    db.session.refresh(organization)
-    if is_htmx():
-        return _contacts(organization)
-    flash(f"Contact “{name}” deleted.", "success")
-    return redirect(url_for(".edit", organization_id=organization.id) + "#contacts")
+    return CONTACTS.delete(organization, CONTACTS.row(organization, contact_id))

@@ -17,6 +17,7 @@ from app.web.forms import (
     money_field,
     strip_filter,
 )
+from app.web.lines import RowForm
 
 
 class PurchaseOrderForm(FlaskForm):
@@ -40,10 +41,11 @@ class PurchaseOrderForm(FlaskForm):
                                      *self.currency.choices]
 
 
-class POLineForm(FlaskForm):
+class POLineForm(RowForm):
     """One line: a billing code or an expense account, never both."""
 
     ORDER = ("billing_code_id", "account_id", "description", "quantity", "unit_cost")
+    HINTS = {"billing_code_id": "Or an account, not both."}
     billing_code_id = id_select("Billing code", BillingCode)
     account_id = id_select("Account", Account)
     description = StringField("Description", filters=[strip_filter],
@@ -56,10 +58,6 @@ class POLineForm(FlaskForm):
         self.billing_code_id.choices = model_choices(BillingCode)
         self.account_id.choices = model_choices(Account)
 
-    def ordered_fields(self) -> list:
-        """The fields in display order."""
-        return [self[name] for name in self.ORDER]
-
     def validate(self, extra_validators: Any = None) -> bool:
         """Exactly one of billing code and account."""
         ok = super().validate(extra_validators)
@@ -70,8 +68,3 @@ class POLineForm(FlaskForm):
             self.billing_code_id.errors.append(message)
             return False
         return ok
-
-    def apply(self, line: POLine) -> None:
-        """Copy the fields onto the line."""
-        for name in self.ORDER:
-            setattr(line, name, self[name].data)

@@ -6,7 +6,6 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
@@ -14,15 +13,10 @@ from app.extensions import db
 from app.models import Organization, POLine, POStatus, PurchaseOrder
 from app.permissions import manager_required
 from app.web.forms import home_currency
+from app.web.lines import LineSection, RowForm
 from app.web.listing import Listing, paginate, render_listing
 from app.web.purchasing.forms import POLineForm, PurchaseOrderForm
-from app.web.records import (
-    apply_form,
-    child_or_404,
-    is_htmx,
-    next_number,
-    value_taken,
-)
+from app.web.records import apply_form, next_number, value_taken
 
 bp = Blueprint("purchasing", __name__, url_prefix="/purchase-orders")
 
@@ -87,33 +81,42 @@ def new() -> Response | str:
     return render_template("purchasing/new.html", form=form)
 
 
-def _lines_context(po: PurchaseOrder, add_form: POLineForm | None = None,
-                   editing: POLine | None = None, edit_form: POLineForm | None = None,
-                   error: str | None = None, notice: str | None = None) -> dict[str, Any]:
-    if editing is not None and edit_form is None:
-        edit_form = POLineForm(obj=editing, prefix=f"line-{editing.id}")
-    return {"po": po, "add_form": add_form or POLineForm(prefix="new", formdata=None),
-            "editing": editing, "edit_form": edit_form, "error": error, "notice": notice}
+class OrderLines(LineSection[PurchaseOrder, POLine]):
+    """A purchase order's lines, each on a billing code or an account; fixed once closed."""
+
+    fragment = "purchasing/_lines.html"
+    anchor = "po-lines"
+    blueprint = "purchasing"
+    row_arg = "po_line_id"
+    id_arg = "po_id"
+    name = "po"
+    row_model = POLine
+    parent_column = "purchase_order_id"
+
+    def add_form_classes(self) -> dict[str, type[RowForm]]:
+        """One kind of line."""
+        return {"new": POLineForm}
+
+    def edit_form_class(self, row: POLine) -> type[RowForm]:
+        """The same form edits a line."""
+        return POLineForm
+
+    def page(self, doc: PurchaseOrder, **state: Any) -> str:
+        """The order page with its lines in ``state``."""
+        return _page(doc, **state)
+
+    def locked(self, doc: PurchaseOrder) -> str | None:
+        """A closed order's lines are fixed."""
+        return CLOSED_MESSAGE if doc.status == POStatus.CLOSED else None
+
+
+LINES = OrderLines()
 
 
 def _page(po: PurchaseOrder, form: PurchaseOrderForm | None = None, **state: Any) -> str:
     return render_template("purchasing/edit.html",
                            form=form or PurchaseOrderForm(obj=po, formdata=None),
-                           **_lines_context(po, **state))
-
-
-def _lines(po: PurchaseOrder, message: str | None = None, **state: Any) -> Response | str:
-    """The lines fragment for HTMX; otherwise back to (or re-render) the order page."""
-    if is_htmx():
-        return render_template("purchasing/_lines.html",
-                               **_lines_context(po, notice=message, **state))
-    if state.get("editing") is not None or state.get("add_form") is not None:
-        return _page(po, **state)
-    if state.get("error"):
-        flash(state["error"], "warning")
-    elif message:
-        flash(message, "success")
-    return redirect(url_for(".edit", po_id=po.id) + "#po-lines")
+                           **LINES.context(po, **state))
 
 
 @bp.route("/<int:po_id>", methods=["GET", "POST"])
@@ -134,24 +137,7 @@ def edit(po_id: int) -> Response | str:
 def lines(po_id: int) -> Response | str:
     """The lines section (GET), or add a line (POST)."""
     po = _get(po_id)
-    if request.method == "GET":
-        return _lines(po) if is_htmx() else _page(po)
-    if po.status == POStatus.CLOSED:
-        return _lines(po, error=CLOSED_MESSAGE)
-    form = POLineForm(prefix="new")
-    if not form.validate_on_submit():
-        return _lines(po, add_form=form)
-    position = db.session.scalar(select(func.max(POLine.position))
-                                 .where(POLine.purchase_order_id == po.id)) or 0
-    line = POLine(position=position + 1)
-    form.apply(line)
-    po.lines.append(line)
-    db.session.commit()
-    return _lines(po, message="Line added.")
-
-
-def _line(po: PurchaseOrder, po_line_id: int) -> POLine:
-    return child_or_404(POLine, po_line_id, "purchase_order_id", po.id)
+    return LINES.show(po) if request.method == "GET" else LINES.add(po)
 
 
 @bp.route("/<int:po_id>/lines/<int:po_line_id>", methods=["GET", "POST"])
@@ -159,15 +145,7 @@ def _line(po: PurchaseOrder, po_line_id: int) -> POLine:
 def line_edit(po_id: int, po_line_id: int) -> Response | str:
     """Edit one line in place."""
     po = _get(po_id)
-    line = _line(po, po_line_id)
-    if po.status == POStatus.CLOSED:
-        return _lines(po, error=CLOSED_MESSAGE)
-    form = POLineForm(obj=line, prefix=f"line-{line.id}")
-    if not form.validate_on_submit():
-        return _lines(po, editing=line, edit_form=form)
-    form.apply(line)
-    db.session.commit()
-    return _lines(po, message="Line saved.")
+    return LINES.edit(po, LINES.row(po, po_line_id))
 
 
 @bp.post("/<int:po_id>/lines/<int:po_line_id>/delete")
@@ -175,9 +153,4 @@ def line_edit(po_id: int, po_line_id: int) -> Response | str:
 def line_delete(po_id: int, po_line_id: int) -> Response | str:
     """Delete one line."""
     po = _get(po_id)
-    line = _line(po, po_line_id)
-    if po.status == POStatus.CLOSED:
-        return _lines(po, error=CLOSED_MESSAGE)
-    po.lines.remove(line)
-    db.session.commit()
-    return _lines(po, message="Line deleted.")
+    return LINES.delete(po, LINES.row(po, po_line_id))

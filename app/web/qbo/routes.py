@@ -19,6 +19,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.extensions import db
+from app.models import ConnectionStatus
 from app.permissions import qbo_admin_required
 from app.qbo import connection as qbo
 from app.qbo.faults import QBOError
@@ -84,7 +85,7 @@ def callback() -> Response:
         reason = exc.plain_message() if isinstance(exc, QBOError) else "network error"
         flash(f"Connecting to QuickBooks failed: {reason}", "danger")
         return redirect(url_for(".connect_page"))
-    if row.status.value == "pending":
+    if row.status == ConnectionStatus.PENDING_CONFIRMATION:
         flash("This is a different QuickBooks company from the one Ledgerhub's records are "
               "linked to. Confirm the switch below, or cancel.", "warning")
     else:

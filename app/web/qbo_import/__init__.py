@@ -1,5 +1,5 @@
 """Admin -> QuickBooks Online Settings -> Import, post-import follow-ups, match and link."""
 
-from app.web.qbo_import.routes import bp, match_url
+from app.web.qbo_import.routes import bp
 
-__all__ = ["bp", "match_url"]
+__all__ = ["bp"]

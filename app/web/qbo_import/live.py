@@ -8,7 +8,7 @@ from typing import Any
 from flask import current_app
 
 from app.extensions import db, get_redis
-from app.models import QboConnection
+from app.models import ConnectionStatus, QboConnection
 from app.qbo.connection import client_for
 from app.qbo.faults import QBOError
 from app.sync.parties import live_matches
@@ -21,7 +21,7 @@ def ask_qbo_live(connection: QboConnection, entity_type: str, record: Any) -> st
 
     Returns None when QBO answered, else why the candidates come from the cached list only.
     """
-    if connection.status.value != "connected":
+    if connection.status != ConnectionStatus.CONNECTED:
         return "QuickBooks is not connected, so only the list read at the last import is shown."
     try:
         with client_for(current_app.config, db.engine, get_redis(),

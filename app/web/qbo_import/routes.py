@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response
 
 from app.extensions import db, get_queue, get_redis
 from app.models import (
+    ConnectionStatus,
     EventOutcome,
     QboConnection,
     QboLink,
@@ -55,17 +56,9 @@ ENTITY_NOUNS = {"client": "client", "organization": "organization", "associate":
 _FEEDBACK_LIMIT = 200
 
 
-def match_url(entity_type: str, local_id: int) -> str:
-    """The match-and-link page of a local client, organization or associate."""
-    try:
-        return url_for("qbo_import.match", entity=entity_type, local_id=local_id)
-    except RuntimeError:  # no application or request context: build the path by hand
-        return f"{MATCH_PREFIX}/{entity_type}/{local_id}"
-
-
 def _connected() -> QboConnection | None:
     connection = current_connection(db.session)
-    if connection is None or connection.status.value != "connected":
+    if connection is None or connection.status != ConnectionStatus.CONNECTED:
         return None
     return connection
 

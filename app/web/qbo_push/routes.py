@@ -20,7 +20,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from app.extensions import db, get_queue
-from app.models import EventOutcome, QboLink, RunKind, SyncEvent, SyncRun
+from app.models import ConnectionStatus, EventOutcome, QboLink, RunKind, SyncEvent, SyncRun
 from app.permissions import can_admin_qbo, qbo_admin_required, qbo_self_push_required
 from app.qbo.connection import current_connection
 from app.sync import matcher
@@ -50,7 +50,7 @@ def _start(records: list[tuple[str, int]] | Selection, description: str,
            **extra: Any) -> Response | str:
     """Enqueue a push of single records or of a listing's selection (kept as its filter)."""
     connection = current_connection(db.session)
-    if connection is None or connection.status.value != "connected":
+    if connection is None or connection.status != ConnectionStatus.CONNECTED:
         message = ("QuickBooks is not connected." if connection is None
                    else "QuickBooks needs to be reconnected before anything can be copied.")
         if request.headers.get("HX-Request"):
