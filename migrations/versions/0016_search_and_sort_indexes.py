@@ -7,7 +7,8 @@ Create Date: 2026-12-07 18:45:00
 Listing sorts get an index each, with the id that breaks ties (clients by e-mail, invoices by
 due date or status, an associate's entries by status, the sync log's failures). On PostgreSQL
 the listings' substring searches (ILIKE) get trigram GIN indexes (pg_trgm, a trusted
-extension that the database's owner may create); SQLite has none.
+extension that the database's owner may create), each with the smallest pending list (new
+rows wait there, and every search reads it, until it is full or vacuumed). SQLite has none.
 """
 
 from __future__ import annotations
@@ -59,7 +60,8 @@ def upgrade() -> None:
         "SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'pg_trgm'"))
     for name, table, column in _trigram_indexes():
         op.create_index(name, table, [column], unique=False, postgresql_using='gin',
-                        postgresql_ops={column: f'{schema}.gin_trgm_ops'})
+                        postgresql_ops={column: f'{schema}.gin_trgm_ops'},
+                        postgresql_with={'gin_pending_list_limit': 64})
 
 
 def downgrade() -> None:
