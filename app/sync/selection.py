@@ -64,8 +64,9 @@ def apply_search(stmt: Select, search: Sequence[Any], q: str) -> Select:
     entity = inspect(stmt.column_descriptions[0]["entity"])
     table = entity.local_table
     columns = [getattr(c, "expression", c) for c in search]
-    links = {c.table: _link(table, c.table) for c in columns if c.table is not table}
-    if not links or None in links.values():
+    found_links = {c.table: _link(table, c.table) for c in columns if c.table is not table}
+    links = {other: link for other, link in found_links.items() if link is not None}
+    if not links or len(links) < len(found_links):
         return stmt.where(or_(*(_Matches(c, like) for c in columns)))
     # One subquery a table, on aliases: the listing's own table must not correlate into them.
     pk = entity.primary_key[0]
