@@ -102,7 +102,10 @@ def paginate(
 def _order(stmt: Select, column: ColumnElement) -> list[ColumnElement]:
     """The sort column, then the listed record's id to break ties."""
     key = inspect(stmt.column_descriptions[0]["entity"]).primary_key[0]
-    return [column] if getattr(column, "expression", column) is key else [column, key]
+    expression = getattr(column, "expression", column)
+    same = (getattr(expression, "table", None) is key.table
+            and getattr(expression, "name", None) == key.name)
+    return [column] if same else [column, key]
 
 
 def _joined_for(stmt: Select, column: ColumnElement) -> Select:
