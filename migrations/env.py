@@ -10,6 +10,7 @@ from sqlalchemy import engine_from_config, pool
 import app.models  # noqa: F401 - registers every table on the metadata
 from app.config import config_for
 from app.extensions import db
+from app.models.base import on_database
 
 config = context.config
 if config.config_file_name and config.attributes.get("configure_logger", True):
@@ -38,7 +39,8 @@ def run_migrations_online() -> None:
                                      prefix="sqlalchemy.", poolclass=pool.NullPool)
     with connectable.connect() as conn:
         context.configure(connection=conn, target_metadata=target_metadata,
-                          render_as_batch=True, compare_type=True)
+                          render_as_batch=True, compare_type=True,
+                          include_object=on_database(conn.dialect.name))
         with context.begin_transaction():
             context.run_migrations()
 

@@ -22,7 +22,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import Currency, Hours, Money, Rate, TimestampMixin, enum_column
+from app.models.base import (
+    Currency,
+    Hours,
+    Money,
+    Rate,
+    TimestampMixin,
+    enum_column,
+    search_indexes,
+)
 from app.models.catalog import BillingCode, PaymentTerm, TaxCode, TxnClass
 from app.models.clients import Client
 from app.models.people import Associate
@@ -51,6 +59,9 @@ class Invoice(TimestampMixin, Model):
     """An invoice to a client."""
 
     __tablename__ = "invoices"
+    # The listing sorts by due date and status too; the id breaks ties so pages never overlap.
+    __table_args__ = (Index("ix_invoices_due_date_id", "due_date", "id"),
+                      Index("ix_invoices_status_id", "status", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(21), unique=True)
@@ -210,10 +221,12 @@ class HoursEntry(_EntryMixin, Model):
     """Hours an associate worked, optionally for a client."""
 
     __tablename__ = "hours_entries"
-    # My History lists one associate's entries by date: both in one index, so a page (first or
-    # deep) reads the index in order instead of sorting every entry.
+    # My History lists one associate's entries by date or by status: each order in one index
+    # with the associate, so a page (first or deep) reads the index in order instead of sorting
+    # every entry.
     __table_args__ = (
-        Index("ix_hours_entries_associate_id_work_date", "associate_id", "work_date"),)
+        Index("ix_hours_entries_associate_id_work_date", "associate_id", "work_date"),
+        Index("ix_hours_entries_associate_id_status_id", "associate_id", "status", "id"))
 
     associate_id: Mapped[int] = mapped_column(ForeignKey("associates.id"), index=True)
     client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"))
@@ -241,10 +254,12 @@ class ExpenseEntry(_EntryMixin, Model):
     """An expense an associate paid."""
 
     __tablename__ = "expense_entries"
-    # My History lists one associate's entries by date: both in one index, so a page (first or
-    # deep) reads the index in order instead of sorting every entry.
+    # My History lists one associate's entries by date or by status: each order in one index
+    # with the associate, so a page (first or deep) reads the index in order instead of sorting
+    # every entry.
     __table_args__ = (
-        Index("ix_expense_entries_associate_id_expense_date", "associate_id", "expense_date"),)
+        Index("ix_expense_entries_associate_id_expense_date", "associate_id", "expense_date"),
+        Index("ix_expense_entries_associate_id_status_id", "associate_id", "status", "id"))
 
     associate_id: Mapped[int] = mapped_column(ForeignKey("associates.id"), index=True)
     client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"))
@@ -266,10 +281,12 @@ class MileageEntry(_EntryMixin, Model):
     """Miles an associate drove on business."""
 
     __tablename__ = "mileage_entries"
-    # My History lists one associate's entries by date: both in one index, so a page (first or
-    # deep) reads the index in order instead of sorting every entry.
+    # My History lists one associate's entries by date or by status: each order in one index
+    # with the associate, so a page (first or deep) reads the index in order instead of sorting
+    # every entry.
     __table_args__ = (
-        Index("ix_mileage_entries_associate_id_trip_date", "associate_id", "trip_date"),)
+        Index("ix_mileage_entries_associate_id_trip_date", "associate_id", "trip_date"),
+        Index("ix_mileage_entries_associate_id_status_id", "associate_id", "status", "id"))
 
     associate_id: Mapped[int] = mapped_column(ForeignKey("associates.id"), index=True)
     client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"))
@@ -315,3 +332,8 @@ def _forget_written_back_tax(session: Session, _context: object, _instances: obj
         for name in _WRITTEN_BACK:
             if getattr(invoice, name) is not None:
                 setattr(invoice, name, None)
+
+
+search_indexes(Invoice.__table__, "number")
+for _entries in (HoursEntry, ExpenseEntry, MileageEntry):
+    search_indexes(_entries.__table__, "description")

@@ -6,7 +6,7 @@ from sqlalchemy import Boolean, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import QBO_NAME_STORED, Currency, TimestampMixin
+from app.models.base import QBO_NAME_STORED, Currency, TimestampMixin, search_indexes
 from app.models.catalog import OrganizationCategory, PaymentTerm
 from app.models.clients import AddressMixin
 
@@ -51,3 +51,6 @@ class Contact(Model):
     phone: Mapped[str | None] = mapped_column(String(30))
 
     organization: Mapped[Organization] = relationship(back_populates="contacts")
+
+
+search_indexes(Organization.__table__, "name", "email", "phone")

@@ -10,7 +10,7 @@ from sqlalchemy import Date, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import Currency, Money, TimestampMixin, enum_column
+from app.models.base import Currency, Money, TimestampMixin, enum_column, search_indexes
 from app.models.catalog import Account, BillingCode
 from app.models.organizations import Organization
 from app.money import ZERO, line_amount
@@ -74,3 +74,6 @@ class POLine(Model):
     def amount(self) -> Decimal:
         """round(quantity x unit cost, 2)."""
         return line_amount(self.quantity, self.unit_cost)
+
+
+search_indexes(PurchaseOrder.__table__, "number")

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
-from app.models.base import enum_column, utcnow
+from app.models.base import enum_column, search_indexes, utcnow
 from app.models.people import Associate
 
 
@@ -149,6 +149,8 @@ class SyncEvent(Model):
     """One attempt on one record (or one request), kept for the sync log and retries."""
 
     __tablename__ = "sync_events"
+    # The log lists newest first, often only failures: outcome and id in one index.
+    __table_args__ = (Index("ix_sync_events_outcome_id", "outcome", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("sync_runs.id", ondelete="CASCADE"),
@@ -182,3 +184,6 @@ class SyncEvent(Model):
         if self.fix_code is None:
             return None
         return Fix(self.fix_code, self.fix_entity_type, self.fix_local_id)
+
+
+search_indexes(SyncEvent.__table__, "label", "message", "qbo_id")

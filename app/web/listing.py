@@ -9,7 +9,8 @@ from typing import Any
 
 from flask import current_app, render_template, request
 from flask import url_for as flask_url_for
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, func, inspect, select
+from sqlalchemy.sql.util import find_tables
 
 from app.extensions import db
 from app.sync.selection import apply_search as search_rows
@@ -74,14 +75,46 @@ def paginate(
         direction = default_direction
     per_page = current_app.config["PAGE_SIZE"]
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    total = total or 0
     page = max(1, request.args.get("page", 1, type=int) or 1)
-    page = min(page, max(1, ceil((total or 0) / per_page)))
-    column = sorts[sort]
-    ordered = stmt.order_by(column.desc() if direction == "desc" else column.asc())
-    items = db.session.scalars(ordered.limit(per_page).offset((page - 1) * per_page)).unique().all()
+    page = min(page, max(1, ceil(total / per_page)))
+    offset = (page - 1) * per_page
+    wanted = max(0, min(per_page, total - offset))
+    # A page in the back half is read from the other end: the database skips fewer rows, so the
+    # last page costs what the first one does. The id breaks ties, so both orders are exact
+    # mirrors and no row is on two pages.
+    backwards = total - offset - wanted < offset
+    descending = (direction == "desc") != backwards
+    ordered = _joined_for(stmt, sorts[sort]).order_by(
+        *(c.desc() if descending else c.asc() for c in _order(stmt, sorts[sort])))
+    if backwards:
+        ordered = ordered.limit(wanted).offset(total - offset - wanted)
+    else:
+        ordered = ordered.limit(per_page).offset(offset)
+    items = list(db.session.scalars(ordered).unique())
+    if backwards:
+        items.reverse()
     prefetch_states(items)
-    return Page(items=items, total=total or 0, page=page, per_page=per_page, sort=sort,
+    return Page(items=items, total=total, page=page, per_page=per_page, sort=sort,
                 direction=direction, q=q, filters=dict(filters or {}))
+
+
+def _order(stmt: Select, column: ColumnElement) -> list[ColumnElement]:
+    """The sort column, then the listed record's id to break ties."""
+    key = inspect(stmt.column_descriptions[0]["entity"]).primary_key[0]
+    expression = getattr(column, "expression", column)
+    same = (getattr(expression, "table", None) is key.table
+            and getattr(expression, "name", None) == key.name)
+    return [column] if same else [column, key]
+
+
+def _joined_for(stmt: Select, column: ColumnElement) -> Select:
+    """The listing joined to the sort column's table when it is not in the query yet."""
+    table = getattr(getattr(column, "expression", column), "table", None)
+    if table is None or table is inspect(stmt.column_descriptions[0]["entity"]).local_table:
+        return stmt
+    froms = [t for f in stmt.get_final_froms() for t in find_tables(f, include_joins=False)]
+    return stmt if any(t is table for t in froms) else stmt.join(table)
 
 
 # Listing filters are read from the query string or, for "QBO Add All", from the filter form

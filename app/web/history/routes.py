@@ -62,8 +62,11 @@ def list_entries(kind: EntryKind) -> str:
     """The associate's entries of one kind, filtered by date range and status."""
     found = listing(kind)
     sorts = {"date": kind.column(kind.date_column), "status": kind.model.status}
-    # Each row names its client: loaded for the whole page at once, not row by row.
-    stmt = found.stmt.options(selectinload(kind.model.client))
+    # Each row names its client, and its QBO badge compares its billing code: loaded for the
+    # whole page at once, not row by row.
+    stmt = found.stmt.options(*(selectinload(getattr(kind.model, name))
+                                for name in ("client", "billing_code")
+                                if hasattr(kind.model, name)))
     page = paginate(stmt, search=found.search, sorts=sorts, default_sort="date",
                     default_direction="desc", filters=found.filters)
     return render_listing("history/index.html", "history/_table.html", page=page, kind=kind,

@@ -46,8 +46,12 @@ FINAL_MESSAGE = "This invoice is final and cannot be changed. Move it back to dr
 def index() -> str:
     """All invoices, searchable by number or client, filtered by status."""
     found = listing()
-    stmt = found.stmt.options(selectinload(Invoice.lines), selectinload(Invoice.tax_code),
-                              selectinload(Invoice.client))
+    # Everything a row shows or its QBO badge compares, loaded for the whole page at once: one
+    # statement each however many lines, codes and associates the page has.
+    lines = selectinload(Invoice.lines)
+    stmt = found.stmt.options(lines.selectinload(InvoiceLine.billing_code),
+                              lines.selectinload(InvoiceLine.associate),
+                              selectinload(Invoice.tax_code), selectinload(Invoice.client))
     page = paginate(stmt, search=found.search, sorts=SORTS, default_sort="date",
                     default_direction="desc", filters=found.filters)
     return render_listing("invoices/index.html", "invoices/_table.html", page=page)
