@@ -33,9 +33,12 @@ from app.models.base import utcnow
 from app.models.people import as_utc
 from app.sync import mappings, sales_tax
 from app.sync.currency import rate_for
-from app.sync.entities import associate_vendor_name
-from app.sync.mappings import LIST_KINDS, US_LINE_MARKERS, ListKind, preference
+from app.sync.mappings import US_LINE_MARKERS, preference
 from app.sync.names import name_key, same_name_parties
+from app.sync.payloads.parties import associate_vendor_name
+from app.sync.registry import MAPPED_LISTS as LIST_KINDS
+from app.sync.registry import PARTIES, RECORD_TYPES
+from app.sync.registry import RecordType as ListKind
 from app.sync.tax import qbo_percent, rate_difference
 
 SETTINGS = "/admin/qbo/settings"
@@ -45,8 +48,8 @@ RATES_URL = f"{SETTINGS}/rates"
 READINESS_URL = f"{SETTINGS}/readiness"
 CONNECT_URL = "/admin/qbo/"
 IMPORT_URL = "/admin/qbo/import/"
-LIST_ENTITIES = ("Account", "Item", "Term", "Class", "TaxCode", "PaymentMethod")
-PARTY_ENTITIES = {"client": "Customer", "organization": "Vendor", "associate": "Employee"}
+LIST_ENTITIES = tuple(kind.qbo_entity for kind in LIST_KINDS.values())
+PARTY_ENTITIES = {name: kind.qbo_entity for name, kind in PARTIES.items()}
 MAX_LIST_AGE = timedelta(hours=24)
 _FORBIDDEN = re.compile(r"[:\t\n\r]")
 TRANSACTIONS = ("invoice", "hours", "expense", "mileage", "purchase_order")
@@ -169,7 +172,7 @@ def _list_problems(session: Session, realm_id: str, entity_type: str, record: An
     kind = LIST_KINDS[entity_type]
     label = kind.local_name(record)
     fix = mapping_url(kind)
-    noun = mappings.NOUNS[entity_type]
+    noun = kind.noun
     prefix = f"{via}: " if via else ""
     link = mappings._link(session, realm_id, entity_type, record.id)
     if link is None or not link.qbo_id:
@@ -308,8 +311,7 @@ def _party_problems(session: Session, realm_id: str, entity_type: str, record: A
                     company: _Company) -> list[Problem]:
     name = _party_name(entity_type, record)
     fix = record_url(entity_type, record.id)
-    what = {"client": "client", "organization": "organization",
-            "associate": "associate"}[entity_type]
+    what = PARTIES[entity_type].noun
     problems = name_problems(name, what, fix)
     others = _collisions(session, entity_type, record)
     if others:
@@ -520,6 +522,8 @@ def check_record(session: Session, realm_id: str, entity_type: str, record: Any
             problems += _list_problems(session, realm_id, "billing_code", record.billing_code,
                                        company)
         return problems
+    if entity_type in RECORD_TYPES:
+        return []  # a record type without rules of its own: QBO's answer is the check
     raise ValueError(f"Unknown entity type {entity_type!r}")
 
 
@@ -598,7 +602,7 @@ def _mapping_check(session: Session, realm_id: str, entity_type: str,
                    company: _Company) -> Check:
     kind = LIST_KINDS[entity_type]
     if entity_type == "tax_code" and company.automated:
-        return Check(f"{kind.label.split(' → ')[0]} mapped", True, 0,
+        return Check(f"{kind.title} mapped", True, 0,
                      "Not needed: with automated sales tax QuickBooks calculates sales tax "
                      "from the customer's address and ignores tax codes, so Ledgerhub does "
                      "not send them.", mapping_url(kind), "map_tax_code")
@@ -614,8 +618,8 @@ def _mapping_check(session: Session, realm_id: str, entity_type: str,
             bad.append(kind.local_name(row))
     how = "mapped or will be created by the push" if kind.creatable else "mapped"
     in_use = " in use" if entity_type == "tax_code" else ""
-    return _check(f"map_{entity_type}", f"{kind.label.split(' → ')[0]} mapped", len(bad),
-                  f"Every active {mappings.NOUNS[entity_type]}{in_use} is {how}.",
+    return _check(f"map_{entity_type}", f"{kind.title} mapped", len(bad),
+                  f"Every active {kind.noun}{in_use} is {how}.",
                   f"{len(bad)} need attention: {', '.join(bad[:8])}"
                   f"{'…' if len(bad) > 8 else ''}.", mapping_url(kind))
 
