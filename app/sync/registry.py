@@ -38,6 +38,7 @@ from app.models import (
 )
 from app.sync import from_qbo
 from app.sync.entities import Key, Refs, no_deps
+from app.sync.from_qbo import Incoming
 from app.sync.payloads import lists, parties, transactions
 
 __all__ = [
@@ -111,8 +112,7 @@ class RecordType:
     self_service: bool = False  # an associate's own entries, pushed from My History
     # -- importing from QBO (an import step and a builder make the QBO entity importable)
     import_step: str | None = None
-    from_qbo: Callable[[Mapping[str, Any], Mapping[str, Any], from_qbo.Incoming], Any] | None = (
-        None)
+    from_qbo: Callable[[Mapping[str, Any], Mapping[str, Any], Incoming], Any] | None = None
     # -- matching and mapping
     matchable: bool = False  # "Link to existing": QBO records that may be this one
     slug: str | None = None  # URL segment of a list's page and mapping section
@@ -245,7 +245,7 @@ PUSHABLE = _where(lambda t: t.payload is not None)
 PARTIES = _where(lambda t: t.role is Role.PARTY and t.stands_for is None)
 MATCHABLE = _where(lambda t: t.matchable)
 MAPPED_LISTS = _where(lambda t: t.role is Role.LIST and t.qbo_entity is not None)
-SLUGS = {t.slug: t for t in RECORD_TYPES.values() if t.slug}
+_SLUGS = {t.slug: t for t in RECORD_TYPES.values() if t.slug}
 # QBO entities whose rows the list cache keeps (lists, then parties).
 CACHED_QBO_ENTITIES: tuple[str, ...] = tuple(
     t.qbo_entity for t in (*MAPPED_LISTS.values(), *PARTIES.values()) if t.qbo_entity)
@@ -272,4 +272,4 @@ def importable(qbo_entity: str) -> bool:
 
 def by_slug(slug: str) -> RecordType | None:
     """The list a URL segment names."""
-    return SLUGS.get(slug)
+    return _SLUGS.get(slug)
