@@ -65,12 +65,12 @@ class Incoming:
         return self._cache[entity_type].get(qbo_id)
 
 
-def column_limit(model: type, column: str) -> int | None:
+def column_limit(model: type[Any], column: str) -> int | None:
     """The length of a string column (None when unbounded)."""
     return getattr(model.__table__.c[column].type, "length", None)
 
 
-def _clip(value: Any, model: type, column: str) -> str | None:
+def _clip(value: Any, model: type[Any], column: str) -> str | None:
     if value in (None, ""):
         return None
     text = str(value)
@@ -87,7 +87,7 @@ def _decimal(value: Any, places: Decimal = _CENT) -> Decimal | None:
         return None
 
 
-def _check_name(model: type, column: str, name: str) -> str:
+def _check_name(model: type[Any], column: str, name: str) -> str:
     limit = column_limit(model, column)
     if not name.strip():
         raise Unusable("it has no name")
@@ -112,7 +112,7 @@ def _address_fields(record: Any, address: Mapping[str, str] | None) -> None:
 
 def account(row: Row, info: Mapping[str, Any], ctx: Incoming) -> Account:
     """Account -> Account (of a type Ledgerhub uses)."""
-    kind = row.get("AccountType")
+    kind: Any = row.get("AccountType")
     try:
         account_type = AccountType(kind)
     except ValueError as exc:

@@ -83,11 +83,11 @@ class RecordType:
     """One kind of local record and what Ledgerhub does with it."""
 
     name: str  # the entity type: qbo_links.entity_type, sync_events.entity_type, URLs
-    model: type
+    model: type[Any]
     name_column: str  # the local column holding the record's name (or number)
     noun: str  # how pages name one record
     role: Role
-    qbo_entity: str | None = None  # None: kept in Ledgerhub only
+    qbo_entity: str = ""  # "": kept in Ledgerhub only
     plural: str = ""  # default: the noun's plural
     qbo_noun: str = ""  # default: the QBO entity in words ("tax code")
     qbo_plural: str = ""
@@ -121,7 +121,7 @@ class RecordType:
 
     def __post_init__(self) -> None:
         derived = {"plural": _plural(self.noun),
-                   "qbo_noun": _words(self.qbo_entity or ""),
+                   "qbo_noun": _words(self.qbo_entity),
                    "label": self.local_name}
         for key, value in derived.items():
             if not getattr(self, key):
@@ -244,7 +244,7 @@ def _where(test: Callable[[RecordType], bool]) -> dict[str, RecordType]:
 PUSHABLE = _where(lambda t: t.payload is not None)
 PARTIES = _where(lambda t: t.role is Role.PARTY and t.stands_for is None)
 MATCHABLE = _where(lambda t: t.matchable)
-MAPPED_LISTS = _where(lambda t: t.role is Role.LIST and t.qbo_entity is not None)
+MAPPED_LISTS = _where(lambda t: t.role is Role.LIST and bool(t.qbo_entity))
 _SLUGS = {t.slug: t for t in RECORD_TYPES.values() if t.slug}
 # QBO entities whose rows the list cache keeps (lists, then parties).
 CACHED_QBO_ENTITIES: tuple[str, ...] = tuple(

@@ -88,7 +88,7 @@ class CatalogList:
         return self.record.noun
 
     @property
-    def model(self) -> type:
+    def model(self) -> type[Any]:
         """The list's model."""
         return self.record.model
 

@@ -39,7 +39,7 @@ class EntryKind:
         return self.record.noun
 
     @property
-    def model(self) -> type:
+    def model(self) -> type[Any]:
         """The entries' model."""
         return self.record.model
 

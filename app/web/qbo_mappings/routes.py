@@ -178,7 +178,7 @@ def save_mappings(kind: str) -> Response | tuple[str, int]:
         db.session.rollback()
         return _mappings_page(connection, errors, 422)
     db.session.commit()
-    flash(f"{k.label.split(' → ')[0]}: {len(changes)} mapping"
+    flash(f"{k.title}: {len(changes)} mapping"
           f"{'' if len(changes) == 1 else 's'} saved.", "success")
     if k.entity_type == "tax_code":
         for warning in _rate_warnings(realm_id, changes):
@@ -202,7 +202,7 @@ def accept_suggestions(kind: str) -> Response:
         flash(str(exc), "danger")
         return redirect(url_for(".mappings", _anchor=k.slug))
     db.session.commit()
-    flash(f"{k.label.split(' → ')[0]}: {count} suggestion{'' if count == 1 else 's'} "
+    flash(f"{k.title}: {count} suggestion{'' if count == 1 else 's'} "
           "accepted.", "success")
     return redirect(url_for(".mappings", _anchor=k.slug))
 
