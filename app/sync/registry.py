@@ -95,7 +95,7 @@ class RecordType:
     payload: Callable[[Any, Refs], dict[str, Any]] | None = None
     deps: Callable[[Any], Iterable[Key]] = no_deps
     layer: int = 0  # push order: names before the transactions that refer to them
-    label: Callable[[Any], str] | None = None  # default: the name column
+    label_with: Callable[[Any], str] | None = None  # how the log names one; default: its name
     name_field: str | None = None  # unique name in QBO (name lists); None for transactions
     marker_field: str | None = None  # where transactions carry Ledgerhub's marker
     txn_date: Callable[[Any], Any] | None = None
@@ -121,8 +121,7 @@ class RecordType:
 
     def __post_init__(self) -> None:
         derived = {"plural": _plural(self.noun),
-                   "qbo_noun": _words(self.qbo_entity),
-                   "label": self.local_name}
+                   "qbo_noun": _words(self.qbo_entity)}
         for key, value in derived.items():
             if not getattr(self, key):
                 object.__setattr__(self, key, value)
@@ -153,6 +152,10 @@ class RecordType:
     def entity_type(self) -> str:
         """The entity type (the registry key)."""
         return self.name
+
+    def label(self, record: Any) -> str:
+        """How the sync log and progress name one record."""
+        return self.label_with(record) if self.label_with else self.local_name(record)
 
     def local_name(self, record: Any) -> str:
         """The record's name as QBO would show it."""
@@ -202,33 +205,35 @@ RECORD_TYPES: dict[str, RecordType] = {t.name: t for t in (
                import_step="associates", from_qbo=from_qbo.employee, matchable=True),
     RecordType("associate_vendor", Associate, "display_name", "associate", _P, "Vendor",
                payload=parties.associate_vendor, layer=1,
-               label=parties.associate_vendor_name, name_field="DisplayName",
+               label_with=parties.associate_vendor_name, name_field="DisplayName",
                stands_for="associate"),
     RecordType("invoice", Invoice, "number", "invoice", _T, "Invoice",
                payload=transactions.invoice, deps=transactions.invoice_deps, layer=2,
-               label=lambda i: f"Invoice {i.number}", marker_field="PrivateNote",
+               label_with=lambda i: f"Invoice {i.number}", marker_field="PrivateNote",
                txn_date=lambda i: i.issue_date, ready=transactions.invoice_ready,
                followers=transactions.billed_entries),
     RecordType("purchase_order", PurchaseOrder, "number", "purchase order", _T,
                "PurchaseOrder", payload=transactions.purchase_order,
-               deps=transactions.po_deps, layer=2, label=lambda p: f"Purchase order {p.number}",
+               deps=transactions.po_deps, layer=2,
+               label_with=lambda p: f"Purchase order {p.number}",
                marker_field="PrivateNote", txn_date=lambda p: p.order_date),
     # After invoices: an invoice's copy brings the time billed on it up to date.
     RecordType("hours", HoursEntry, "work_date", "hours entry", _T, "TimeActivity",
                plural="hours entries", payload=transactions.time_activity,
                deps=transactions.entry_deps, layer=3,
-               label=lambda e: f"{e.hours} h on {e.work_date.isoformat()}",
+               label_with=lambda e: f"{e.hours} h on {e.work_date.isoformat()}",
                marker_field="Description", txn_date=lambda e: e.work_date, self_service=True),
     RecordType("expense", ExpenseEntry, "expense_date", "expense", _T, "Purchase",
                payload=transactions.purchase_for_expense, deps=transactions.entry_deps,
-               layer=3, label=lambda e: f"Expense {e.amount} on {e.expense_date.isoformat()}",
+               layer=3,
+               label_with=lambda e: f"Expense {e.amount} on {e.expense_date.isoformat()}",
                marker_field="PrivateNote", txn_date=lambda e: e.expense_date,
                option_deps=transactions.owed_deps,
                qbo_entity_for=lambda e, refs: refs.owed_as("expense", e.id), self_service=True),
     RecordType("mileage", MileageEntry, "trip_date", "mileage entry", _T, "Purchase",
                plural="mileage entries", payload=transactions.purchase_for_mileage,
                deps=transactions.entry_deps, layer=3,
-               label=lambda m: (f"{m.miles} {transactions.distance_unit()} on "
+               label_with=lambda m: (f"{m.miles} {transactions.distance_unit()} on "
                                 f"{m.trip_date.isoformat()}"),
                marker_field="PrivateNote", txn_date=lambda m: m.trip_date,
                option_deps=transactions.owed_deps,
