@@ -282,7 +282,7 @@ def _unlinked(realm: str) -> dict[str, list[int]]:
     """Records of each kind without a synced link in the company."""
     from app.extensions import db
     from app.models import LinkState, QboLink
-    from app.sync.entities import ENTITY_TYPES
+    from app.sync.registry import PUSHABLE as ENTITY_TYPES
 
     missing: dict[str, list[int]] = {}
     for kind in KINDS:
@@ -377,7 +377,7 @@ def _audit(emulator: Any, realm: str, baseline: Counter[str], report: Report) ->
     """Count what QuickBooks holds against what Ledgerhub linked."""
     from app.extensions import db
     from app.models import QboLink
-    from app.sync.entities import ENTITY_TYPES
+    from app.sync.registry import PUSHABLE as ENTITY_TYPES
 
     after = _qbo_counts(emulator, realm)
     links = db.session.execute(db.select(QboLink.entity_type, QboLink.qbo_id,

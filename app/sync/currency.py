@@ -14,10 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import ExchangeRate, QboLink
+from app.sync.registry import PARTIES
 
 ONE = Decimal(1)
 MAX_RATE = Decimal("9999999999")  # Numeric(18, 8) holds ten integer digits
-PARTY_TYPES = ("client", "organization")
+# Parties that keep a currency of their own (customers and vendors; QBO never changes it).
+PARTY_TYPES = tuple(name for name, kind in PARTIES.items() if hasattr(kind.model, "currency"))
 
 
 class RateError(ValueError):
@@ -107,7 +109,7 @@ def party_currency_lock(session: Session, realm_id: str | None, entity_type: str
     ).first()
     if link is None:
         return None
-    what = "customer" if entity_type == "client" else "vendor"
+    what = PARTIES[entity_type].qbo_noun
     return (f"The currency is fixed: this record is linked to a QuickBooks {what}"
             f"{f' (#{link.qbo_id})' if link.qbo_id else ''}, and QuickBooks never lets a "
             f"{what}'s currency change after it is created.")

@@ -6,6 +6,7 @@ row ends in exactly one of five buckets: added, linked to an existing local reco
 linked (left untouched), skipped (Ledgerhub has no place for it), or needing attention (a
 person decides). Rows are read page by page and every page is committed with its links,
 events and run counters, so an interrupted import keeps its work and a re-run finishes it.
+Which QBO entities each step brings, and what they become, is in ``app.sync.registry``.
 """
 
 from __future__ import annotations
@@ -15,39 +16,20 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from app.models import (
-    Account,
-    AccountType,
-    Associate,
-    BillingCode,
-    BillingCodeKind,
-    Client,
-    CompanySettings,
-    EventOutcome,
-    LinkOrigin,
-    LinkState,
-    Organization,
-    PaymentMethod,
-    PaymentTerm,
-    PermissionLevel,
-    QboLink,
-    SyncEvent,
-    SyncRun,
-    TaxCode,
-    TxnClass,
-)
-from app.models.base import utcnow
+from app.models import EventOutcome, LinkOrigin, QboLink, SyncEvent, SyncRun
 from app.qbo.client import QBOClient
 from app.qbo.connection import current_connection
 from app.qbo.query import select_query
+from app.sync import registry
 from app.sync.context import RunContext
+from app.sync.from_qbo import Incoming, TooLong, Unusable
+from app.sync.linking import build, display, home_currency, link_pair, linked_local_ids
 from app.sync.lists import ACTIVE_ANY, PAGE_SIZE, describe, load_tax_rates, store_page
 from app.sync.mappings import US_LINE_MARKERS
 from app.sync.names import email_key, phone_key
@@ -58,56 +40,27 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "ATTENTION_ACTION",
-    "ENTITY_TYPES",
-    "STEPS",
     "BUCKETS",
-    "create_from_qbo",
-    "email_key",
-    "link_pair",
-    "normalize_name",
-    "phone_key",
+    "STEPS",
+    "ENTITY_LABELS",
+    "STEP_LABELS",
     "run_import",
     "steps_from_scope",
 ]
 
-# Step -> the QBO entities it imports, in dependency order.
-STEPS: dict[str, tuple[str, ...]] = {
-    "lists": ("Account", "Term", "PaymentMethod", "Class", "TaxCode", "Item"),
-    "clients": ("Customer",),
-    "organizations": ("Vendor",),
-    "associates": ("Employee",),
-}
+# Step -> the QBO entities it imports, in order (names before the parties that refer to them).
+STEPS: dict[str, tuple[str, ...]] = registry.IMPORT_STEPS
 STEP_LABELS = {
     "lists": "Chart of accounts, items, payment methods, terms, classes and tax codes",
     "clients": "Clients (QuickBooks customers)",
     "organizations": "Organizations (QuickBooks vendors)",
     "associates": "Associates (QuickBooks employees)",
 }
-# QBO entity -> the local entity_type used in qbo_links (the push engine uses the same).
-ENTITY_TYPES: dict[str, str] = {
-    "Account": "account",
-    "Item": "billing_code",
-    "PaymentMethod": "payment_method",
-    "Term": "payment_term",
-    "Class": "txn_class",
-    "TaxCode": "tax_code",
-    "Customer": "client",
-    "Vendor": "organization",
-    "Employee": "associate",
-}
-ENTITY_LABELS = {
-    "Account": "Accounts", "Item": "Items", "PaymentMethod": "Payment methods",
-    "Term": "Terms", "Class": "Classes", "TaxCode": "Tax codes", "Customer": "Customers",
-    "Vendor": "Vendors", "Employee": "Employees",
-}
+# How progress and the run page name a QBO entity's rows ("Tax codes").
+ENTITY_LABELS = {e: registry.of_qbo(e).qbo_title for step in STEPS.values() for e in step}
 BUCKETS = ("added", "linked", "already_linked", "skipped", "attention")
 ATTENTION_ACTION = "attention"
-PARTIES = frozenset({"Customer", "Vendor", "Employee"})
 _LOCK_SECONDS = 6 * 3600
-_CENT = Decimal("0.01")
-
-
-# ---------------------------------------------------------------- normalisation
 
 
 def _party_currency(row: Mapping[str, Any], home: str) -> str:
@@ -117,245 +70,8 @@ def _party_currency(row: Mapping[str, Any], home: str) -> str:
     return str(value or home).upper()
 
 
-def _limit(model: type, column: str) -> int | None:
-    return getattr(model.__table__.c[column].type, "length", None)
-
-
-def _clip(value: Any, model: type, column: str) -> str | None:
-    if value in (None, ""):
-        return None
-    text = str(value)
-    limit = _limit(model, column)
-    return text[:limit] if limit else text
-
-
-def _decimal(value: Any, places: Decimal = _CENT) -> Decimal | None:
-    if value in (None, "") or isinstance(value, bool):
-        return None
-    try:
-        return Decimal(str(value)).quantize(places, rounding=ROUND_HALF_UP)
-    except InvalidOperation:
-        return None
-
-
-def _fingerprint(entity_type: str, record: Any) -> str | None:
-    """The push engine's fingerprint of a record, when it has one (imported = unchanged)."""
-    try:
-        from app.sync.entities import fingerprint
-    except ImportError:
-        return None
-    try:
-        return fingerprint(entity_type, record)
-    except Exception:  # noqa: BLE001 - a missing fingerprint only means "push to compare"
-        return None
-
-
-# ---------------------------------------------------------------- building local records
-
-
-@dataclass
-class Refs:
-    """QBO id -> local id for the lists a party or item refers to (terms, tax codes)."""
-
-    session: Session
-    realm_id: str
-    _cache: dict[str, dict[str, int]] = field(default_factory=dict)
-
-    def local(self, entity_type: str, qbo_id: str | None) -> int | None:
-        """The local id linked to a QBO id, if any."""
-        if not qbo_id:
-            return None
-        if entity_type not in self._cache:
-            rows = self.session.execute(select(QboLink.qbo_id, QboLink.local_id).where(
-                QboLink.realm_id == self.realm_id, QboLink.entity_type == entity_type,
-                QboLink.qbo_id.is_not(None)))
-            self._cache[entity_type] = {q: loc for q, loc in rows}
-        return self._cache[entity_type].get(qbo_id)
-
-
-class Unusable(Exception):
-    """Ledgerhub has no place for this QBO row (skipped, with the reason)."""
-
-
-class TooLong(Exception):
-    """A name longer than the local column holds: a person must decide (never truncated)."""
-
-
-def _address_fields(record: Any, address: Mapping[str, str] | None) -> None:
-    if not address:
-        return
-    model = type(record)
-    for key, column in (("line1", "address_line1"), ("line2", "address_line2"),
-                        ("city", "city"), ("region", "region"),
-                        ("postal_code", "postal_code"), ("country", "country")):
-        setattr(record, column, _clip(address.get(key), model, column))
-
-
-def _check_name(model: type, column: str, name: str) -> str:
-    limit = _limit(model, column)
-    if not name.strip():
-        raise Unusable("it has no name")
-    if limit and len(name) > limit:
-        raise TooLong(f"its name is {len(name)} characters long and Ledgerhub keeps at most "
-                      f"{limit}; shorten it in QuickBooks and import again")
-    return name
-
-
-def _home_currency(session: Session) -> str:
-    connection = current_connection(session)
-    if connection is not None and connection.home_currency:
-        return connection.home_currency
-    return CompanySettings.load().home_currency or "USD"
-
-
-def _build(entity: str, row: Mapping[str, Any], refs: Refs, home: str,
-           tax_rates: Mapping[str, dict[str, Any]] | None = None) -> Any:
-    """A new local record for one QBO row (not added to the session)."""
-    info = describe(entity, row, tax_rates)
-    data, active, name = info["data"], info["active"], info["name"]
-    if entity == "Account":
-        kind = row.get("AccountType")
-        try:
-            account_type = AccountType(kind)
-        except ValueError as exc:
-            raise Unusable(f"Ledgerhub does not use {kind or 'untyped'} accounts") from exc
-        return Account(name=_check_name(Account, "name", name), account_type=account_type,
-                       number=_clip(row.get("AcctNum"), Account, "number"), active=active)
-    if entity == "Item":
-        kind = row.get("Type")
-        kinds = {"Service": BillingCodeKind.HOURLY, "NonInventory": BillingCodeKind.EXPENSE}
-        if kind not in kinds:
-            raise Unusable(f"{kind or 'untyped'} items are not billing codes")
-        return BillingCode(code=_check_name(BillingCode, "code", name), kind=kinds[kind],
-                           description=row.get("Description") or None,
-                           default_rate=_decimal(row.get("UnitPrice")),
-                           taxable=bool(row.get("Taxable")), active=active)
-    if entity == "PaymentMethod":
-        return PaymentMethod(name=_check_name(PaymentMethod, "name", name), active=active)
-    if entity == "Term":
-        days = row.get("DueDays")
-        return PaymentTerm(name=_check_name(PaymentTerm, "name", name),
-                           due_days=int(days) if isinstance(days, int | Decimal) else 0,
-                           active=active)
-    if entity == "Class":
-        return TxnClass(name=_check_name(TxnClass, "name", name), active=active)
-    if entity == "TaxCode":
-        rate = _decimal(data.get("rate_percent"), Decimal("0.0001")) or Decimal("0")
-        return TaxCode(code=_check_name(TaxCode, "code", name),
-                       name=_clip(row.get("Description") or name, TaxCode, "name") or name,
-                       rate_percent=rate, taxable=bool(row.get("Taxable")), active=active)
-    currency = info["currency"] or home
-    address = data.get("address")
-    if entity == "Customer":
-        company = data.get("CompanyName")
-        person = " ".join(p for p in (data.get("GivenName"), data.get("FamilyName")) if p)
-        notes = data.get("Notes")
-        if data.get("ParentRef"):
-            parent = (data.get("FullyQualifiedName") or "").rpartition(":")[0]
-            notes = "\n".join(p for p in (notes, f"Sub-customer of {parent}" if parent else
-                                          "Sub-customer in QuickBooks") if p)
-        client = Client(name=_check_name(Client, "name", name), is_company=bool(company),
-                        contact_name=_clip(person if company else None, Client, "contact_name"),
-                        email=_clip(data.get("email"), Client, "email"),
-                        phone=_clip(data.get("phone"), Client, "phone"),
-                        currency=currency, notes=notes or None, active=active,
-                        payment_term_id=refs.local("payment_term", data.get("SalesTermRef")),
-                        tax_code_id=refs.local("tax_code", data.get("DefaultTaxCodeRef")))
-        _address_fields(client, address)
-        return client
-    if entity == "Vendor":
-        org = Organization(name=_check_name(Organization, "name", name),
-                           email=_clip(data.get("email"), Organization, "email"),
-                           phone=_clip(data.get("phone"), Organization, "phone"),
-                           currency=currency, notes=data.get("Notes") or None, active=active,
-                           payment_term_id=refs.local("payment_term", data.get("TermRef")))
-        _address_fields(org, address)
-        return org
-    if entity == "Employee":
-        return Associate(display_name=_check_name(Associate, "display_name", name),
-                         first_name=_clip(data.get("GivenName"), Associate, "first_name") or "",
-                         last_name=_clip(data.get("FamilyName"), Associate, "last_name") or "",
-                         email=_clip(data.get("email"), Associate, "email"),
-                         phone=_clip(data.get("phone"), Associate, "phone"),
-                         hourly_rate=_decimal(data.get("BillRate")),
-                         cost_rate=_decimal(data.get("CostRate")),
-                         permission=PermissionLevel.ASSOCIATE, active=active)
-    raise Unusable(f"{entity} is not imported")
-
-
-MODELS: dict[str, tuple[type, str]] = {
-    "Account": (Account, "name"),
-    "Item": (BillingCode, "code"),
-    "PaymentMethod": (PaymentMethod, "name"),
-    "Term": (PaymentTerm, "name"),
-    "Class": (TxnClass, "name"),
-    "TaxCode": (TaxCode, "code"),
-    "Customer": (Client, "name"),
-    "Vendor": (Organization, "name"),
-    "Employee": (Associate, "display_name"),
-}
-MODEL_BY_TYPE: dict[str, tuple[type, str]] = {ENTITY_TYPES[e]: m for e, m in MODELS.items()}
-
-
-# ---------------------------------------------------------------- linking
-
-
-def linked_local_ids(session: Session, realm_id: str, entity_type: str) -> set[int]:
-    """Local ids that already have a link in the realm (synced, or a push under way)."""
-    rows = session.execute(select(QboLink.local_id, QboLink.qbo_id, QboLink.state).where(
-        QboLink.realm_id == realm_id, QboLink.entity_type == entity_type))
-    return {local for local, qbo_id, state in rows
-            if qbo_id is not None or state == LinkState.PENDING}
-
-
-def link_pair(session: Session, realm_id: str, entity_type: str, record: Any, qbo_id: str,
-              sync_token: str | None, origin: LinkOrigin) -> QboLink:
-    """Link a local record to a QBO object (no write to QBO); reuses a failed link row."""
-    link = session.scalars(select(QboLink).where(
-        QboLink.realm_id == realm_id, QboLink.entity_type == entity_type,
-        QboLink.local_id == record.id)).first()
-    if link is None:
-        link = QboLink(realm_id=realm_id, entity_type=entity_type, local_id=record.id)
-        session.add(link)
-    link.qbo_id = qbo_id
-    link.sync_token = sync_token
-    link.state = LinkState.SYNCED
-    link.origin = origin
-    link.last_error = None
-    link.pending_request_id = None
-    link.synced_at = utcnow()
-    link.pushed_hash = _fingerprint(entity_type, record)
-    return link
-
-
-def create_from_qbo(session: Session, realm_id: str, entity: str, row: Mapping[str, Any],
-                    tax_rates: Mapping[str, dict[str, Any]] | None = None) -> Any:
-    """Create (and link, origin IMPORTED) the local record for one QBO row; no commit.
-
-    Raises ``ValueError`` with a plain reason when Ledgerhub cannot hold the row.
-    """
-    try:
-        record = _build(entity, row, Refs(session, realm_id), _home_currency(session),
-                        tax_rates)
-    except (Unusable, TooLong) as exc:
-        raise ValueError(f"{display(entity, row)} cannot be imported: {exc}") from exc
-    model, column = MODELS[entity]
-    value = getattr(record, column)
-    if entity not in PARTIES and session.scalars(
-            select(model.id).where(getattr(model, column) == value)).first() is not None:
-        raise ValueError(f"A local record named “{value}” already exists; link that one "
-                         "instead.")
-    session.add(record)
-    session.flush()
-    link_pair(session, realm_id, ENTITY_TYPES[entity], record, str(row["Id"]),
-              str(row.get("SyncToken")) if row.get("SyncToken") is not None else None,
-              LinkOrigin.IMPORTED)
-    return record
-
-
-def display(entity: str, row: Mapping[str, Any]) -> str:
-    """The QBO name of a row, for messages."""
-    return describe(entity, row)["name"] or f"{entity} #{row.get('Id')}"
+def _is_party(entity: str) -> bool:
+    return registry.of_qbo(entity).role is registry.Role.PARTY
 
 
 # ---------------------------------------------------------------- the import itself
@@ -428,18 +144,18 @@ class Importer:
         self.realm_id = realm_id
         self.run_id = ctx.run.id
         self.tally = Tally()
-        self.refs = Refs(self.session, realm_id)
-        self.home = _home_currency(self.session)
+        self.home = home_currency(self.session)
+        self.incoming = Incoming(self.session, realm_id, self.home)
         self.tax_rates: dict[str, dict[str, Any]] | None = None
 
     # -- local indexes, built once per entity (local rows only, never the QBO list)
 
     def _indexes(self, entity: str) -> tuple[dict[str, list[_Local]], set[str], set[int]]:
-        model, column = MODELS[entity]
-        entity_type = ENTITY_TYPES[entity]
-        linked = linked_local_ids(self.session, self.realm_id, entity_type)
-        columns = [model.id, getattr(model, column)]
-        has_contact = entity in PARTIES
+        kind = registry.of_qbo(entity)
+        model = kind.model
+        linked = linked_local_ids(self.session, self.realm_id, kind.name)
+        columns = [model.id, getattr(model, kind.name_column)]
+        has_contact = kind.role is registry.Role.PARTY
         if has_contact:
             columns += [model.email, model.phone]
         has_currency = hasattr(model, "currency")
@@ -523,7 +239,7 @@ class Importer:
 
     def _decide_page(self, entity: str, page: list[dict[str, Any]],
                      unlinked: dict[str, list[_Local]], names: set[str]) -> list[_Decision]:
-        entity_type = ENTITY_TYPES[entity]
+        entity_type = registry.of_qbo(entity).name
         store_page(self.session, self.realm_id, entity, page, self.tax_rates)
         ids = [str(row["Id"]) for row in page if row.get("Id") is not None]
         linked_by_qbo = {
@@ -552,7 +268,7 @@ class Importer:
         name = display(entity, row)
         key = normalize_name(name)
         candidates = unlinked.get(key, [])
-        if entity in PARTIES:
+        if _is_party(entity):
             data = describe(entity, row)["data"]
             email, phone = email_key(data.get("email")), phone_key(data.get("phone"))
             strong = [c for c in candidates
@@ -581,14 +297,13 @@ class Importer:
                 return _Decision("attention", row, local_id=candidates[0].id, message=(
                     f"{len(candidates)} unlinked local records have this name: choose one."))
         try:
-            record = _build(entity, row, self.refs, self.home, self.tax_rates)
+            record = build(entity, row, self.incoming, self.tax_rates)
         except Unusable as exc:
             return _Decision("skipped", row, message=f"Not imported: {exc}.")
         except TooLong as exc:
             return _Decision("attention", row, message=f"Not imported: {exc}.")
-        model, column = MODELS[entity]
-        value = getattr(record, column)
-        if entity not in PARTIES and value in names:
+        value = registry.of_qbo(entity).local_name(record)
+        if not _is_party(entity) and value in names:
             return _Decision("attention", row, message=(
                 f"A local record named “{value}” is already linked to another QuickBooks "
                 "record; rename one of them and import again."))
@@ -604,8 +319,8 @@ class Importer:
 
     def _write(self, entity: str, decisions: list[_Decision]) -> None:
         """Add records, links, events and counters for decided rows (one transaction)."""
-        entity_type = ENTITY_TYPES[entity]
-        model, _column = MODELS[entity]
+        kind = registry.of_qbo(entity)
+        entity_type, model = kind.name, kind.model
         new = [d for d in decisions if d.bucket == "added"]
         self.session.add_all([d.record for d in new])
         self.session.flush()

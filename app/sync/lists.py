@@ -20,12 +20,10 @@ from app.models.base import utcnow
 from app.models.people import as_utc
 from app.qbo.client import QBOClient
 from app.qbo.query import select_query, where_in
+from app.sync.registry import CACHED_QBO_ENTITIES, PARTIES
 
 __all__ = [
-    "ALL_ENTITIES",
-    "LIST_ENTITIES",
     "PAGE_SIZE",
-    "PARTY_ENTITIES",
     "cache_age",
     "cached",
     "describe",
@@ -36,9 +34,6 @@ __all__ = [
     "store_page",
 ]
 
-LIST_ENTITIES: tuple[str, ...] = ("Account", "Item", "PaymentMethod", "Term", "Class", "TaxCode")
-PARTY_ENTITIES: tuple[str, ...] = ("Customer", "Vendor", "Employee")
-ALL_ENTITIES: tuple[str, ...] = LIST_ENTITIES + PARTY_ENTITIES
 PAGE_SIZE = 1000
 # Name lists answer only active rows unless the query asks about Active.
 ACTIVE_ANY = where_in("Active", [True, False])
@@ -88,9 +83,14 @@ def _address(addr: Any) -> dict[str, str] | None:
     return cleaned or None
 
 
+# The QBO entities of parties (one DisplayName space), and of every list the cache keeps.
+_PARTY_ENTITIES = frozenset(t.qbo_entity for t in PARTIES.values())
+_LIST_ENTITIES = tuple(e for e in CACHED_QBO_ENTITIES if e not in _PARTY_ENTITIES)
+
+
 def display_name(entity: str, row: Mapping[str, Any]) -> str:
     """The name QBO shows for a row: DisplayName for parties, Name for lists."""
-    if entity in PARTY_ENTITIES:
+    if entity in _PARTY_ENTITIES:
         return str(row.get("DisplayName") or row.get("CompanyName") or "")
     return str(row.get("Name") or "")
 
@@ -184,7 +184,7 @@ def describe(entity: str, row: Mapping[str, Any],
         data = {"Description": row.get("Description"), "Taxable": row.get("Taxable"),
                 "TaxGroup": row.get("TaxGroup"), "sales_rates": sales,
                 "purchase_rates": purchase, "rate_percent": _sum_percent(sales)}
-    elif entity in PARTY_ENTITIES:
+    elif entity in _PARTY_ENTITIES:
         data = _party_data(entity, row)
     else:
         data = {}
@@ -255,7 +255,7 @@ def store_page(session: Session, realm_id: str, entity: str, rows: Iterable[Mapp
 
 
 def refresh_lists(client: QBOClient, session: Session, realm_id: str,
-                  entities: Iterable[str] = LIST_ENTITIES, *,
+                  entities: Iterable[str] = _LIST_ENTITIES, *,
                   on_page: PageCallback | None = None) -> dict[str, int]:
     """Refresh the cache for each entity, committing per page; returns rows stored per entity.
 
@@ -265,7 +265,7 @@ def refresh_lists(client: QBOClient, session: Session, realm_id: str,
     counts: dict[str, int] = {}
     tax_rates: dict[str, dict[str, Any]] | None = None
     for entity in entities:
-        if entity not in ALL_ENTITIES:
+        if entity not in CACHED_QBO_ENTITIES:
             raise ValueError(f"not a cached QBO list: {entity}")
         if entity == "TaxCode" and tax_rates is None:
             tax_rates = load_tax_rates(client)

@@ -2,7 +2,8 @@
 
 A mapping is a QboLink with origin MAPPED pointing at a row of the QboObject cache. The push
 engine resolves every list reference through ``mapped_qbo_id``; lists QBO lets an app create
-(Items, Terms, Classes) may stay unmapped and are created by the push.
+(Items, Terms, Classes) may stay unmapped and are created by the push. Which lists are mapped,
+and to what, is ``app.sync.registry.MAPPED_LISTS``.
 """
 
 from __future__ import annotations
@@ -14,70 +15,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import (
-    Account,
-    BillingCode,
-    LinkOrigin,
-    LinkState,
-    PaymentMethod,
-    PaymentTerm,
-    QboLink,
-    QboObject,
-    QboPreference,
-    TaxCode,
-    TxnClass,
-)
+from app.models import Account, LinkOrigin, LinkState, QboLink, QboObject, QboPreference
 from app.models.base import utcnow
 from app.sync import lookups
 from app.sync.names import name_key
+from app.sync.registry import MAPPED_LISTS, RecordType
 
 
 class MappingError(ValueError):
     """A mapping or default that cannot be saved; the message is shown to the user."""
 
-
-@dataclass(frozen=True)
-class ListKind:
-    """One local list and the QBO list it maps to."""
-
-    entity_type: str  # QboLink.entity_type of the local rows
-    qbo_entity: str  # QboObject.entity of the QBO rows
-    model: type
-    slug: str  # URL segment
-    label: str
-    name_attr: str
-    creatable: bool  # the push may create the QBO row when no mapping exists
-    max_name: int = 100
-    alt_name_attrs: tuple[str, ...] = ()
-
-    def local_name(self, record: Any) -> str:
-        """The name QBO would show for the local row."""
-        return str(getattr(record, self.name_attr) or "")
-
-    def names(self, record: Any) -> list[str]:
-        """Every name a suggestion may match on."""
-        values = [self.local_name(record)]
-        values += [str(getattr(record, a) or "") for a in self.alt_name_attrs]
-        if isinstance(record, Account) and record.number:
-            values.append(f"{record.number} {record.name}")
-        return [v for v in values if v]
-
-
-LIST_KINDS: dict[str, ListKind] = {k.entity_type: k for k in (
-    ListKind("billing_code", "Item", BillingCode, "billing-codes", "Billing codes → Items",
-             "code", True),
-    ListKind("payment_term", "Term", PaymentTerm, "payment-terms", "Payment terms → Terms",
-             "name", True, max_name=31),
-    ListKind("txn_class", "Class", TxnClass, "classes", "Classes → Classes", "name", True),
-    ListKind("tax_code", "TaxCode", TaxCode, "tax-codes", "Tax codes → Tax codes", "code",
-             False, alt_name_attrs=("name",)),
-    ListKind("account", "Account", Account, "accounts", "Accounts → Accounts", "name", False),
-    ListKind("payment_method", "PaymentMethod", PaymentMethod, "payment-methods",
-             "Payment methods → Payment methods", "name", False, max_name=31),
-)}
-NOUNS = {"billing_code": "billing code", "payment_term": "payment term", "txn_class": "class",
-         "tax_code": "tax code", "account": "account", "payment_method": "payment method"}
-KIND_BY_SLUG: dict[str, ListKind] = {k.slug: k for k in LIST_KINDS.values()}
 
 # AccountType values (QboObject.subtype) that fit each kind of default.
 EXPENSE_TYPES = ("Expense", "Other Expense", "Cost of Goods Sold")
@@ -247,7 +194,7 @@ def refusal(obj: QboObject, us: bool) -> str | None:
 normalize = name_key
 
 
-def _compatible(kind: ListKind, record: Any, obj: QboObject) -> bool:
+def _compatible(kind: RecordType, record: Any, obj: QboObject) -> bool:
     """An account suggestion must be of the same type; US line markers are no tax codes."""
     if obj.entity == "TaxCode" and obj.qbo_id in US_LINE_MARKERS:
         return False
@@ -256,16 +203,16 @@ def _compatible(kind: ListKind, record: Any, obj: QboObject) -> bool:
     return True
 
 
-def _local_rows(session: Session, kind: ListKind, active_only: bool = True) -> list[Any]:
+def _local_rows(session: Session, kind: RecordType, active_only: bool = True) -> list[Any]:
     stmt = select(kind.model)
     if active_only:
         stmt = stmt.where(kind.model.active.is_(True))
-    return list(session.scalars(stmt.order_by(getattr(kind.model, kind.name_attr))))
+    return list(session.scalars(stmt.order_by(getattr(kind.model, kind.name_column))))
 
 
 def suggestions(session: Session, realm_id: str, entity_type: str) -> dict[int, QboObject | None]:
     """For each active local row of a list, the active QBO row with the same normalized name."""
-    kind = LIST_KINDS[entity_type]
+    kind = MAPPED_LISTS[entity_type]
     by_name: dict[str, list[QboObject]] = {}
     for obj in qbo_choices(session, realm_id, kind.qbo_entity):
         if obj.active:
@@ -296,7 +243,7 @@ def set_mapping(session: Session, realm_id: str, entity_type: str, local_id: int
     Raises MappingError when the QBO row is unknown, or when the row was created in QBO by a
     push or import (unlinking it would create a duplicate).
     """
-    kind = LIST_KINDS.get(entity_type)
+    kind = MAPPED_LISTS.get(entity_type)
     if kind is None:
         raise MappingError(f"Unknown list {entity_type!r}.")
     if session.get(kind.model, local_id) is None:
@@ -407,7 +354,7 @@ def income_account_name(session: Session, realm_id: str, item: QboObject) -> str
 def rows_with_links(session: Session, realm_id: str, entity_type: str,
                     active_only: bool = True) -> list[tuple[Any, QboLink | None]]:
     """The local rows of a list with their link in this company."""
-    kind = LIST_KINDS[entity_type]
+    kind = MAPPED_LISTS[entity_type]
     links = mapped_ids(session, realm_id, entity_type)
     return [(row, links.get(row.id)) for row in _local_rows(session, kind, active_only)]
 

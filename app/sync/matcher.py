@@ -16,21 +16,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import (
-    Associate,
-    Client,
     EventOutcome,
     LinkOrigin,
     LinkState,
-    Organization,
     QboConnection,
     QboLink,
     QboObject,
     SyncEvent,
 )
-from app.sync.importer import email_key, link_pair, normalize_name, phone_key
+from app.sync.linking import link_pair
+from app.sync.names import email_key, phone_key
+from app.sync.names import name_key as normalize_name
+from app.sync.registry import MATCHABLE, PARTIES
 
 __all__ = [
-    "MATCHABLE",
     "Candidate",
     "LinkRefused",
     "candidates",
@@ -39,13 +38,6 @@ __all__ = [
     "record_for",
 ]
 
-# Local entity_type -> (model, QBO entity).
-MATCHABLE: dict[str, tuple[type, str]] = {
-    "client": (Client, "Customer"),
-    "organization": (Organization, "Vendor"),
-    "associate": (Associate, "Employee"),
-}
-_PARTIES = ("Customer", "Vendor", "Employee")
 _WEIGHTS = {"name": 60, "email": 20, "phone": 12, "address": 8}
 _MIN_NAME = 0.6  # below this similarity a row needs another matching detail to be listed
 
@@ -75,7 +67,7 @@ def record_for(session: Session, entity_type: str, local_id: int) -> Any | None:
     """The local client, organization or associate, or None."""
     if entity_type not in MATCHABLE:
         return None
-    return session.get(MATCHABLE[entity_type][0], local_id)
+    return session.get(MATCHABLE[entity_type].model, local_id)
 
 
 def _record_name(record: Any) -> str:
@@ -113,7 +105,7 @@ def candidates(session: Session, realm_id: str, entity_type: str, record: Any,
     """QBO rows (from the cache) that may be ``record``, best first."""
     if entity_type not in MATCHABLE:
         raise ValueError(f"matching is not offered for {entity_type}")
-    qbo_entity = MATCHABLE[entity_type][1]
+    qbo_entity = MATCHABLE[entity_type].qbo_entity
     name = normalize_name(_record_name(record))
     email = email_key(getattr(record, "email", None))
     phone = phone_key(getattr(record, "phone", None))
@@ -170,8 +162,8 @@ def name_conflicts(session: Session, realm_id: str, entity_type: str,
 
     QBO display names are unique across all three, so these also cause Duplicate Name (6240).
     """
-    own = MATCHABLE[entity_type][1]
-    others = [e for e in _PARTIES if e != own]
+    own = MATCHABLE[entity_type].qbo_entity
+    others = [t.qbo_entity for t in PARTIES.values() if t.qbo_entity != own]
     name = normalize_name(_record_name(record))
     rows = session.scalars(select(QboObject).where(
         QboObject.realm_id == realm_id, QboObject.entity.in_(others)))

@@ -16,18 +16,11 @@ import unicodedata
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-__all__ = ["PARTY_KINDS", "email_key", "name_key", "party_label", "phone_key",
+__all__ = ["email_key", "name_key", "party_label", "phone_key",
            "same_name_parties"]
 
 _SPACES = re.compile(r"\s+")
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
-
-# Local entity type -> (model name in app.models, name attribute, QBO entity).
-PARTY_KINDS: dict[str, tuple[str, str, str]] = {
-    "client": ("Client", "name", "Customer"),
-    "organization": ("Organization", "name", "Vendor"),
-    "associate": ("Associate", "display_name", "Employee"),
-}
 
 
 def name_key(name: str | None) -> str:
@@ -50,7 +43,9 @@ def phone_key(phone: str | None) -> str | None:
 
 def party_label(entity_type: str, record: object) -> str:
     """A client's, organization's or associate's display name."""
-    return str(getattr(record, PARTY_KINDS[entity_type][1], "") or "")
+    from app.sync.registry import PARTIES
+
+    return PARTIES[entity_type].local_name(record)
 
 
 def same_name_parties(session: Session, name: str | None,
@@ -60,15 +55,16 @@ def same_name_parties(session: Session, name: str | None,
     ``exclude`` is the record being edited. Names are compared in Python with ``name_key``
     (SQL's lower() folds neither width nor curly quotes), reading only the name columns.
     """
-    import app.models as models
+    from app.sync.registry import PARTIES
 
     key = name_key(name)
     if not key:
         return []
     found: list[tuple[str, int, str]] = []
-    for entity_type, (model_name, attr, _qbo) in PARTY_KINDS.items():
-        model = getattr(models, model_name)
-        for local_id, other in session.execute(select(model.id, getattr(model, attr))):
+    for entity_type, kind in PARTIES.items():
+        model = kind.model
+        for local_id, other in session.execute(select(model.id,
+                                                      getattr(model, kind.name_column))):
             if exclude == (entity_type, local_id):
                 continue
             if name_key(other) == key:

@@ -23,7 +23,8 @@ from app.qbo.client import QBOClient
 from app.qbo.faults import ValidationError
 from app.qbo.query import where_eq, where_in
 from app.sync.lists import store_page
-from app.sync.names import PARTY_KINDS, email_key, name_key, party_label
+from app.sync.names import email_key, name_key, party_label
+from app.sync.registry import PARTIES, of_qbo
 
 __all__ = ["CHUNK", "LiveMatch", "clash_message", "find_clash", "link_existing_fix",
            "live_matches", "match_message"]
@@ -33,7 +34,6 @@ log = logging.getLogger(__name__)
 # Names per query: a long query is POSTed by the client, and 100 names stay far under QBO's
 # 1000-row page (a DisplayName matches at most one active party).
 CHUNK = 100
-_NOUN = {"Customer": "customer", "Vendor": "vendor", "Employee": "employee"}
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ def live_matches(client: QBOClient, session: Session, realm_id: str, entity_type
     QBO's IN compares case-insensitively but not Ledgerhub's looser ``name_key``, so names are
     sent whitespace-collapsed and every row is compared again here. Rows are cached (no commit).
     """
-    qbo_entity = PARTY_KINDS[entity_type][2]
+    qbo_entity = PARTIES[entity_type].qbo_entity
     names = {" ".join(party_label(entity_type, r).split()) for r in records}
     rows = _query(client, qbo_entity, "DisplayName", (n for n in names if n))
     emails = {e for e in (email_key(getattr(r, "email", None)) for r in records) if e}
@@ -130,7 +130,7 @@ def match_message(matches: Sequence[LiveMatch]) -> str:
     for match in matches[:3]:
         why = ", ".join(w for w, flag in (("same name", match.same_name),
                                           ("same email", match.same_email)) if flag)
-        parts.append(f"{_NOUN[match.qbo_entity]} “{match.name}” (#{match.qbo_id}, {why})")
+        parts.append(f"{of_qbo(match.qbo_entity).qbo_noun} “{match.name}” (#{match.qbo_id}, {why})")
     more = f" and {len(matches) - 3} more" if len(matches) > 3 else ""
     return (f"QuickBooks already has {'; '.join(parts)}{more}, created there by hand: link it "
             "or create anyway, from the match page. Nothing was created.")
@@ -142,7 +142,7 @@ def find_clash(client: QBOClient, session: Session, realm_id: str,
 
     DisplayName is unique across the three kinds, so each is asked; found rows are cached.
     """
-    for qbo_entity in ("Customer", "Vendor", "Employee"):
+    for qbo_entity in (t.qbo_entity for t in PARTIES.values()):
         rows = list(client.query_rows(qbo_entity, where_eq("DisplayName", name), page_size=10))
         if rows:
             store_page(session, realm_id, qbo_entity, rows)
@@ -154,8 +154,9 @@ def clash_message(entity_type: str, qbo_entity: str, row: Mapping[str, Any]) -> 
     """What a 6240 means, naming the record QBO already has."""
     name, qbo_id = row.get("DisplayName") or "", row.get("Id")
     head = f"Duplicate name: QuickBooks refused “{name}”."
-    if qbo_entity == PARTY_KINDS[entity_type][2]:
-        return (f"{head} It already has {_NOUN[qbo_entity]} “{name}” (#{qbo_id}), probably "
+    noun = of_qbo(qbo_entity).qbo_noun
+    if qbo_entity == PARTIES[entity_type].qbo_entity:
+        return (f"{head} It already has {noun} “{name}” (#{qbo_id}), probably "
                 "created there by hand: use Link to existing instead of creating another.")
-    return (f"{head} Its {_NOUN[qbo_entity]} “{name}” (#{qbo_id}) has this name, and names "
+    return (f"{head} Its {noun} “{name}” (#{qbo_id}) has this name, and names "
             "are unique across customers, vendors and employees: rename one of them.")

@@ -33,11 +33,13 @@ from app.models import (
 from app.qbo.connection import is_us
 from app.sync import lookups, mappings
 from app.sync.currency import rate_for
-from app.sync.entities import associate_vendor_name
-from app.sync.mappings import LIST_KINDS, US_LINE_MARKERS
+from app.sync.mappings import US_LINE_MARKERS
 from app.sync.names import name_key, same_name_parties
+from app.sync.payloads.parties import associate_vendor_name
+from app.sync.registry import MAPPED_LISTS as LIST_KINDS
+from app.sync.registry import PARTIES, RECORD_TYPES
 
-PARTY_ENTITIES = {"client": "Customer", "organization": "Vendor", "associate": "Employee"}
+PARTY_ENTITIES = {name: kind.qbo_entity for name, kind in PARTIES.items()}
 _FORBIDDEN = re.compile(r"[:\t\n\r]")
 SET_DEFAULTS = Fix(FixCode.SET_DEFAULTS)
 ADD_EXCHANGE_RATE = Fix(FixCode.ADD_EXCHANGE_RATE)
@@ -132,7 +134,7 @@ def list_problems(session: Session, realm_id: str, entity_type: str, record: Any
     kind = LIST_KINDS[entity_type]
     label = kind.local_name(record)
     fix = map_list(entity_type)
-    noun = mappings.NOUNS[entity_type]
+    noun = kind.noun
     prefix = f"{via}: " if via else ""
     link = lookups.link(session, realm_id, entity_type, record.id)
     if link is None or not link.qbo_id:
@@ -271,8 +273,7 @@ def _party_problems(session: Session, realm_id: str, entity_type: str, record: A
                     company: Company) -> list[Problem]:
     name = party_name(entity_type, record)
     fix = Fix.edit(entity_type, record.id)
-    what = {"client": "client", "organization": "organization",
-            "associate": "associate"}[entity_type]
+    what = PARTIES[entity_type].noun
     problems = name_problems(name, what, fix)
     others = _collisions(session, entity_type, record)
     if others:
@@ -484,6 +485,8 @@ def check_record(session: Session, realm_id: str, entity_type: str, record: Any
             problems += list_problems(session, realm_id, "billing_code", record.billing_code,
                                        company)
         return problems
+    if entity_type in RECORD_TYPES:
+        return []  # a record type without rules of its own: QBO's answer is the check
     raise ValueError(f"Unknown entity type {entity_type!r}")
 
 

@@ -42,16 +42,8 @@ from app.qbo.faults import DuplicateNameError, QBOError, StaleObjectError
 from app.sync.context import RunContext
 from app.sync.currency import currency_fields, rate_for
 from app.sync.docnumbers import marker
-from app.sync.entities import (
-    ENTITY_TYPES,
-    EntityType,
-    Key,
-    NotSendable,
-    fingerprint,
-    owed_choice,
-)
+from app.sync.entities import Key, NotSendable, fingerprint
 from app.sync.lookups import memoized_lookups
-from app.sync.names import PARTY_KINDS
 from app.sync.parties import (
     clash_message,
     find_clash,
@@ -59,7 +51,11 @@ from app.sync.parties import (
     live_matches,
     match_message,
 )
+from app.sync.payloads.transactions import owed_choice
 from app.sync.recovery import UNSURE_TRIES, RecoveryMixin
+from app.sync.registry import PARTIES
+from app.sync.registry import PUSHABLE as ENTITY_TYPES
+from app.sync.registry import RecordType as EntityType
 from app.sync.sales_tax import AUTOMATED_DRIFT, refresh_preferences
 from app.sync.selection import Selection
 from app.sync.tax import EXCLUDED, Totals, compare, invoice_totals, qbo_rates, tax_fields
@@ -479,7 +475,7 @@ class PushEngine(RecoveryMixin):
         """
         by_type: dict[str, list[Node]] = {}
         for node in nodes:
-            if (node.key[0] in PARTY_KINDS and node.operation == "create"
+            if (node.key[0] in PARTIES and node.operation == "create"
                     and node.key not in self.create_anyway
                     and not (node.link is not None and node.link.pending_request_id)):
                 by_type.setdefault(node.key[0], []).append(node)
@@ -666,7 +662,7 @@ class PushEngine(RecoveryMixin):
         """6240: find the record holding the name live and name it (the cache may predate it)."""
         name = (node.body or {}).get("DisplayName")
         clash = None
-        if node.key[0] in PARTY_KINDS and name and self.client is not None:
+        if node.key[0] in PARTIES and name and self.client is not None:
             try:
                 clash = find_clash(self.client, self.session, self.realm_id, str(name))
             except QBOError:
@@ -675,7 +671,7 @@ class PushEngine(RecoveryMixin):
             return (message + " It may be the same record someone created in QuickBooks by "
                     "hand: link the two instead of creating another.", None)
         qbo_entity, row = clash
-        same_kind = qbo_entity == PARTY_KINDS[node.key[0]][2]
+        same_kind = qbo_entity == PARTIES[node.key[0]].qbo_entity
         return (clash_message(node.key[0], qbo_entity, row),
                 link_existing_fix(*node.key) if same_kind else Fix.edit(*node.key))
 

@@ -31,7 +31,6 @@ from app.models.base import utcnow
 from app.models.people import as_utc
 from app.sync import mappings, sales_tax
 from app.sync.currency import rate_for
-from app.sync.mappings import LIST_KINDS
 from app.sync.preflight import (
     ADD_EXCHANGE_RATE,
     PARTY_ENTITIES,
@@ -47,9 +46,10 @@ from app.sync.preflight import (
     party_name,
     preference,
 )
+from app.sync.registry import MAPPED_LISTS as LIST_KINDS
 from app.sync.tax import qbo_percent, rate_difference
 
-LIST_ENTITIES = ("Account", "Item", "Term", "Class", "TaxCode", "PaymentMethod")
+LIST_ENTITIES = tuple(kind.qbo_entity for kind in LIST_KINDS.values())
 MAX_LIST_AGE = timedelta(hours=24)
 CONNECT = Fix(FixCode.CONNECT)
 IMPORT_LISTS = Fix(FixCode.IMPORT_LISTS)
@@ -134,7 +134,7 @@ def _mapping_check(session: Session, realm_id: str, entity_type: str,
                    company: Company) -> Check:
     kind = LIST_KINDS[entity_type]
     if entity_type == "tax_code" and company.automated:
-        return Check(f"{kind.label.split(' → ')[0]} mapped", True, 0,
+        return Check(f"{kind.title} mapped", True, 0,
                      "Not needed: with automated sales tax QuickBooks calculates sales tax "
                      "from the customer's address and ignores tax codes, so Ledgerhub does "
                      "not send them.", map_list(entity_type), "map_tax_code")
@@ -150,8 +150,8 @@ def _mapping_check(session: Session, realm_id: str, entity_type: str,
             bad.append(kind.local_name(row))
     how = "mapped or will be created by the push" if kind.creatable else "mapped"
     in_use = " in use" if entity_type == "tax_code" else ""
-    return _check(f"map_{entity_type}", f"{kind.label.split(' → ')[0]} mapped", len(bad),
-                  f"Every active {mappings.NOUNS[entity_type]}{in_use} is {how}.",
+    return _check(f"map_{entity_type}", f"{kind.title} mapped", len(bad),
+                  f"Every active {kind.noun}{in_use} is {how}.",
                   f"{len(bad)} need attention: {', '.join(bad[:8])}"
                   f"{'…' if len(bad) > 8 else ''}.", map_list(entity_type))
 

@@ -31,6 +31,7 @@ from app.models import (
     POStatus,
     PurchaseOrder,
 )
+from app.sync.registry import RECORD_TYPES
 
 # The listing parameters a selection keeps (paging and sorting do not change what it selects).
 FILTER_KEYS = ("q", "status", "category", "kind", "from", "to")
@@ -228,7 +229,7 @@ BUILDERS: dict[str, Callable[[Mapping[str, str], int | None], Filtered]] = {
     "mileage": _entries(MileageEntry, "trip_date"),
 }
 # Entries are an associate's own: their selections always name whose.
-OWNED = frozenset({"hours", "expense", "mileage"})
+OWNED = frozenset(name for name in BUILDERS if RECORD_TYPES[name].self_service)
 # Records a bulk copy leaves out on purpose, and how its feedback says so.
 BULK_SKIPS: dict[str, tuple[Callable[[], ColumnElement], str, str]] = {
     "client": (lambda: Client.is_inquiry.is_(True),
@@ -326,6 +327,4 @@ class Selection:
 
 
 def _model(entity_type: str) -> Any:
-    from app.sync.entities import ENTITY_TYPES
-
-    return ENTITY_TYPES[entity_type].model
+    return RECORD_TYPES[entity_type].model

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from flask import Flask, url_for
 
 from app.models import Fix, FixCode
-from app.sync.mappings import LIST_KINDS
+from app.sync.registry import MAPPED_LISTS as LIST_KINDS
 from app.web.qbo_push.targets import TARGETS
 
 

@@ -32,7 +32,8 @@ from app.models import (
     TxnClass,
 )
 from app.sync.importer import steps_from_scope
-from app.sync.lists import ALL_ENTITIES, cache_age, refresh_lists
+from app.sync.lists import cache_age, refresh_lists
+from app.sync.registry import CACHED_QBO_ENTITIES as ALL_ENTITIES
 from tests.sync.import_support import (
     api,
     bulk_customers,

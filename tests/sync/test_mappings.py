@@ -25,7 +25,7 @@ from app.models import (
     TaxCode,
 )
 from app.models.base import utcnow
-from app.sync import mappings
+from app.sync import mappings, registry
 from app.sync.mappings import MappingError
 
 REALM = "9130000000000001"
@@ -56,10 +56,10 @@ def qbo(entity: str, qbo_id: str, name: str, *, active: bool = True, subtype: st
 
 
 def test_list_kinds_cover_the_interface() -> None:
-    assert {k: v.qbo_entity for k, v in mappings.LIST_KINDS.items()} == {
+    assert {k: v.qbo_entity for k, v in registry.MAPPED_LISTS.items()} == {
         "billing_code": "Item", "payment_term": "Term", "txn_class": "Class",
         "tax_code": "TaxCode", "account": "Account", "payment_method": "PaymentMethod"}
-    creatable = {k for k, v in mappings.LIST_KINDS.items() if v.creatable}
+    creatable = {k for k, v in registry.MAPPED_LISTS.items() if v.creatable}
     assert creatable == {"billing_code", "payment_term", "txn_class"}
     for key in ("ar_account", "ap_account", "expense_payment_account", "expense_payment_type",
                 "expense_account", "mileage_item", "mileage_account", "income_account",

@@ -183,7 +183,7 @@ def test_a_failure_leaves_errors_to_retry_once_a_later_copy_succeeds(realm: str,
 
 def test_a_failure_leaves_errors_to_retry_once_the_record_is_linked(realm: str, auth: Auth,
                                                                     emulator: Any) -> None:
-    from app.sync.importer import link_pair
+    from app.sync.linking import link_pair
 
     euro = Client(name="Linked Later Co", currency="EUR")
     db.session.add(euro)

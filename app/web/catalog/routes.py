@@ -14,17 +14,9 @@ from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from app.extensions import db
-from app.models import (
-    Account,
-    BillingCode,
-    OrganizationCategory,
-    PaymentMethod,
-    PaymentTerm,
-    TaxCode,
-    TxnClass,
-)
 from app.money import format_money
 from app.permissions import manager_required
+from app.sync.registry import RECORD_TYPES, RecordType
 from app.web.catalog.forms import (
     AccountForm,
     BillingCodeForm,
@@ -72,18 +64,43 @@ class Column:
 
 
 @dataclass(frozen=True)
-class ListKind:
-    """One list and what differs between lists."""
+class CatalogList:
+    """The page of one list: the record type (from the registry), its form and its columns."""
 
-    slug: str
-    title: str
-    noun: str
-    model: type
+    record: RecordType
     form: type[FlaskForm]
-    name_attr: str
     columns: tuple[Column, ...]
     search: tuple[str, ...]
-    entity: str
+
+    @property
+    def slug(self) -> str:
+        """URL segment."""
+        return self.record.slug or self.record.name
+
+    @property
+    def title(self) -> str:
+        """Page heading."""
+        return self.record.title
+
+    @property
+    def noun(self) -> str:
+        """One record, in words."""
+        return self.record.noun
+
+    @property
+    def model(self) -> type[Any]:
+        """The list's model."""
+        return self.record.model
+
+    @property
+    def name_attr(self) -> str:
+        """The column holding a record's name."""
+        return self.record.name_column
+
+    @property
+    def entity(self) -> str:
+        """The entity type (for the QBO actions of a record)."""
+        return self.record.name
 
     @property
     def has_active(self) -> bool:
@@ -99,37 +116,35 @@ class ListKind:
         return str(getattr(record, self.name_attr))
 
 
-KINDS: dict[str, ListKind] = {k.slug: k for k in (
-    ListKind("billing-codes", "Billing codes", "billing code", BillingCode, BillingCodeForm,
-             "code", (Column("code", "Code"), Column("kind", "Used for"),
-                      Column("description", "Description", sortable=False),
-                      Column("default_rate", "Default rate", money=True),
-                      Column("taxable", "Taxable")),
-             ("code", "description"), "billing_code"),
-    ListKind("payment-terms", "Payment terms", "payment term", PaymentTerm, PaymentTermForm,
-             "name", (Column("name", "Name"), Column("due_days", "Due in (days)")), ("name",),
-             "payment_term"),
-    ListKind("classes", "Classes", "class", TxnClass, TxnClassForm, "name",
-             (Column("name", "Name"),), ("name",), "txn_class"),
-    ListKind("tax-codes", "Tax codes", "tax code", TaxCode, TaxCodeForm, "code",
-             (Column("code", "Code"), Column("name", "Name"), Column("rate_percent", "Rate (%)"),
-              Column("taxable", "Taxable")), ("code", "name"), "tax_code"),
-    ListKind("payment-methods", "Payment methods", "payment method", PaymentMethod,
-             PaymentMethodForm, "name", (Column("name", "Name"),), ("name",), "payment_method"),
-    ListKind("accounts", "Accounts", "account", Account, AccountForm, "name",
-             (Column("name", "Name"), Column("number", "Number"),
-              Column("account_type", "Type")), ("name", "number"), "account"),
-    ListKind("organization-categories", "Organization categories", "organization category",
-             OrganizationCategory, OrganizationCategoryForm, "name", (Column("name", "Name"),),
-             ("name",), "organization_category"),
+# In the order the Lists page shows them.
+KINDS: dict[str, CatalogList] = {k.slug: k for k in (
+    CatalogList(RECORD_TYPES["billing_code"], BillingCodeForm,
+                (Column("code", "Code"), Column("kind", "Used for"),
+                 Column("description", "Description", sortable=False),
+                 Column("default_rate", "Default rate", money=True),
+                 Column("taxable", "Taxable")), ("code", "description")),
+    CatalogList(RECORD_TYPES["payment_term"], PaymentTermForm,
+                (Column("name", "Name"), Column("due_days", "Due in (days)")), ("name",)),
+    CatalogList(RECORD_TYPES["txn_class"], TxnClassForm, (Column("name", "Name"),), ("name",)),
+    CatalogList(RECORD_TYPES["tax_code"], TaxCodeForm,
+                (Column("code", "Code"), Column("name", "Name"),
+                 Column("rate_percent", "Rate (%)"), Column("taxable", "Taxable")),
+                ("code", "name")),
+    CatalogList(RECORD_TYPES["payment_method"], PaymentMethodForm, (Column("name", "Name"),),
+                ("name",)),
+    CatalogList(RECORD_TYPES["account"], AccountForm,
+                (Column("name", "Name"), Column("number", "Number"),
+                 Column("account_type", "Type")), ("name", "number")),
+    CatalogList(RECORD_TYPES["organization_category"], OrganizationCategoryForm,
+                (Column("name", "Name"),), ("name",)),
 )}
 
 
-def _kind(slug: str) -> ListKind:
+def _kind(slug: str) -> CatalogList:
     return KINDS.get(slug) or abort(404)
 
 
-def _count(kind: ListKind, active_only: bool = False) -> int:
+def _count(kind: CatalogList, active_only: bool = False) -> int:
     stmt = select(func.count()).select_from(kind.model)
     if active_only:
         stmt = stmt.where(kind.model.active.is_(True))
@@ -159,7 +174,7 @@ def listing(kind: str) -> str:
     return render_listing("catalog/list.html", "catalog/_table.html", page=page, kind=k)
 
 
-def _save(k: ListKind, record: Any | None) -> Response | str:
+def _save(k: CatalogList, record: Any | None) -> Response | str:
     form = k.form(obj=record)
     if form.validate_on_submit():
         name_field = form[k.name_attr]

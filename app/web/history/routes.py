@@ -13,8 +13,9 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from app.extensions import db
-from app.models import EntryStatus, ExpenseEntry, HoursEntry, MileageEntry
+from app.models import EntryStatus
 from app.permissions import signed_in
+from app.sync.registry import RECORD_TYPES, RecordType
 from app.web.forms import flag_stored_numbers
 from app.web.history.forms import ExpenseForm, HoursForm, MileageForm
 from app.web.listing import Listing, paginate, render_listing
@@ -25,29 +26,43 @@ bp = Blueprint("history", __name__, url_prefix="/my")
 
 @dataclass(frozen=True)
 class EntryKind:
-    """One of the three histories and what differs between them."""
+    """One of the three histories: its record type (from the registry), page title and form."""
 
     slug: str
     title: str
-    noun: str
-    model: type
+    record: RecordType
     form: type[FlaskForm]
-    date_column: str
-    entity_type: str
+
+    @property
+    def noun(self) -> str:
+        """One entry, in words."""
+        return self.record.noun
+
+    @property
+    def model(self) -> type[Any]:
+        """The entries' model."""
+        return self.record.model
+
+    @property
+    def date_column(self) -> str:
+        """The column an entry is dated by."""
+        return self.record.name_column
+
+    @property
+    def entity_type(self) -> str:
+        """The record type's name."""
+        return self.record.name
 
     def column(self, name: str) -> Any:
         """A column of the kind's model."""
         return getattr(self.model, name)
 
 
-KINDS = {
-    "hours": EntryKind("hours", "My Hours History", "hours entry", HoursEntry, HoursForm,
-                       "work_date", "hours"),
-    "expenses": EntryKind("expenses", "My Expense History", "expense", ExpenseEntry,
-                          ExpenseForm, "expense_date", "expense"),
-    "mileage": EntryKind("mileage", "My Mileage History", "mileage entry", MileageEntry,
-                         MileageForm, "trip_date", "mileage"),
-}
+KINDS = {k.slug: k for k in (
+    EntryKind("hours", "My Hours History", RECORD_TYPES["hours"], HoursForm),
+    EntryKind("expenses", "My Expense History", RECORD_TYPES["expense"], ExpenseForm),
+    EntryKind("mileage", "My Mileage History", RECORD_TYPES["mileage"], MileageForm),
+)}
 
 
 def _own(kind: EntryKind, entry_id: int) -> Any:

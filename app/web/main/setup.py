@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from app.models import CompanySettings, ConnectionStatus, Integration, RunKind, RunStatus, SyncRun
 from app.qbo.connection import current_connection
 from app.sync import mappings, sales_tax
+from app.sync.registry import MAPPED_LISTS
 
 STEPS = 4
 _IMPORTED = (RunStatus.SUCCEEDED, RunStatus.WARNING, RunStatus.PARTIAL)
@@ -30,7 +31,7 @@ class SetupStep:
 def _unmapped(session: Session, realm_id: str, automated_tax: bool) -> int:
     """Active list rows Ledgerhub cannot create in QuickBooks and nobody has mapped yet."""
     count = 0
-    for kind in mappings.LIST_KINDS.values():
+    for kind in MAPPED_LISTS.values():
         if kind.creatable or (automated_tax and kind.entity_type == "tax_code"):
             continue
         rows = mappings.rows_with_links(session, realm_id, kind.entity_type)

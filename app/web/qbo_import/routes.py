@@ -36,7 +36,7 @@ from app.permissions import qbo_admin_required
 from app.qbo.client import QBOClient
 from app.qbo.connection import client_for, current_connection
 from app.qbo.faults import QBOError
-from app.sync import importer, matcher
+from app.sync import importer, linking, matcher, registry
 from app.sync.lists import cache_age, load_tax_rates, refresh_lists, store_page
 from app.sync.liveness import settle
 from app.sync.runs import QueueUnavailable, enqueue_run
@@ -51,8 +51,8 @@ log = logging.getLogger(__name__)
 bp = Blueprint("qbo_import", __name__)
 PREFIX = "/admin/qbo/import"
 MATCH_PREFIX = "/admin/qbo/match"
-QBO_ENTITY_OF = {local: qbo for qbo, local in importer.ENTITY_TYPES.items()}
-ENTITY_NOUNS = {"client": "client", "organization": "organization", "associate": "associate"}
+QBO_ENTITY_OF = {registry.of_qbo(e).name: e for step in importer.STEPS.values() for e in step}
+ENTITY_NOUNS = {name: kind.noun for name, kind in registry.MATCHABLE.items()}
 _FEEDBACK_LIMIT = 200
 
 
@@ -175,13 +175,14 @@ class Question:
 
 
 def _local_candidates(event: SyncEvent) -> list[Any]:
-    model, column = importer.MODEL_BY_TYPE[event.entity_type]
+    kind = registry.RECORD_TYPES[event.entity_type]
+    model, column = kind.model, kind.name_column
     name = (event.label or "").removesuffix(" (deleted)")
     conditions = [func.lower(getattr(model, column)) == name.lower()]
     if event.local_id:
         conditions.append(model.id == event.local_id)
     rows = db.session.scalars(select(model).where(or_(*conditions)).order_by(model.id)).all()
-    linked = importer.linked_local_ids(db.session, event.realm_id or "", event.entity_type)
+    linked = linking.linked_local_ids(db.session, event.realm_id or "", event.entity_type)
     return [r for r in rows if r.id not in linked]
 
 
@@ -236,7 +237,7 @@ def attention_link(event_id: int) -> Response:
     if not form.validate_on_submit():
         flash("Choose the local record to link.", "danger")
         return _back(".attention")
-    model, _column = importer.MODEL_BY_TYPE[event.entity_type]
+    model = registry.RECORD_TYPES[event.entity_type].model
     record = db.session.get(model, int(form.local_id.data))
     if record is None or record not in _local_candidates(event):
         flash("That local record cannot be linked here (it is gone or already linked).",
@@ -280,7 +281,7 @@ def attention_create(event_id: int) -> Response:
         if entity == "TaxCode":
             with _client(connection) as client:
                 rates = load_tax_rates(client)
-        importer.create_from_qbo(db.session, connection.realm_id, entity, row, rates)
+        linking.create_from_qbo(db.session, connection.realm_id, entity, row, rates)
         event.resolved = True
         db.session.add(SyncEvent(realm_id=connection.realm_id, entity_type=event.entity_type,
                                  label=event.label, action="import",
@@ -305,10 +306,10 @@ def attention_create(event_id: int) -> Response:
 
 
 def _matchable(entity: str, local_id: int) -> tuple[Any, str]:
-    if entity not in matcher.MATCHABLE:
+    if entity not in registry.MATCHABLE:
         abort(404)
     record = matcher.record_for(db.session, entity, local_id) or abort(404)
-    return record, matcher.MATCHABLE[entity][1]
+    return record, registry.MATCHABLE[entity].qbo_entity
 
 
 def _create_url(entity: str, local_id: int) -> str | None:
@@ -342,7 +343,7 @@ def match(entity: str, local_id: int) -> str:
         context["age"] = cache_age(db.session, realm, qbo_entity)
         context["candidates"] = matcher.candidates(db.session, realm, entity, record)
         context["conflicts"] = matcher.name_conflicts(db.session, realm, entity, record)
-        model = matcher.MATCHABLE[entity][0]
+        model = registry.MATCHABLE[entity].model
         owners = [c.linked_local_id for c in context["candidates"] if c.linked_local_id]
         context["linked_names"] = {
             r.id: getattr(r, "display_name", None) or r.name

@@ -20,7 +20,8 @@ from app.sync import mappings as maps
 from app.sync import readiness as go_live
 from app.sync import sales_tax
 from app.sync.currency import RateError, add_rate, parse_rate
-from app.sync.mappings import DEFAULT_KEYS, KIND_BY_SLUG, LIST_KINDS, ListKind, MappingError
+from app.sync.mappings import DEFAULT_KEYS, MappingError
+from app.sync.registry import MAPPED_LISTS, RecordType, by_slug
 from app.sync.tax import qbo_percent, rate_difference
 from app.web.forms import CURRENCIES, MAX_ID, company_country
 
@@ -33,11 +34,12 @@ def _connection() -> QboConnection | None:
     return current_connection(db.session)
 
 
-def _kind(slug: str) -> ListKind:
-    return KIND_BY_SLUG.get(slug) or abort(404)
+def _kind(slug: str) -> RecordType:
+    kind = by_slug(slug)
+    return kind if kind is not None and kind.name in MAPPED_LISTS else abort(404)
 
 
-def _option_label(session: Any, realm_id: str, kind: ListKind, obj: QboObject) -> str:
+def _option_label(session: Any, realm_id: str, kind: RecordType, obj: QboObject) -> str:
     label = obj.name
     if kind.qbo_entity == "Item":
         income = maps.income_account_name(session, realm_id, obj)
@@ -55,7 +57,7 @@ def _us() -> bool:
     return connection is None or is_us(connection.country)
 
 
-def _sections(realm_id: str) -> list[dict[str, Any]]:
+def _sections(realm_id: str, automated: bool) -> list[dict[str, Any]]:
     """One section per list: its rows, their mapping, suggestion and choices.
 
     A choice QuickBooks would refuse is listed, disabled, with the reason.
@@ -63,7 +65,7 @@ def _sections(realm_id: str) -> list[dict[str, Any]]:
     session = db.session
     sections = []
     us = _us()
-    for kind in LIST_KINDS.values():
+    for kind in MAPPED_LISTS.values():
         objects = maps.qbo_choices(session, realm_id, kind.qbo_entity)
         by_id = {o.qbo_id: o for o in objects}
         suggested = maps.suggestions(session, realm_id, kind.entity_type)
@@ -79,12 +81,15 @@ def _sections(realm_id: str) -> list[dict[str, Any]]:
         choices = [(o.qbo_id, _option_label(session, realm_id, kind, o), maps.refusal(o, us))
                    for o in objects]
         sections.append({"kind": kind, "rows": rows, "choices": choices,
+                         "income_column": kind.qbo_entity == "Item",
+                         "rate_column": kind.qbo_entity == "TaxCode",
+                         "optional": automated and kind.qbo_entity == "TaxCode",
                          "suggestions": sum(1 for r in rows if r["suggestion"] is not None),
                          "blank": "— create in QBO —" if kind.creatable else "— not mapped —"})
     return sections
 
 
-def _tax_rates(realm_id: str, kind: ListKind, record: Any, current: QboObject | None
+def _tax_rates(realm_id: str, kind: RecordType, record: Any, current: QboObject | None
                ) -> dict[str, Any]:
     """A tax code's local rate, its QBO counterpart's, and a warning when they differ."""
     if kind.qbo_entity != "TaxCode":
@@ -99,7 +104,7 @@ def _rate_warnings(realm_id: str, changes: list[tuple[int, str | None]]) -> list
     """Rate differences among the tax code mappings just saved."""
     warnings = []
     for local_id, qbo_id in changes:
-        record = db.session.get(LIST_KINDS["tax_code"].model, local_id)
+        record = db.session.get(MAPPED_LISTS["tax_code"].model, local_id)
         current = maps.qbo_object(db.session, realm_id, "TaxCode", qbo_id)
         if record is not None and current is not None:
             problem = rate_difference(record, qbo_percent(db.session, realm_id, current))
@@ -111,8 +116,8 @@ def _rate_warnings(realm_id: str, changes: list[tuple[int, str | None]]) -> list
 
 def _mappings_page(connection: QboConnection | None, errors: dict[str, str] | None = None,
                    status: int = 200) -> tuple[str, int]:
-    sections = _sections(connection.realm_id) if connection is not None else []
     automated = sales_tax.model_of(connection) == sales_tax.AUTOMATED
+    sections = _sections(connection.realm_id, automated) if connection is not None else []
     return render_template("qbo_mappings/mappings.html", connection=connection,
                            sections=sections, errors=errors or {},
                            automated_tax=automated), status
@@ -174,7 +179,7 @@ def save_mappings(kind: str) -> Response | tuple[str, int]:
         db.session.rollback()
         return _mappings_page(connection, errors, 422)
     db.session.commit()
-    flash(f"{k.label.split(' → ')[0]}: {len(changes)} mapping"
+    flash(f"{k.title}: {len(changes)} mapping"
           f"{'' if len(changes) == 1 else 's'} saved.", "success")
     if k.entity_type == "tax_code":
         for warning in _rate_warnings(realm_id, changes):
@@ -198,7 +203,7 @@ def accept_suggestions(kind: str) -> Response:
         flash(str(exc), "danger")
         return redirect(url_for(".mappings", _anchor=k.slug))
     db.session.commit()
-    flash(f"{k.label.split(' → ')[0]}: {count} suggestion{'' if count == 1 else 's'} "
+    flash(f"{k.title}: {count} suggestion{'' if count == 1 else 's'} "
           "accepted.", "success")
     return redirect(url_for(".mappings", _anchor=k.slug))
 

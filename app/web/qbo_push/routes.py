@@ -97,16 +97,14 @@ def push_record(entity: str, local_id: int) -> Response | str:
     model = _model(target)
     record = db.session.get(model, local_id) or abort(404)
     extra: dict[str, Any] = {}
-    if entity in matcher.MATCHABLE:
+    if target.matchable:
         if not request.args.get("skip_match"):
             prompt = _match_prompt(target, record)
             if prompt is not None:
                 return prompt
         else:  # "None of these: create it": the person has seen QBO's likely twins
             extra["create_anyway"] = [[entity, record.id]]
-    from app.sync.entities import ENTITY_TYPES
-
-    return _start([(entity, record.id)], ENTITY_TYPES[entity].label(record), **extra)
+    return _start([(entity, record.id)], target.record.label(record), **extra)
 
 
 def _match_prompt(target: PushTarget, record: Any) -> Response | str | None:
@@ -200,9 +198,7 @@ def push_mine_one(entity: str, local_id: int) -> Response | str:
 
 
 def _model(target: PushTarget) -> type:
-    from app.sync.entities import ENTITY_TYPES
-
-    return ENTITY_TYPES[target.entity_type].model
+    return target.record.model
 
 
 def _chosen(target: PushTarget) -> Selection:
@@ -230,11 +226,10 @@ def _run_badges(run: SyncRun) -> list[tuple[str, Any]]:
     """The records a finished push was started on (a record page's run), for their badges."""
     if not run.status.finished or run.kind != RunKind.PUSH or run.dry_run:
         return []
-    from app.sync.entities import ENTITY_TYPES
     from app.sync.push import scope_roots
 
     roots = [(t, i) for t, i in scope_roots(run.scope or {}) if t in TARGETS][:MAX_BADGES]
-    found = [(t, db.session.get(ENTITY_TYPES[t].model, i)) for t, i in roots]
+    found = [(t, db.session.get(TARGETS[t].record.model, i)) for t, i in roots]
     return [(t, record) for t, record in found if record is not None]
 
 

@@ -12,35 +12,56 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import EventOutcome, QboLink, SyncEvent
 from app.qbo.connection import current_connection
-from app.sync.entities import ENTITY_TYPES, fingerprint
+from app.sync.entities import fingerprint
+from app.sync.registry import PUSHABLE, RECORD_TYPES, RecordType
 
 
 @dataclass(frozen=True)
 class PushTarget:
-    """A kind of record with an "Add QBO" button."""
+    """A kind of record with an "Add QBO" button, and the page where one is edited."""
 
-    entity_type: str
-    noun: str
+    record: RecordType
     edit_endpoint: str
     id_arg: str
-    self_service: bool = False  # pushed by associates from My History
+
+    @property
+    def entity_type(self) -> str:
+        """The record type's name."""
+        return self.record.name
+
+    @property
+    def noun(self) -> str:
+        """One record, in words."""
+        return self.record.noun
+
+    @property
+    def self_service(self) -> bool:
+        """Pushed by associates from My History."""
+        return self.record.self_service
+
+    @property
+    def matchable(self) -> bool:
+        """Offers "Link to existing" before a first copy."""
+        return self.record.matchable
 
     def edit_url(self, local_id: int) -> str:
         """The record's page (where a failed push is fixed)."""
         return url_for(self.edit_endpoint, **{self.id_arg: str(local_id)})
 
 
-TARGETS: dict[str, PushTarget] = {t.entity_type: t for t in (
-    PushTarget("client", "client", "clients.edit", "client_id"),
-    PushTarget("organization", "organization", "organizations.edit", "organization_id"),
-    PushTarget("associate", "associate", "admin.associate_edit", "associate_id"),
-    PushTarget("invoice", "invoice", "invoices.edit", "invoice_id"),
-    PushTarget("purchase_order", "purchase order", "purchasing.edit", "po_id"),
-    PushTarget("hours", "hours entry", "history.hours_edit", "entry_id", self_service=True),
-    PushTarget("expense", "expense", "history.expenses_edit", "entry_id", self_service=True),
-    PushTarget("mileage", "mileage entry", "history.mileage_edit", "entry_id",
-               self_service=True),
-)}
+# Record type -> (edit endpoint, its id argument): the pages with "Add QBO" buttons.
+_EDIT_PAGES = {
+    "client": ("clients.edit", "client_id"),
+    "organization": ("organizations.edit", "organization_id"),
+    "associate": ("admin.associate_edit", "associate_id"),
+    "invoice": ("invoices.edit", "invoice_id"),
+    "purchase_order": ("purchasing.edit", "po_id"),
+    "hours": ("history.hours_edit", "entry_id"),
+    "expense": ("history.expenses_edit", "entry_id"),
+    "mileage": ("history.mileage_edit", "entry_id"),
+}
+TARGETS: dict[str, PushTarget] = {
+    name: PushTarget(RECORD_TYPES[name], *page) for name, page in _EDIT_PAGES.items()}
 
 
 DRIFT_PREFIX = "Amounts differ"  # how app.sync.tax.Drift messages start
@@ -69,7 +90,7 @@ def prefetch_states(records: Sequence[Any]) -> None:
     Without it every row's badge asks for the connection and its own link (two statements a
     row); ``qbo_state`` reads what this keeps for the request and asks only for other records.
     """
-    types = [name for name, spec in ENTITY_TYPES.items()
+    types = [name for name, spec in PUSHABLE.items()
              if records and isinstance(records[0], spec.model)]
     if not types:
         return
@@ -100,7 +121,7 @@ def _link(entity_type: str, record: Any) -> QboLink | None:
 
 def qbo_state(entity_type: str, record: Any) -> QboState:
     """The QBO state of a record in the connected company."""
-    if entity_type not in ENTITY_TYPES:
+    if entity_type not in PUSHABLE:
         return QboState("none")
     link = _link(entity_type, record)
     if not link:
@@ -120,7 +141,7 @@ def qbo_state(entity_type: str, record: Any) -> QboState:
 def qbo_failure(entity_type: str, record: Any) -> SyncEvent | None:
     """The record's last QBO attempt when it failed (its message and Fix link), else None."""
     connection = current_connection(db.session)
-    if connection is None or entity_type not in ENTITY_TYPES:
+    if connection is None or entity_type not in PUSHABLE:
         return None
     last = db.session.scalars(select(SyncEvent).where(
         SyncEvent.realm_id == connection.realm_id, SyncEvent.entity_type == entity_type,
