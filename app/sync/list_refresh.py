@@ -7,6 +7,7 @@ so it runs on the worker like an import, and the page follows its progress.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -48,9 +49,14 @@ def start_list_refresh(session: Session, queue: Queue, entities: Sequence[str], 
                        realm_id=realm_id)
 
 
+def _noun(entity: str) -> str:
+    """PaymentMethod -> payment method."""
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", entity).lower()
+
+
 def refresh_message(counts: Mapping[str, int]) -> str:
     """What a finished refresh says: how many rows of each list were read."""
-    parts = [f"{count} {entity.lower()} records" for entity, count in counts.items()]
+    parts = [f"{count} {_noun(entity)} records" for entity, count in counts.items()]
     return "Refreshed from QuickBooks: " + ", ".join(parts) + "."
 
 

@@ -18,6 +18,7 @@ from app.models import (
     Organization,
     OrganizationCategory,
     QboLink,
+    QboObject,
     SyncEvent,
     SyncRun,
 )
@@ -276,3 +277,28 @@ def test_list_refresh_is_a_queued_run_whose_progress_the_match_page_follows(
     assert moved.headers["Location"].endswith(f"/admin/qbo/import/refreshes/{run.id}")
     page = client.get(f"/admin/qbo/import/refreshes/{run.id}").get_data(as_text=True)
     assert "Refreshed from QuickBooks" in page and "Back to the match page" in page
+
+
+def test_mappings_page_refreshes_the_quickbooks_lists_in_a_queued_run(
+        web: Flask, auth: Auth, emulator: Any) -> None:
+    realm = connect_company(web, emulator, "Lists Refresh Co")
+    client = auth.login("qboadmin")
+    page = client.get("/admin/qbo/settings/mappings").get_data(as_text=True)
+    assert "Refresh the QuickBooks lists" in page and "Cedar Clearing Account" not in page
+    api(emulator, realm, "POST", "account", {"Name": "Cedar Clearing Account",
+                                             "AccountType": "Bank"})
+    mappings = "http://localhost/admin/qbo/settings/mappings"
+    fragment = client.post("/admin/qbo/import/refresh", headers=HX).get_data(as_text=True)
+    run = db.session.scalar(select(SyncRun).order_by(SyncRun.id.desc()))
+    assert f'id="refresh-run-{run.id}"' in fragment and run.scope["entities"][0] == "Account"
+    work_queue()
+    done = client.get(f"/admin/qbo/import/refreshes/{run.id}",
+                      headers={**HX, "HX-Current-URL": mappings}).get_data(as_text=True)
+    assert 'data-run-status="succeeded"' in done and "account records" in done
+    assert f'href="{mappings}"' in done  # back to the page, now with the refreshed lists
+    cached = db.session.scalars(select(QboObject.name).where(
+        QboObject.realm_id == realm, QboObject.entity == "Account")).all()
+    assert "Cedar Clearing Account" in cached  # what the mapping dropdowns choose from
+    # Without HTMX the press lands on the run's own page.
+    plain = client.post("/admin/qbo/import/refresh")
+    assert "/admin/qbo/import/refreshes/" in plain.headers["Location"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -13,6 +13,7 @@ from app.models import RunKind, SyncRun
 from app.permissions import qbo_admin_required
 from app.sync import matcher
 from app.sync.list_refresh import start_list_refresh
+from app.sync.lists import LIST_ENTITIES
 from app.sync.liveness import settle
 from app.sync.runs import QueueUnavailable
 from app.web.qbo_import.common import MATCH_PREFIX, PREFIX, bp, connected, not_connected_message
@@ -40,6 +41,30 @@ def match_refresh(entity: str, local_id: int) -> Response | str | tuple[str, int
     if is_htmx():
         return render_template("qbo_import/_refresh.html", run=run)
     return redirect(url_for(".match", entity=entity, local_id=record.id, refresh=run.id))
+
+
+def _same_site(url: str | None) -> str | None:
+    """The address when it is a page of this site (never send anyone elsewhere)."""
+    return url if url and url.startswith(request.host_url) else None
+
+
+@bp.post(f"{PREFIX}/refresh")
+@qbo_admin_required
+def refresh_lists() -> Response | str | tuple[str, int]:
+    """Queue a refresh of the cached QBO lists the mappings choose from (accounts, items, ...)."""
+    back = _same_site(request.referrer) or url_for("qbo_mappings.mappings")
+    connection = connected()
+    if connection is None:
+        flash(not_connected_message(), "danger")
+        return redirect(back)
+    try:
+        run = start_list_refresh(db.session, get_queue(), LIST_ENTITIES, user_id=current_user.id,
+                                 realm_id=connection.realm_id)
+    except QueueUnavailable as exc:
+        return queue_unavailable(exc, back)
+    if is_htmx():
+        return render_template("qbo_import/_refresh.html", run=run)
+    return redirect(url_for(".refresh_page", run_id=run.id))
 
 
 def _matched_record(run: SyncRun) -> tuple[str, Any] | None:
@@ -70,4 +95,5 @@ def refresh_page(run_id: int) -> Response | str:
     if run.status.finished and matched is not None:
         context = match_context(*matched, connected(), ask_live=False)
     return render_template("qbo_import/_refresh.html", run=run, oob_match=bool(context),
+                           reload_url=_same_site(request.headers.get("HX-Current-URL")),
                            **context)
