@@ -27,7 +27,7 @@ class FollowUpList:
     key: str
     title: str
     hint: str
-    model: type
+    model: type[Any]  # a mapped class
     name_column: str
     where: Callable[[], list[Any]]
     search: tuple[str, ...]

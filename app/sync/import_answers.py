@@ -92,13 +92,15 @@ def count_questions(session: Session, realm_id: str | None) -> int:
 
 def local_candidates(session: Session, event: SyncEvent) -> list[Any]:
     """Unlinked local records the question's QBO record may be (same name, or the one named)."""
-    model, column = importer.MODEL_BY_TYPE[event.entity_type]
+    entity_type = event.entity_type or ""
+    model: Any
+    model, column = importer.MODEL_BY_TYPE[entity_type]
     name = (event.label or "").removesuffix(" (deleted)")
     conditions = [func.lower(getattr(model, column)) == name.lower()]
     if event.local_id:
         conditions.append(model.id == event.local_id)
     rows = session.scalars(select(model).where(or_(*conditions)).order_by(model.id)).all()
-    linked = importer.linked_local_ids(session, event.realm_id or "", event.entity_type)
+    linked = importer.linked_local_ids(session, event.realm_id or "", entity_type)
     return [r for r in rows if r.id not in linked]
 
 
@@ -127,15 +129,15 @@ def find_question(session: Session, event_id: int, realm_id: str) -> SyncEvent |
 def answer_by_linking(session: Session, client: QBOClient, event: SyncEvent, local_id: int, *,
                       user_label: str) -> str:
     """Link the question's QBO record to local record ``local_id``; returns what was done."""
-    model, _column = importer.MODEL_BY_TYPE[event.entity_type]
-    record = session.get(model, local_id)
+    entity_type = event.entity_type or ""
+    record = session.get(importer.MODEL_BY_TYPE[entity_type][0], local_id)
     if record is None or record not in local_candidates(session, event):
         raise Refused("That local record cannot be linked here (it is gone or already linked).")
     realm_id = event.realm_id or ""
     try:
-        row = read_into_cache(client, session, realm_id, QBO_ENTITY_OF[event.entity_type],
+        row = read_into_cache(client, session, realm_id, QBO_ENTITY_OF[entity_type],
                               event.qbo_id or "")
-        matcher.link_record(session, realm_id, event.entity_type, record, row,
+        matcher.link_record(session, realm_id, entity_type, record, row,
                             user_label=user_label, allow_inactive=True)
     except QBOError as exc:
         session.rollback()
@@ -150,7 +152,7 @@ def answer_by_linking(session: Session, client: QBOClient, event: SyncEvent, loc
 
 def _create(session: Session, client: QBOClient, event: SyncEvent, user_label: str) -> None:
     realm_id = event.realm_id or ""
-    entity = QBO_ENTITY_OF[event.entity_type]
+    entity = QBO_ENTITY_OF[event.entity_type or ""]
     row = read_into_cache(client, session, realm_id, entity, event.qbo_id or "")
     if session.scalars(select(QboLink.id).where(
             QboLink.realm_id == realm_id, QboLink.entity_type == event.entity_type,

@@ -80,7 +80,7 @@ def _linked_names(session: Session, entity_type: str,
     owners = [c.linked_local_id for c in candidates if c.linked_local_id]
     if not owners:
         return {}
-    model = matcher.MATCHABLE[entity_type][0]
+    model: Any = matcher.MATCHABLE[entity_type][0]
     return {r.id: getattr(r, "display_name", None) or r.name
             for r in session.scalars(select(model).where(model.id.in_(owners)))}
 

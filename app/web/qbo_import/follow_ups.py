@@ -156,7 +156,7 @@ def _not_on_list(follow: FollowUpList, record: Any) -> Response | str:
 def _row(key: str, record_id: int) -> Response | str:
     """One row shown, or (``?edit=1``) its edit form."""
     follow = FOLLOW_UPS[key]
-    record = db.session.get(follow.model, record_id) or abort(404)
+    record: Any = db.session.get(follow.model, record_id) or abort(404)
     editing = request.args.get("edit") == "1"
     if editing and not may_edit(follow):
         abort(403)
@@ -181,7 +181,7 @@ def _invalid(follow: FollowUpList, record: Any, form: Any) -> Response | str:
 def _save(key: str, record_id: int) -> Response | str:
     """Save one row when it is still on its list; a row no longer listed is left as it is."""
     follow = FOLLOW_UPS[key]
-    record = db.session.get(follow.model, record_id) or abort(404)
+    record: Any = db.session.get(follow.model, record_id) or abort(404)
     if not may_edit(follow):
         abort(403)
     if lists.on_list(db.session, follow, record.id) is None:
