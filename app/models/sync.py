@@ -20,6 +20,7 @@ class RunKind(enum.StrEnum):
 
     PUSH = "push"  # Add QBO / QBO Add All / QBO Add Selected
     IMPORT = "import"  # bring QBO lists into Ledgerhub
+    REFRESH = "refresh"  # re-read QBO lists into the cache (nothing local is created)
 
 
 class RunStatus(enum.StrEnum):

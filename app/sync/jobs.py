@@ -115,6 +115,7 @@ def prune_sync_log(older_than_days: int) -> str:
 HANDLERS = {
     "push": "app.sync.push:run_push",
     "import": "app.sync.importer:run_import",
+    "refresh": "app.sync.list_refresh:run_refresh",
 }
 
 

@@ -85,7 +85,7 @@ def _address(addr: Any) -> dict[str, str] | None:
 
 # The QBO entities of parties (one DisplayName space), and of every list the cache keeps.
 _PARTY_ENTITIES = frozenset(t.qbo_entity for t in PARTIES.values())
-_LIST_ENTITIES = tuple(e for e in CACHED_QBO_ENTITIES if e not in _PARTY_ENTITIES)
+LIST_ENTITIES = tuple(e for e in CACHED_QBO_ENTITIES if e not in _PARTY_ENTITIES)
 
 
 def display_name(entity: str, row: Mapping[str, Any]) -> str:
@@ -255,7 +255,7 @@ def store_page(session: Session, realm_id: str, entity: str, rows: Iterable[Mapp
 
 
 def refresh_lists(client: QBOClient, session: Session, realm_id: str,
-                  entities: Iterable[str] = _LIST_ENTITIES, *,
+                  entities: Iterable[str] = LIST_ENTITIES, *,
                   on_page: PageCallback | None = None) -> dict[str, int]:
     """Refresh the cache for each entity, committing per page; returns rows stored per entity.
 

@@ -59,6 +59,13 @@ class Progress:
             self._pending["total"] = self.total
             self._maybe_flush()
 
+    def advance(self, done: int) -> None:
+        """Count ``done`` records gone through that need no event each (rows of a refresh)."""
+        if done:
+            self.counts["done"] += done
+            self._pending["done"] = self.counts["done"]
+            self._maybe_flush()
+
     def current(self, label: str) -> None:
         """Name the record being worked on (written at most a few times a second)."""
         self._pending["current"] = label[:255]

@@ -13,7 +13,7 @@ from app.models import Associate, Client
 from app.sync.lists import refresh_lists
 from tests.e2e.test_foundation_journey import _login
 from tests.sync.import_support import api, connect_company, qbo_client, use_dev_client
-from tests.sync.push_support import link_of, qbo_rows, writes
+from tests.sync.push_support import link_of, qbo_rows, start_worker, writes
 
 
 @pytest.fixture()
@@ -88,3 +88,32 @@ def test_qbo_admin_links_an_associate_from_the_associate_manager(
     assert link_of(realm, "associate", dana.id).qbo_id == typed["Id"]
     assert writes(emulator, realm) == before
     assert len(qbo_rows(emulator, realm, "Employee")) == 1
+
+
+def test_refresh_from_quickbooks_runs_on_the_worker_and_the_page_follows_it(
+        app: Flask, realm: str, live_server: str, page: Page, emulator: Any) -> None:
+    """The refresh shows live progress; when it ends the refreshed candidates are in place."""
+    record = Client(name="Quarry Lane Studio")
+    db.session.add(record)
+    db.session.commit()
+    _login(page, live_server, "qboadmin")
+    page.goto(f"{live_server}/admin/qbo/match/client/{record.id}")
+    expect(page.locator("#match-cache")).to_contain_text("Asked QuickBooks just now")
+    # Typed into QBO after the page asked: only a refresh of the list brings it.
+    typed = api(emulator, realm, "POST", "customer",
+                {"DisplayName": "Quarry Lane Studio LLC"})["Customer"]
+    candidate = page.locator(f'#match-candidates tr[data-qbo-id="{typed["Id"]}"]')
+    expect(candidate).to_have_count(0)
+    page.get_by_role("button", name="Refresh from QuickBooks").click()
+    run = page.locator("#match-refresh .refresh-run")
+    expect(run.locator("[data-run-status]")).to_have_attribute("data-run-status", "queued")
+    worker = start_worker(app, burst=False)
+    try:
+        expect(run.locator("[data-run-status]")).to_have_attribute(
+            "data-run-status", "succeeded", timeout=30_000)
+        expect(run).to_contain_text("Refreshed from QuickBooks: ")
+        expect(candidate).to_be_visible()  # swapped in by the finished run, no reload
+    finally:
+        worker.terminate()
+        worker.wait(10)
+    _link_it(page, typed["Id"])

@@ -143,3 +143,20 @@ def test_database_down_answers_a_signed_in_user_with_a_static_503(
     health = client.get("/healthz")
     assert health.status_code == 503
     assert health.json["database"]["ok"] is False and health.json["redis"]["ok"] is True
+
+
+def test_list_refresh_with_redis_down_answers_the_same_way(realm: str, auth: Auth,
+                                                           request: pytest.FixtureRequest) -> None:
+    from app.models import Client
+
+    record = Client(name="Queue Down Co")
+    db.session.add(record)
+    db.session.commit()
+    client = auth.login("qboadmin")
+    request.getfixturevalue("redis_down")
+    answer = client.post(f"/admin/qbo/match/client/{record.id}/refresh",
+                         headers={"HX-Request": "true"})
+    assert answer.status_code == 503
+    assert "job queue (Redis) could not be reached" in answer.get_data(as_text=True)
+    runs = _runs()
+    assert [(r.kind.value, r.status) for r in runs] == [("refresh", RunStatus.FAILED)]

@@ -18,6 +18,7 @@ from app.models import (
     Organization,
     OrganizationCategory,
     QboLink,
+    QboObject,
     SyncEvent,
     SyncRun,
 )
@@ -216,7 +217,11 @@ def test_match_and_link(web: Flask, auth: Auth, emulator: Any, entity: str, qbo_
     html = client.get(url).get_data(as_text=True)
     # Never imported: QBO itself is asked, so the record typed into QBO is offered at once.
     assert "Asked QuickBooks just now" in html and f'data-qbo-id="{qbo_row["Id"]}"' in html
-    html = client.post(f"{url}/refresh", follow_redirects=True).get_data(as_text=True)
+    # The refresh is a queued run: the page follows it, then shows what it read.
+    started = client.post(f"{url}/refresh")
+    assert started.status_code == 302 and "refresh=" in started.headers["Location"]
+    work_queue()
+    html = client.get(started.headers["Location"]).get_data(as_text=True)
     assert "Refreshed from QuickBooks" in html and f'data-qbo-id="{qbo_row["Id"]}"' in html
     assert "skip_match=1" in html  # "None of these" goes on to create it in QBO
     writes = _writes(emulator, realm)
@@ -234,3 +239,66 @@ def test_match_and_link(web: Flask, auth: Auth, emulator: Any, entity: str, qbo_
     missing = client.post(f"/admin/qbo/match/{entity}/{other.id}/link", data={"qbo_id": "9999"},
                           follow_redirects=True)
     assert missing.status_code == 200 and "could not be read" in missing.get_data(as_text=True)
+
+
+def test_list_refresh_is_a_queued_run_whose_progress_the_match_page_follows(
+        web: Flask, auth: Auth, emulator: Any) -> None:
+    realm = connect_company(web, emulator, "Refresh Co", seed="empty")
+    record = Client(name="Lantern Works", email="lw@x.test")
+    db.session.add(record)
+    db.session.commit()
+    client = auth.login("qboadmin")
+    url = f"/admin/qbo/match/client/{record.id}"
+    created = api(emulator, realm, "POST", "customer",
+                  {"DisplayName": "Lantern Works Inc",
+                   "PrimaryEmailAddr": {"Address": "lw@x.test"}})
+    qbo_id = next(iter(v for k, v in created.items() if k != "time"))["Id"]
+    reads = request_count(emulator, realm)
+    fragment = client.post(f"{url}/refresh", headers=HX).get_data(as_text=True)
+    run = db.session.scalar(select(SyncRun).order_by(SyncRun.id.desc()))
+    # The press only queues the run: QuickBooks was not asked while the request waited.
+    assert request_count(emulator, realm) == reads
+    assert run.kind.value == "refresh" and run.scope["entities"] == ["Customer"]
+    assert f'id="refresh-run-{run.id}"' in fragment and 'hx-trigger="every 1s"' in fragment
+    polling = client.get(f"/admin/qbo/import/refreshes/{run.id}", headers=HX)
+    assert 'data-run-status="queued"' in polling.get_data(as_text=True)
+    work_queue()
+    done = client.get(f"/admin/qbo/import/refreshes/{run.id}",
+                      headers=HX).get_data(as_text=True)
+    assert "hx-trigger" not in done and 'data-run-status="succeeded"' in done
+    assert "Refreshed from QuickBooks: 1 customer records." in done
+    # The finished run swaps in the candidates read by the refresh.
+    assert 'id="match-list" hx-swap-oob="true"' in done and f'data-qbo-id="{qbo_id}"' in done
+    db.session.expire_all()
+    finished = db.session.get(SyncRun, run.id)
+    assert (finished.done, finished.total) == (1, 1)
+    # The import run page sends a refresh run to its own page.
+    moved = client.get(f"/admin/qbo/import/runs/{run.id}")
+    assert moved.headers["Location"].endswith(f"/admin/qbo/import/refreshes/{run.id}")
+    page = client.get(f"/admin/qbo/import/refreshes/{run.id}").get_data(as_text=True)
+    assert "Refreshed from QuickBooks" in page and "Back to the match page" in page
+
+
+def test_mappings_page_refreshes_the_quickbooks_lists_in_a_queued_run(
+        web: Flask, auth: Auth, emulator: Any) -> None:
+    realm = connect_company(web, emulator, "Lists Refresh Co")
+    client = auth.login("qboadmin")
+    page = client.get("/admin/qbo/settings/mappings").get_data(as_text=True)
+    assert "Refresh the QuickBooks lists" in page and "Cedar Clearing Account" not in page
+    api(emulator, realm, "POST", "account", {"Name": "Cedar Clearing Account",
+                                             "AccountType": "Bank"})
+    mappings = "http://localhost/admin/qbo/settings/mappings"
+    fragment = client.post("/admin/qbo/import/refresh", headers=HX).get_data(as_text=True)
+    run = db.session.scalar(select(SyncRun).order_by(SyncRun.id.desc()))
+    assert f'id="refresh-run-{run.id}"' in fragment and run.scope["entities"][0] == "Account"
+    work_queue()
+    done = client.get(f"/admin/qbo/import/refreshes/{run.id}",
+                      headers={**HX, "HX-Current-URL": mappings}).get_data(as_text=True)
+    assert 'data-run-status="succeeded"' in done and "account records" in done
+    assert f'href="{mappings}"' in done  # back to the page, now with the refreshed lists
+    cached = db.session.scalars(select(QboObject.name).where(
+        QboObject.realm_id == realm, QboObject.entity == "Account")).all()
+    assert "Cedar Clearing Account" in cached  # what the mapping dropdowns choose from
+    # Without HTMX the press lands on the run's own page.
+    plain = client.post("/admin/qbo/import/refresh")
+    assert "/admin/qbo/import/refreshes/" in plain.headers["Location"]

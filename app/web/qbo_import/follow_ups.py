@@ -1,7 +1,8 @@
 """Post-import follow-ups: what QuickBooks could not provide, list by list, edited in place.
 
 A list offers and saves only what the user may change elsewhere (logins and rates: the Company
-Owner, as in the Associate Manager), and only for records still on the list.
+Owner, as in the Associate Manager), and only for records still on the list. Each list's form,
+how it is filled and how it is saved are one entry of ``EDITORS``.
 """
 
 from __future__ import annotations
@@ -10,22 +11,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import func, or_, select
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from app.extensions import db
-from app.models import (
-    Associate,
-    BillingCode,
-    BillingCodeKind,
-    Client,
-    Organization,
-    OrganizationCategory,
-)
+from app.models import OrganizationCategory
 from app.permissions import is_owner, qbo_admin_required, qbo_owner_required
+from app.sync import follow_ups as lists
+from app.sync.follow_ups import FOLLOW_UPS, FollowUpList
 from app.web.forms import model_choices
 from app.web.listing import paginate
+from app.web.qbo_import.common import PREFIX, bp
 from app.web.qbo_import.forms import (
     CategoryForm,
     DefaultRateForm,
@@ -35,120 +32,120 @@ from app.web.qbo_import.forms import (
 )
 from app.web.records import is_htmx
 
+URL = f"{PREFIX}/follow-ups"
+YES_NO = {True: "yes", False: "no"}
+
 
 @dataclass(frozen=True)
-class FollowUp:
-    """One follow-up list: which records, how they are searched and edited."""
+class Editor:
+    """How one list's rows are edited: the form, how it is filled, how it is saved."""
 
-    key: str
-    title: str
-    hint: str
-    model: type
-    name_column: str
-    where: Callable[[], list[Any]]
     form: type
-    search: tuple[str, ...]
-    # Logins and rates are edited by the Company Owner only, as in the Associate Manager.
-    owner_only: bool = False
-
-    def may_edit(self) -> bool:
-        """True when the signed-in user may change this list's records (elsewhere too)."""
-        return is_owner() if self.owner_only else True
+    # Copies a valid form onto the record; False (with a field error) leaves it untouched.
+    save: Callable[[Any, Any], bool]
+    fill: Callable[[Any, Any], None] = lambda form, record: None  # from the record, unposted
+    choices: Callable[[Any], None] = lambda form: None  # options every form needs
 
 
-def _rate_codes() -> list[Any]:
-    return [BillingCode.kind == BillingCodeKind.HOURLY, BillingCode.active.is_(True),
-            or_(BillingCode.default_rate.is_(None), BillingCode.default_rate == 0)]
+def _save_login(form: Any, record: Any) -> bool:
+    error = lists.set_login(db.session, record, form.username.data, form.password.data)
+    if error is not None:
+        form.username.errors.append(error)
+    return error is None
 
 
-FOLLOW_UPS: dict[str, FollowUp] = {f.key: f for f in (
-    FollowUp("logins", "Associates without a login",
-             "QuickBooks has no usernames or passwords: imported associates cannot log in "
-             "until the Company Owner sets them.", Associate, "display_name",
-             lambda: [Associate.active.is_(True),
-                      or_(Associate.username.is_(None), Associate.password_hash.is_(None))],
-             LoginForm, ("display_name", "email", "username"), owner_only=True),
-    FollowUp("rates", "Associates without an hourly rate",
-             "Hourly rates bill their time; fill them in before invoicing.", Associate,
-             "display_name", lambda: [Associate.active.is_(True),
-                                      Associate.hourly_rate.is_(None)],
-             RatesForm, ("display_name", "email"), owner_only=True),
-    FollowUp("codes", "Hourly billing codes without a rate",
-             "QuickBooks items without a price: set the default hourly rate.", BillingCode,
-             "code", _rate_codes, DefaultRateForm, ("code", "description")),
-    FollowUp("references", "Clients without “Referred By” / “Act as Reference”",
-             "QuickBooks does not keep these; answer them here.", Client, "name",
-             lambda: [Client.active.is_(True), Client.is_inquiry.is_(False),
-                      or_(Client.referred_by.is_(None), Client.referred_by == "",
-                          Client.act_as_reference.is_(None))],
-             ReferenceForm, ("name", "email")),
-    FollowUp("vendors", "Uncategorized organizations",
-             "Vendors arrive without a category. That is allowed; categorize them when "
-             "useful.", Organization, "name",
-             lambda: [Organization.active.is_(True), Organization.category_id.is_(None)],
-             CategoryForm, ("name", "email")),
-)}
-ROW_ARG = {"logins": "associate_id", "rates": "associate_id", "codes": "billing_code_id",
-           "references": "client_id", "vendors": "organization_id"}
+def _fill_login(form: Any, _record: Any) -> None:
+    form.password.data = None
 
 
-def follow_up_counts() -> dict[str, int]:
-    """How many records each follow-up list holds."""
-    return {key: db.session.scalar(select(func.count(f.model.id)).where(*f.where())) or 0
-            for key, f in FOLLOW_UPS.items()}
+def _save_rates(form: Any, record: Any) -> bool:
+    lists.set_rates(record, form.hourly_rate.data, form.cost_rate.data)
+    return True
 
 
+def _save_code(form: Any, record: Any) -> bool:
+    lists.set_default_rate(record, form.default_rate.data)
+    return True
+
+
+def _save_reference(form: Any, record: Any) -> bool:
+    answer = {"yes": True, "no": False}.get(form.act_as_reference.data)
+    lists.set_reference(record, form.referred_by.data, answer)
+    return True
+
+
+def _fill_reference(form: Any, record: Any) -> None:
+    form.act_as_reference.data = YES_NO.get(record.act_as_reference, "")
+
+
+def _save_category(form: Any, record: Any) -> bool:
+    lists.set_category(record, form.category_id.data)
+    return True
+
+
+def _category_choices(form: Any) -> None:
+    form.category_id.choices = model_choices(OrganizationCategory, blank="— uncategorized —")
+
+
+def _fill_category(form: Any, record: Any) -> None:
+    form.category_id.data = record.category_id
+
+
+EDITORS: dict[str, Editor] = {
+    "logins": Editor(LoginForm, _save_login, fill=_fill_login),
+    "rates": Editor(RatesForm, _save_rates),
+    "codes": Editor(DefaultRateForm, _save_code),
+    "references": Editor(ReferenceForm, _save_reference, fill=_fill_reference),
+    "vendors": Editor(CategoryForm, _save_category, fill=_fill_category,
+                      choices=_category_choices),
+}
+
+
+def may_edit(follow: FollowUpList) -> bool:
+    """True when the signed-in user may change this list's records (elsewhere too)."""
+    return is_owner() if follow.owner_only else True
+
+
+def _form_for(follow: FollowUpList, record: Any, formdata: Any = None) -> Any:
+    """The edit form of one row, filled from the record (or the submitted data)."""
+    editor = EDITORS[follow.key]
+    form = editor.form(formdata=formdata, obj=record if formdata is None else None,
+                       prefix=f"r{record.id}")
+    editor.choices(form)
+    if formdata is None:
+        editor.fill(form, record)
+    return form
+
+
+@bp.get(URL)
+@qbo_admin_required
 def follow_ups() -> str:
     """What QuickBooks could not provide, list by list, editable in place."""
-    key = request.args.get("list", "logins")
-    follow = FOLLOW_UPS.get(key) or FOLLOW_UPS["logins"]
+    follow = FOLLOW_UPS.get(request.args.get("list", "logins")) or FOLLOW_UPS["logins"]
     model = follow.model
-    name = getattr(model, follow.name_column)
     page = paginate(select(model).where(*follow.where()),
                     search=[getattr(model, c) for c in follow.search],
-                    sorts={"name": name}, default_sort="name", filters={"list": follow.key})
+                    sorts={"name": getattr(model, follow.name_column)}, default_sort="name",
+                    filters={"list": follow.key})
     editing = request.args.get("edit", type=int)
-    context = {"follow": follow, "page": page, "counts": follow_up_counts(),
-               "follow_ups": FOLLOW_UPS, "editing": editing,
+    context = {"follow": follow, "page": page, "counts": lists.counts(db.session),
+               "follow_ups": FOLLOW_UPS, "editing": editing, "may_edit": may_edit,
                "forms": {r.id: _form_for(follow, r) for r in page.items
-                         if r.id == editing and follow.may_edit()}}
+                         if r.id == editing and may_edit(follow)}}
     if is_htmx() and request.headers.get("HX-Target") == "listing":
         return render_template("qbo_import/_follow_up_table.html", **context)
     return render_template("qbo_import/follow_ups.html", **context)
 
 
-def _form_for(follow: FollowUp, record: Any, formdata: Any = None) -> Any:
-    """The edit form of one row, filled from the record (or the submitted data)."""
-    prefix = f"r{record.id}"
-    form = follow.form(formdata=formdata, obj=record if formdata is None else None,
-                       prefix=prefix)
-    if follow.key == "references" and formdata is None:
-        form.act_as_reference.data = {True: "yes", False: "no"}.get(record.act_as_reference, "")
-    if follow.key == "vendors":
-        form.category_id.choices = model_choices(OrganizationCategory, blank="— uncategorized —")
-        if formdata is None:
-            form.category_id.data = record.category_id
-    if follow.key == "logins" and formdata is None:
-        form.password.data = None
-    return form
-
-
-def _on_list(follow: FollowUp, record_id: int) -> Any:
-    """The record when it is (still) on the follow-up list, else None."""
-    model = follow.model
-    return db.session.scalars(select(model).where(model.id == record_id,
-                                                  *follow.where())).first()
-
-
-def _render_row(follow: FollowUp, record: Any, form: Any = None, saved: bool = False,
+def _render_row(follow: FollowUpList, record: Any, form: Any = None, saved: bool = False,
                 gone: bool = False) -> str:
     return render_template("qbo_import/_follow_up_row.html", follow=follow, r=record,
                            form=form, editing=form is not None, saved=saved, gone=gone,
-                           on_list=_on_list(follow, record.id) is not None,
-                           row_arg=ROW_ARG[follow.key])
+                           may_edit=may_edit,
+                           on_list=lists.on_list(db.session, follow, record.id) is not None)
 
 
-def _not_on_list(follow: FollowUp, record: Any) -> Response | str:
+def _not_on_list(follow: FollowUpList, record: Any) -> Response | str:
     """Answer an edit of a record the list no longer holds: nothing is changed."""
     if is_htmx():
         return _render_row(follow, record, gone=True)
@@ -157,58 +154,41 @@ def _not_on_list(follow: FollowUp, record: Any) -> Response | str:
 
 
 def _row(key: str, record_id: int) -> Response | str:
+    """One row shown, or (``?edit=1``) its edit form."""
     follow = FOLLOW_UPS[key]
-    record = db.session.get(follow.model, record_id) or abort(404)
+    record: Any = db.session.get(follow.model, record_id) or abort(404)
     editing = request.args.get("edit") == "1"
-    if editing and not follow.may_edit():
+    if editing and not may_edit(follow):
         abort(403)
-    if editing and _on_list(follow, record.id) is None:
+    if editing and lists.on_list(db.session, follow, record.id) is None:
         return _not_on_list(follow, record)
     if not is_htmx():
         return redirect(url_for(".follow_ups", list=key, edit=record.id if editing else None))
     return _render_row(follow, record, _form_for(follow, record) if editing else None)
 
 
-def _apply(follow: FollowUp, form: Any, record: Any) -> bool:
-    """Copy a valid form onto the record; False (with a field error) leaves it untouched."""
-    if follow.key == "logins":
-        taken = db.session.scalar(select(Associate.id).where(
-            func.lower(Associate.username) == form.username.data.lower(),
-            Associate.id != record.id))
-        if taken is not None:
-            form.username.errors.append("Another associate already has this username.")
-            return False
-        record.username = form.username.data
-        record.set_password(form.password.data)
-    elif follow.key == "rates":
-        record.hourly_rate = form.hourly_rate.data
-        record.cost_rate = form.cost_rate.data
-    elif follow.key == "codes":
-        record.default_rate = form.default_rate.data
-    elif follow.key == "references":
-        record.referred_by = form.referred_by.data or None
-        record.act_as_reference = {"yes": True, "no": False}.get(form.act_as_reference.data)
-    elif follow.key == "vendors":
-        record.category_id = form.category_id.data
-    return True
+def _invalid(follow: FollowUpList, record: Any, form: Any) -> Response | str:
+    """Nothing saved: the row again with its errors (or the errors flashed)."""
+    db.session.rollback()
+    if is_htmx():
+        return _render_row(follow, record, form)
+    for field in form:
+        for error in field.errors:
+            flash(f"{field.label.text}: {error}", "danger")
+    return redirect(url_for(".follow_ups", list=follow.key, edit=record.id))
 
 
 def _save(key: str, record_id: int) -> Response | str:
+    """Save one row when it is still on its list; a row no longer listed is left as it is."""
     follow = FOLLOW_UPS[key]
-    record = db.session.get(follow.model, record_id) or abort(404)
-    if not follow.may_edit():
+    record: Any = db.session.get(follow.model, record_id) or abort(404)
+    if not may_edit(follow):
         abort(403)
-    if _on_list(follow, record.id) is None:
+    if lists.on_list(db.session, follow, record.id) is None:
         return _not_on_list(follow, record)
     form = _form_for(follow, record, formdata=request.form)
-    if not (form.validate() and _apply(follow, form, record)):
-        db.session.rollback()
-        if is_htmx():
-            return _render_row(follow, record, form)
-        for field in form:
-            for error in field.errors:
-                flash(f"{field.label.text}: {error}", "danger")
-        return redirect(url_for(".follow_ups", list=key, edit=record.id))
+    if not (form.validate() and EDITORS[key].save(form, record)):
+        return _invalid(follow, record, form)
     db.session.commit()
     if is_htmx():
         return _render_row(follow, record, saved=True)
@@ -216,21 +196,75 @@ def _save(key: str, record_id: int) -> Response | str:
     return redirect(url_for(".follow_ups", list=key))
 
 
-def register(bp: Blueprint, prefix: str) -> None:
-    """Add the follow-up page and each list's row and save routes to the blueprint."""
-    bp.add_url_rule(f"{prefix}/follow-ups", "follow_ups", qbo_admin_required(follow_ups),
-                    methods=["GET"])
-    for key, arg in ROW_ARG.items():
-        url = f"{prefix}/follow-ups/{key}/<int:{arg}>"
+# ---------------------------------------------------------------- one row and its save, per list
+# Logins and rates are saved by the Company Owner only; every list's rows are shown to QBO admins.
 
-        def row_view(key: str = key, **values: int) -> Response | str:
-            return _row(key, next(iter(values.values())))
 
-        def save_view(key: str = key, **values: int) -> Response | str:
-            return _save(key, next(iter(values.values())))
+@bp.get(f"{URL}/logins/<int:associate_id>")
+@qbo_admin_required
+def follow_up_logins(associate_id: int) -> Response | str:
+    """One row of the logins follow-up list (?edit=1: its edit form)."""
+    return _row("logins", associate_id)
 
-        row_view.__doc__ = f"One row of the {key} follow-up list (?edit=1: its edit form)."
-        save_view.__doc__ = f"Save one row of the {key} follow-up list."
-        guard = qbo_owner_required if FOLLOW_UPS[key].owner_only else qbo_admin_required
-        bp.add_url_rule(url, f"follow_up_{key}", qbo_admin_required(row_view), methods=["GET"])
-        bp.add_url_rule(url, f"follow_up_{key}_save", guard(save_view), methods=["POST"])
+
+@bp.post(f"{URL}/logins/<int:associate_id>")
+@qbo_owner_required
+def follow_up_logins_save(associate_id: int) -> Response | str:
+    """Save one row of the logins follow-up list."""
+    return _save("logins", associate_id)
+
+
+@bp.get(f"{URL}/rates/<int:associate_id>")
+@qbo_admin_required
+def follow_up_rates(associate_id: int) -> Response | str:
+    """One row of the rates follow-up list (?edit=1: its edit form)."""
+    return _row("rates", associate_id)
+
+
+@bp.post(f"{URL}/rates/<int:associate_id>")
+@qbo_owner_required
+def follow_up_rates_save(associate_id: int) -> Response | str:
+    """Save one row of the rates follow-up list."""
+    return _save("rates", associate_id)
+
+
+@bp.get(f"{URL}/codes/<int:billing_code_id>")
+@qbo_admin_required
+def follow_up_codes(billing_code_id: int) -> Response | str:
+    """One row of the codes follow-up list (?edit=1: its edit form)."""
+    return _row("codes", billing_code_id)
+
+
+@bp.post(f"{URL}/codes/<int:billing_code_id>")
+@qbo_admin_required
+def follow_up_codes_save(billing_code_id: int) -> Response | str:
+    """Save one row of the codes follow-up list."""
+    return _save("codes", billing_code_id)
+
+
+@bp.get(f"{URL}/references/<int:client_id>")
+@qbo_admin_required
+def follow_up_references(client_id: int) -> Response | str:
+    """One row of the references follow-up list (?edit=1: its edit form)."""
+    return _row("references", client_id)
+
+
+@bp.post(f"{URL}/references/<int:client_id>")
+@qbo_admin_required
+def follow_up_references_save(client_id: int) -> Response | str:
+    """Save one row of the references follow-up list."""
+    return _save("references", client_id)
+
+
+@bp.get(f"{URL}/vendors/<int:organization_id>")
+@qbo_admin_required
+def follow_up_vendors(organization_id: int) -> Response | str:
+    """One row of the vendors follow-up list (?edit=1: its edit form)."""
+    return _row("vendors", organization_id)
+
+
+@bp.post(f"{URL}/vendors/<int:organization_id>")
+@qbo_admin_required
+def follow_up_vendors_save(organization_id: int) -> Response | str:
+    """Save one row of the vendors follow-up list."""
+    return _save("vendors", organization_id)
