@@ -37,7 +37,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.money import round_cents, to_decimal
-from app.qbo.client import BATCH_MAX_ITEMS, BatchOp, BatchResult, QBOClient, dumps_json
+from app.qbo.client import BatchOp, BatchResult, QBOClient, batch_chunks, dumps_json
 from app.qbo.faults import DuplicateNameError, QBOError, StaleObjectError
 from app.sync.context import RunContext
 from app.sync.currency import currency_fields, rate_for
@@ -534,8 +534,7 @@ class PushEngine(RecoveryMixin):
             for node in nodes:
                 self._send_single(node)
             return
-        for start in range(0, len(nodes), BATCH_MAX_ITEMS):
-            chunk = nodes[start:start + BATCH_MAX_ITEMS]
+        for chunk in batch_chunks(nodes):
             self._check_lock()
             ops = [BatchOp(bid=str(i), operation=n.operation, entity=n.qbo_entity,
                            body=n.body) for i, n in enumerate(chunk)]
