@@ -20,6 +20,7 @@ from tests.support import (
     make_users,
     redis_server,
 )
+from tests.txguard import TransactionGuard, guard_transactions
 
 
 @pytest.fixture(scope="session")
@@ -84,6 +85,19 @@ def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
         with db.engine.begin() as conn:
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
+
+
+@pytest.fixture(autouse=True)
+def txguard(request: pytest.FixtureRequest) -> Iterator[TransactionGuard | None]:
+    """Every test that uses the app fails when a QBO request is sent inside a transaction."""
+    if "app" not in request.fixturenames:
+        yield None
+        return
+    with guard_transactions() as guard:
+        yield guard
+    if guard.violations:
+        pytest.fail("a database transaction was open across a call to QuickBooks:\n"
+                    + "\n".join(guard.violations), pytrace=False)
 
 
 @pytest.fixture()

@@ -283,7 +283,6 @@ class QBOClient:
         )
         return self._entity(self._call(request), entity)
 
-
     # -------------------------------------------------------------- batch
 
     def batch(

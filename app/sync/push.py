@@ -386,6 +386,7 @@ class PushEngine(RecoveryMixin):
         started = time.perf_counter()
         ready = [n for n in layer if self._prepare(n, plan, refs)]
         self.local_seconds += time.perf_counter() - started
+        self.session.commit()  # no transaction stays open across a call to QuickBooks
         ready = self._number_conflicts(ready, dry_run)
         if dry_run:
             for node in ready:
@@ -395,6 +396,7 @@ class PushEngine(RecoveryMixin):
                              message=f"Would {node.operation} {node.qbo_entity}")
             return
         self._check_lock()
+        self.session.commit()  # _number_conflicts may have read links again
         self._recover([n for n in ready if self._pending(n)])
         self._hold_back_twins(ready)
         ready = [n for n in ready if n.outcome is None]
@@ -453,6 +455,7 @@ class PushEngine(RecoveryMixin):
         self.ctx.preferences_read = True
         tax_mode = self.session.scalars(select(QboPreference.value).where(
             QboPreference.realm_id == self.realm_id, QboPreference.key == "tax_mode")).first()
+        self.session.commit()  # no transaction stays open across a call to QuickBooks
         messages = refresh_preferences(self.client, self.connection, tax_mode or "qbo")
         if messages:
             self.session.commit()
