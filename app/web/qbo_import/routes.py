@@ -219,9 +219,11 @@ def _open_question(event_id: int) -> tuple[SyncEvent, QboConnection] | None:
 
 
 def _read_qbo(connection: QboConnection, entity: str, qbo_id: str) -> dict[str, Any]:
-    with _client(connection) as client:
+    realm_id = connection.realm_id
+    db.session.commit()  # no transaction stays open across a call to QuickBooks
+    with client_for(current_app.config, db.engine, get_redis(), realm_id) as client:
         row = client.read(entity, qbo_id)
-        store_page(db.session, connection.realm_id, entity, [row])
+        store_page(db.session, realm_id, entity, [row])
     return row
 
 
