@@ -104,7 +104,8 @@ def guard_transactions() -> Iterator[TransactionGuard]:
     guard = TransactionGuard()
     original = requests.Session.send
 
-    def send(session: requests.Session, request: Any, **kwargs: Any) -> Any:
+    def send(session: requests.Session, request: requests.PreparedRequest,
+             **kwargs: Any) -> requests.Response:
         guard.check(str(request.method), str(request.url))
         return original(session, request, **kwargs)
 
