@@ -20,6 +20,7 @@ from tests.support import (
     make_users,
     redis_server,
 )
+from tests.txguard import TransactionGuard, guard_transactions
 
 
 @pytest.fixture(scope="session")
@@ -84,6 +85,26 @@ def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
         with db.engine.begin() as conn:
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
+
+
+# Where the guard below is on: the push, import, recovery, pre-flight and list-refresh tests,
+# and the QBO client's own. TXGUARD=all turns it on for every test that uses the app.
+TXGUARD_PATHS = ("tests/sync/", "tests/qbo/", "tests/test_txguard.py")
+
+
+@pytest.fixture(autouse=True)
+def txguard(request: pytest.FixtureRequest) -> Iterator[TransactionGuard | None]:
+    """A test fails when the app sends a QBO request inside a database transaction."""
+    where = Path(str(request.node.path)).resolve().relative_to(Path(__file__).parent.parent)
+    guarded = os.environ.get("TXGUARD") == "all" or str(where).startswith(TXGUARD_PATHS)
+    if "app" not in request.fixturenames or not guarded:
+        yield None
+        return
+    with guard_transactions() as guard:
+        yield guard
+    if guard.violations:
+        pytest.fail("a database transaction was open across a call to QuickBooks:\n"
+                    + "\n".join(guard.violations), pytrace=False)
 
 
 @pytest.fixture()

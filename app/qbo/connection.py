@@ -178,6 +178,7 @@ def complete_authorization(
     user_id: int | None,
 ) -> QboConnection:
     """Exchange the code and save the connection; pending when another company is in use."""
+    session.commit()  # no transaction stays open across the calls to Intuit and QuickBooks
     tokens = oauth.exchange_code(code)
     details = read_company(config, realm_id, tokens.access_token)
     cipher = cipher_for(config)

@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from app.qbo.jsonio import ci_get
+
 __all__ = [
     "AuthenticationError",
     "AuthorizationError",
@@ -303,15 +305,6 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
-def _ci_get(obj: Mapping[str, Any], *names: str) -> Any:
-    """First value among names, matching keys case-insensitively (Fault / fault / FAULT)."""
-    lowered = {str(k).lower(): v for k, v in obj.items()}
-    for name in names:
-        if name.lower() in lowered:
-            return lowered[name.lower()]
-    return None
-
-
 def _kv_message(text: str | None) -> dict[str, str]:
     """Split Intuit's "message=ThrottleExceeded; errorCode=003001; statusCode=429" text."""
     out: dict[str, str] = {}
@@ -328,25 +321,25 @@ def _errors_from_json(doc: Any) -> tuple[list[dict[str, Any]], str | None]:
     """Pull the error list and fault type out of any JSON fault shape Intuit sends."""
     if not isinstance(doc, Mapping):
         return [], None
-    fault = _ci_get(doc, "Fault")
+    fault = ci_get(doc, "Fault")
     if isinstance(fault, Mapping):
-        raw = _ci_get(fault, "Error") or []
+        raw = ci_get(fault, "Error") or []
         if isinstance(raw, Mapping):
             raw = [raw]
         errors = [
             {
-                "code": _norm_code(_ci_get(e, "code")),
-                "message": _ci_get(e, "Message"),
-                "detail": _ci_get(e, "Detail"),
-                "element": _ci_get(e, "element"),
+                "code": _norm_code(ci_get(e, "code")),
+                "message": ci_get(e, "Message"),
+                "detail": ci_get(e, "Detail"),
+                "element": ci_get(e, "element"),
             }
             for e in raw
             if isinstance(e, Mapping)
         ]
-        return errors, _ci_get(fault, "type")
+        return errors, ci_get(fault, "type")
     # Some endpoints answer {"error": "...", "error_description": "..."} (OAuth style) or a
     # bare {"code": ..., "message": ...}.
-    err = _ci_get(doc, "error")
+    err = ci_get(doc, "error")
     if isinstance(err, Mapping):
         return _errors_from_json({"Fault": {"Error": [err]}})
     if isinstance(err, list):
@@ -354,18 +347,18 @@ def _errors_from_json(doc: Any) -> tuple[list[dict[str, Any]], str | None]:
     if isinstance(err, str):
         return [
             {
-                "code": _norm_code(_ci_get(doc, "code")) or err,
+                "code": _norm_code(ci_get(doc, "code")) or err,
                 "message": err,
-                "detail": _ci_get(doc, "error_description", "detail", "message"),
+                "detail": ci_get(doc, "error_description", "detail", "message"),
                 "element": None,
             }
         ], None
-    if _ci_get(doc, "code") is not None or _ci_get(doc, "message") is not None:
+    if ci_get(doc, "code") is not None or ci_get(doc, "message") is not None:
         return [
             {
-                "code": _norm_code(_ci_get(doc, "code")),
-                "message": _ci_get(doc, "message"),
-                "detail": _ci_get(doc, "detail"),
+                "code": _norm_code(ci_get(doc, "code")),
+                "message": ci_get(doc, "message"),
+                "detail": ci_get(doc, "detail"),
                 "element": None,
             }
         ], None

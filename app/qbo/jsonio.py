@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["dumps_json", "loads_json"]
+__all__ = ["ci_get", "dumps_json", "loads_json"]
 
 
 def _encode(value: Any, out: list[str]) -> None:
@@ -62,3 +62,18 @@ def dumps_json(value: Any) -> str:
 def loads_json(text: str | bytes) -> Any:
     """Parse JSON with every non-integer number as a Decimal."""
     return json.loads(text, parse_float=Decimal)
+
+
+def ci_get(obj: Mapping[str, Any], *names: str) -> Any:
+    """The value of the first of names present, keys matched case-insensitively.
+
+    QBO spells keys "Fault", the OAuth layer "fault": an exact match wins, then any casing.
+    """
+    for name in names:
+        if name in obj:
+            return obj[name]
+        wanted = name.lower()
+        for key, value in obj.items():
+            if str(key).lower() == wanted:
+                return value
+    return None

@@ -36,22 +36,49 @@ class Decision:
 
 @dataclass
 class RetryPolicy:
-    """Counts one call's attempts and decides what follows each failure."""
+    """One call's retry state: counts attempts and decides what follows each failure.
+
+    ``write`` calls track whether an attempt may have reached QBO: from then on the outcome
+    stays unknown until an answer arrives (a later 5xx does not prove the earlier attempt did
+    nothing), and with ``resend_unknown`` off such a write is never sent again: the caller
+    looks for its own write first.
+    """
 
     max_retries: int
     backoff_base: float
     backoff_cap: float
     throttle_wait: float = THROTTLE_WAIT_MAX
     rng: random.Random = field(default_factory=random.Random)
+    write: bool = False
+    resend_unknown: bool = True
     retries: int = 0
     refreshed: bool = False
+    unknown: bool = False
 
-    def after_no_answer(self) -> Decision:
-        """The connection failed or timed out."""
-        return self._retry(retryable=True)
+    def after_no_answer(self, maybe_sent: bool = True) -> Decision:
+        """The connection failed or timed out (maybe_sent: the request may have left)."""
+        self.unknown = self.unknown or (self.write and maybe_sent)
+        return self._hold_back(self._retry(retryable=True))
 
     def after_fault(self, fault: QBOError) -> Decision:
         """QBO answered with a fault."""
+        self.unknown = self.unknown or leaves_outcome_unknown(fault, self.write)
+        return self._hold_back(self._after_fault(fault))
+
+    def gives_up_unconfirmed(self, fault: QBOError) -> bool:
+        """After RAISE: a retryable fault on a write that may have landed is "outcome unknown"."""
+        return fault.retryable and self.unknown
+
+    def _hold_back(self, decision: Decision) -> Decision:
+        """A write that may have landed is not resent when the caller looks for it first."""
+        if self.unknown and not self.resend_unknown and decision.action in (
+            Action.RETRY,
+            Action.PAUSE,
+        ):
+            return Decision(Action.RAISE)
+        return decision
+
+    def _after_fault(self, fault: QBOError) -> Decision:
         if fault.status == 401 and isinstance(fault, AuthenticationError) and not self.refreshed:
             # One refresh per call: a second 401 means the new token is no good either.
             self.refreshed = True
@@ -60,6 +87,8 @@ class RetryPolicy:
             decision = self._retry(fault.retryable)
             if decision.action is Action.RAISE:
                 return decision
+            # Other apps share the realm's budget: the client pauses every process's calls
+            # for the realm (through the limiter in Redis), then sends again.
             return Decision(Action.PAUSE, self.throttle_pause(fault.retry_after))
         return self._retry(fault.retryable)
 

@@ -131,8 +131,12 @@ class ConnectionTokens:
                 if current != rejected_token and self._fresh(row):
                     self._known = (current, as_utc(row.access_expires_at))
                     return current  # another process refreshed while we waited
+                refresh_token = self.cipher.decrypt(row.refresh_token_enc)
+                # No transaction stays open across the call to Intuit; the Redis lock keeps
+                # every other process from refreshing meanwhile.
+                session.rollback()
                 try:
-                    tokens = self.oauth.refresh(self.cipher.decrypt(row.refresh_token_enc))
+                    tokens = self.oauth.refresh(refresh_token)
                 except InvalidGrant:
                     row.status = ConnectionStatus.NEEDS_RECONNECT
                     row.status_reason = (

@@ -155,13 +155,16 @@ def answer_by_linking(session: Session, client: QBOClient, event: SyncEvent, loc
 def _create(session: Session, client: QBOClient, event: SyncEvent, user_label: str) -> None:
     realm_id = event.realm_id or ""
     entity = QBO_ENTITY_OF[event.entity_type or ""]
+    rates = None
+    if entity == "TaxCode":
+        session.commit()  # no transaction stays open across a call to QuickBooks
+        rates = load_tax_rates(client)
     row = read_into_cache(client, session, realm_id, entity, event.qbo_id or "")
     if session.scalars(select(QboLink.id).where(
             QboLink.realm_id == realm_id, QboLink.entity_type == event.entity_type,
             QboLink.qbo_id == str(row["Id"]))).first() is not None:
         raise Refused(f"Nothing was created: “{event.label}” is already linked to a local "
                       "record.")
-    rates = load_tax_rates(client) if entity == "TaxCode" else None
     linking.create_from_qbo(session, realm_id, entity, row, rates)
     event.resolved = True
     session.add(SyncEvent(realm_id=realm_id, entity_type=event.entity_type, label=event.label,

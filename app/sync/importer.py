@@ -178,6 +178,7 @@ class Importer:
         if entity == "TaxCode" and self.tax_rates is None:
             self.tax_rates = load_tax_rates(self.client)
         unlinked, names, _linked = self._indexes(entity)
+        self.session.commit()  # no transaction stays open across a call to QuickBooks
         seen = 0
         for page in self._pages(entity, expected):
             self._import_page(entity, page, unlinked, names)
@@ -420,6 +421,7 @@ def run_import(ctx: RunContext) -> None:
 
 def _run(ctx: RunContext, client: QBOClient, realm_id: str, steps: list[str],
          entities: list[str]) -> None:
+    ctx.session.commit()  # no transaction stays open across a call to QuickBooks
     counts = {entity: client.count(entity, ACTIVE_ANY) for entity in entities}
     grand_total = sum(counts.values())
     ctx.progress.start(grand_total, realm_id)

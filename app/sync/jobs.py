@@ -75,7 +75,9 @@ def keep_connection_alive(max_age_hours: int = 24) -> str:
     last = as_utc(row.last_refreshed_at)
     if last is not None and utcnow() - last < timedelta(hours=max_age_hours):
         return "fresh"
-    client = client_for(current_app.config, db.engine, get_redis(), row.realm_id)
+    realm_id = row.realm_id
+    db.session.rollback()  # no transaction stays open across the call to Intuit
+    client = client_for(current_app.config, db.engine, get_redis(), realm_id)
     try:
         tokens = client.tokens
         tokens.refresh(tokens.access_token())
@@ -163,5 +165,7 @@ def execute_run(run_id: int) -> str:
                         "nothing after it was sent.")
         raise
     finally:
+        # Whatever the handler left uncommitted ends here, as the job's session removal does.
+        db.session.rollback()
         context.close()
     return status.value

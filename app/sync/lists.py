@@ -264,6 +264,7 @@ def refresh_lists(client: QBOClient, session: Session, realm_id: str,
     """
     counts: dict[str, int] = {}
     tax_rates: dict[str, dict[str, Any]] | None = None
+    session.commit()  # no transaction stays open across a call to QuickBooks
     for entity in entities:
         if entity not in CACHED_QBO_ENTITIES:
             raise ValueError(f"not a cached QBO list: {entity}")

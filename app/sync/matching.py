@@ -49,7 +49,12 @@ class MatchView:
 
 def read_into_cache(client: QBOClient, session: Session, realm_id: str, entity: str,
                     qbo_id: str) -> dict[str, Any]:
-    """Read one QBO record and keep it in the list cache (no commit)."""
+    """Read one QBO record and keep it in the list cache (the cache row is not committed).
+
+    What the session read so far is committed first: no transaction stays open across a call
+    to QuickBooks.
+    """
+    session.commit()
     row = client.read(entity, qbo_id)
     store_page(session, realm_id, entity, [row])
     return row

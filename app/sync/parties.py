@@ -96,12 +96,14 @@ def live_matches(client: QBOClient, session: Session, realm_id: str, entity_type
     """For each record, the unlinked QBO parties of its kind with its name or its email.
 
     QBO's IN compares case-insensitively but not Ledgerhub's looser ``name_key``, so names are
-    sent whitespace-collapsed and every row is compared again here. Rows are cached (no commit).
+    sent whitespace-collapsed and every row is compared again here. Rows are cached (no commit;
+    the transaction the records were read in is committed before QuickBooks is asked).
     """
     qbo_entity = PARTIES[entity_type].qbo_entity
     names = {" ".join(party_label(entity_type, r).split()) for r in records}
-    rows = _query(client, qbo_entity, "DisplayName", (n for n in names if n))
     emails = {e for e in (email_key(getattr(r, "email", None)) for r in records) if e}
+    session.commit()  # no transaction stays open across a call to QuickBooks
+    rows = _query(client, qbo_entity, "DisplayName", (n for n in names if n))
     if emails:
         rows.update(_email_rows(client, qbo_entity, emails))
     store_page(session, realm_id, qbo_entity, rows.values())

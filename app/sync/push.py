@@ -37,7 +37,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.money import round_cents, to_decimal
-from app.qbo.client import BATCH_MAX_ITEMS, BatchOp, BatchResult, QBOClient, dumps_json
+from app.qbo.client import BatchOp, BatchResult, QBOClient, batch_chunks, dumps_json
 from app.qbo.faults import DuplicateNameError, QBOError, StaleObjectError
 from app.sync.context import RunContext
 from app.sync.currency import currency_fields, rate_for
@@ -386,6 +386,7 @@ class PushEngine(RecoveryMixin):
         started = time.perf_counter()
         ready = [n for n in layer if self._prepare(n, plan, refs)]
         self.local_seconds += time.perf_counter() - started
+        self.session.commit()  # no transaction stays open across a call to QuickBooks
         ready = self._number_conflicts(ready, dry_run)
         if dry_run:
             for node in ready:
@@ -395,6 +396,7 @@ class PushEngine(RecoveryMixin):
                              message=f"Would {node.operation} {node.qbo_entity}")
             return
         self._check_lock()
+        self.session.commit()  # _number_conflicts may have read links again
         self._recover([n for n in ready if self._pending(n)])
         self._hold_back_twins(ready)
         ready = [n for n in ready if n.outcome is None]
@@ -453,6 +455,7 @@ class PushEngine(RecoveryMixin):
         self.ctx.preferences_read = True
         tax_mode = self.session.scalars(select(QboPreference.value).where(
             QboPreference.realm_id == self.realm_id, QboPreference.key == "tax_mode")).first()
+        self.session.commit()  # no transaction stays open across a call to QuickBooks
         messages = refresh_preferences(self.client, self.connection, tax_mode or "qbo")
         if messages:
             self.session.commit()
@@ -534,8 +537,7 @@ class PushEngine(RecoveryMixin):
             for node in nodes:
                 self._send_single(node)
             return
-        for start in range(0, len(nodes), BATCH_MAX_ITEMS):
-            chunk = nodes[start:start + BATCH_MAX_ITEMS]
+        for chunk in batch_chunks(nodes):
             self._check_lock()
             ops = [BatchOp(bid=str(i), operation=n.operation, entity=n.qbo_entity,
                            body=n.body) for i, n in enumerate(chunk)]
