@@ -32,7 +32,7 @@ def marker(request_id: str) -> str:
 
 
 def record_marker(entity_type: str, local_id: int) -> str:
-    """The start every marker of one local record shares (see push._new_request_id)."""
+    """The start every marker of one local record shares (see sending.new_request_id)."""
     return f"{MARKER}lh-{entity_type[:8]}-{local_id}-"
 
 

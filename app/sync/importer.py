@@ -31,6 +31,7 @@ from app.sync.context import RunContext
 from app.sync.from_qbo import Incoming, TooLong, Unusable
 from app.sync.linking import build, display, home_currency, link_pair, linked_local_ids
 from app.sync.lists import ACTIVE_ANY, PAGE_SIZE, describe, load_tax_rates, store_page
+from app.sync.locks import RealmLock
 from app.sync.mappings import US_LINE_MARKERS
 from app.sync.names import email_key, phone_key
 from app.sync.names import name_key as normalize_name
@@ -406,17 +407,12 @@ def run_import(ctx: RunContext) -> None:
     realm_id = ctx.realm_id()
     client = ctx.client()
     entities = [entity for step in steps for entity in STEPS[step]]
-    lock = ctx.redis.lock(f"ledgerhub:qbo-import:{realm_id}", timeout=_LOCK_SECONDS,
-                          blocking_timeout=30 * 60)
-    if not lock.acquire():
-        raise RuntimeError("Another import of this company is still running.")
+    lock = RealmLock(ctx.redis, "import", realm_id, _LOCK_SECONDS)
+    lock.acquire(give_up_after=30 * 60, busy="Another import of this company is still running.")
     try:
         _run(ctx, client, realm_id, steps, entities)
     finally:
-        try:
-            lock.release()
-        except Exception:  # noqa: BLE001 - an expired lock is released already
-            log.info("Import lock for %s had expired", realm_id)
+        lock.release()
 
 
 def _run(ctx: RunContext, client: QBOClient, realm_id: str, steps: list[str],

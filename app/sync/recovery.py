@@ -18,10 +18,11 @@ from app.qbo.faults import QBOError
 from app.qbo.query import and_, where_eq, where_in
 from app.sync import docnumbers
 from app.sync.entities import Key, NotSendable
+from app.sync.parts import EngineParts
 from app.sync.preflight import display_key
 
 if TYPE_CHECKING:
-    from app.sync.push import Node
+    from app.sync.plan import Node
 
 # How often a write whose answer was lost is looked for and sent again within one run.
 UNSURE_TRIES = 3
@@ -72,15 +73,8 @@ def _by_name(client: QBOClient, entity: str, name_field: str,
     return found
 
 
-class RecoveryMixin:
+class RecoveryMixin(EngineParts):
     """Part of PushEngine: recovery after lost answers and invoice-number conflicts."""
-
-    # Provided by PushEngine.
-    client: QBOClient | None
-    session: Any
-    realm_id: str
-    ctx: Any
-    refs: Any
 
     # ------------------------------------------------------------------ earlier runs
 
@@ -103,6 +97,7 @@ class RecoveryMixin:
             link = node.link = QboLink(realm_id=self.realm_id, entity_type=node.key[0],
                                        local_id=node.key[1], origin=LinkOrigin.PUSHED)
             self.session.add(link)
+            self.refs.remember(node.key, link)
         link.qbo_id, link.sync_token = str(row["Id"]), str(row.get("SyncToken", "0"))
         link.state = LinkState.SYNCED
         link.pending_request_id = None

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from app.models import EventOutcome, Fix, LinkOrigin, LinkState
+from app.models import EventOutcome
 from app.sync import lookups
-from app.sync.amounts import amount_problems
-from app.sync.entities import Key, NotSendable, fingerprint
-from app.sync.preflight import check_record
+from app.sync.decision import judge
+from app.sync.entities import Key
 
 if TYPE_CHECKING:
-    from app.sync.push import Node, Plan, PushEngine
+    from app.sync.engine import PushEngine
+    from app.sync.plan import Node, Plan
 
 HELD_BACK = "held_back"
 RULE = ("Before its first write, a run checks every record it would copy, dependencies "
@@ -39,16 +39,9 @@ def check_plan(engine: PushEngine, plan: Plan, nodes: list[Node], roots: list[Ke
                            {key: node.link for key, node in plan.nodes.items()})
     try:
         for node in nodes:  # layer order: a node's dependencies are decided before it
-            if not _decide(engine, node, plan):
-                continue
+            # The run's own new records stand in for their future QBO ids.
             refs.planned = saved | trial
-            try:
-                node.body = node.etype.payload(node.record, refs)
-                if node.etype.qbo_entity_for is not None:  # a Bill or a Purchase, say
-                    node.qbo_entity = node.etype.qbo_entity_for(node.record, refs)
-            except NotSendable as exc:
-                engine._finish(node, EventOutcome.FAILED, action="plan", fault_code=exc.code,
-                               message=exc.message, fix=exc.fix)
+            if not judge(engine, node, plan, sending=False):
                 continue
             # A body that refers to no record new in this run is already final.
             node.final = not (set(node.deps) & trial)
@@ -56,54 +49,6 @@ def check_plan(engine: PushEngine, plan: Plan, nodes: list[Node], roots: list[Ke
     finally:
         refs.planned = saved
     _hold_back_orphans(engine, plan, nodes, set(roots))
-
-
-def _decide(engine: PushEngine, node: Node, plan: Plan) -> bool:
-    """False when the node is done before sending (failed or skipped)."""
-    failed_dep = next((plan.nodes[d] for d in node.deps if d in plan.nodes
-                       and plan.nodes[d].outcome == EventOutcome.FAILED), None)
-    if failed_dep is not None:
-        engine._finish(node, EventOutcome.FAILED, action="plan",
-                       message=f"Not sent: {failed_dep.label} could not be copied.")
-        return False
-    bad_numbers = amount_problems(node.record)
-    if bad_numbers:
-        engine._finish(node, EventOutcome.FAILED, action="plan", fault_code="amount",
-                       message=" ".join(bad_numbers), fix=Fix.edit(*node.key))
-        return False
-    link = node.link
-    if node.follows is not None and node.follows in plan.nodes:
-        # Decided when its leader has gone (billed time after its invoice): see PushEngine.
-        node.operation = "update" if link is not None and link.qbo_id else "create"
-        return False
-    node.fingerprint = fingerprint(node.etype.name, node.record)
-    synced = link is not None and link.qbo_id and link.state == LinkState.SYNCED
-    if synced and link.origin == LinkOrigin.MAPPED:
-        # A mapping means "use this QuickBooks entry as it is": never overwrite it.
-        engine._finish(node, EventOutcome.SKIPPED, action="skip", qbo_id=link.qbo_id,
-                       message=f"Mapped to QuickBooks #{link.qbo_id}; used as it is there.")
-        return False
-    if synced and link.pushed_hash == node.fingerprint:
-        engine._finish(node, EventOutcome.SKIPPED, action="skip", qbo_id=link.qbo_id,
-                       message=f"Already in QuickBooks (#{link.qbo_id}), unchanged.")
-        return False
-    if node.etype.ready is not None:  # e.g. a draft invoice is never copied
-        try:
-            node.etype.ready(node.record)
-        except NotSendable as exc:
-            engine._finish(node, EventOutcome.FAILED, action="plan", fault_code=exc.code,
-                           message=exc.message, fix=exc.fix)
-            return False
-    # Something will be written: QuickBooks' preferences now (once per run, one GET).
-    engine.read_preferences()
-    problems = check_record(engine.session, engine.realm_id, node.etype.name, node.record)
-    if problems:
-        engine._finish(node, EventOutcome.FAILED, action="plan", fault_code=problems[0].code,
-                       message=" ".join(p.message for p in problems),
-                       fix=problems[0].fix)
-        return False
-    node.operation = "update" if synced else "create"
-    return True
 
 
 def _hold_back_orphans(engine: PushEngine, plan: Plan, nodes: list[Node],
