@@ -169,8 +169,9 @@ class Workers:
         for proc in self.procs:
             try:
                 proc.wait(15)
-            except subprocess.TimeoutExpired:
+            except subprocess.TimeoutExpired:  # a job still running: it is not waited for
                 proc.kill()
+                proc.wait(10)
 
 
 def _children(pid: int) -> list[int]:
