@@ -20,7 +20,7 @@ run: $(STAMP) $(ASSETS)
 test: $(STAMP) $(ASSETS) $(TEST_ASSETS) browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# Style and types: ruff, then mypy over app/, worker.py and wsgi.py (settings in pyproject.toml).
+# Style and types: ruff, then mypy over app/, qbo_emulator/, worker.py and wsgi.py (pyproject.toml).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
