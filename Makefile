@@ -20,8 +20,10 @@ run: $(STAMP) $(ASSETS)
 test: $(STAMP) $(ASSETS) $(TEST_ASSETS) browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Style and types: ruff, then mypy over app/, qbo_emulator/, worker.py and wsgi.py (pyproject.toml).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 # Everything copied with "QBO Add All" under faults, worker kills and a Redis restart.
 soak: $(STAMP)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeAlias
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, event
+from sqlalchemy.orm import Session, scoped_session
 
 from app.config import BASE_DIR, normalize_database_url
+
+# What services take: a Session, or Flask-SQLAlchemy's ``db.session``, the scoped proxy that
+# stands for the current request's or job's Session.
+DbSession: TypeAlias = Session | scoped_session[Any]
 
 
 def alembic_config(database_url: str) -> AlembicConfig:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import abort, g
 from flask_login import current_user, login_required
@@ -65,8 +65,8 @@ def _guard(level: str, allowed: Callable[[], bool], *, hidden: bool = False) -> 
             return view(*args, **kwargs)
 
         guarded = login_required(wrapped)
-        guarded.access_level = level  # type: ignore[attr-defined]
-        return guarded  # type: ignore[return-value]
+        guarded.access_level = level
+        return cast(F, guarded)
 
     return decorator
 

@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, g, jsonify, redirect, render_template_string, request
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from . import jsonutil
 from .core import current
@@ -37,7 +38,7 @@ CONSENT_PAGE = """<!doctype html>
 </body></html>"""
 
 
-def _discovery() -> dict[str, str]:
+def _discovery() -> dict[str, str | list[str]]:
     base = request.host_url.rstrip("/")
     return {
         "issuer": base,
@@ -79,7 +80,7 @@ def authorize() -> Any:
         return _error_page("The redirect_uri does not match a URI registered for this app.")
     state = params.get("state", "")
 
-    def back(**answer: str) -> Response:
+    def back(**answer: str) -> WerkzeugResponse:
         if state:
             answer["state"] = state
         separator = "&" if "?" in redirect_uri else "?"

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 DEFAULT_MAX_RESULTS = 100
@@ -421,7 +421,7 @@ class _Literal:
                 moment = _as_datetime(value)
                 if moment is not None:
                     return (moment > self.moment) - (moment < self.moment)
-            if self.numeric_text:
+            if self.numeric_text and self.number is not None:
                 number = _as_decimal(value)
                 if number is not None:
                     return (number > self.number) - (number < self.number)
@@ -495,6 +495,11 @@ def _matcher(condition: Condition) -> Callable[[dict], bool]:
     return compare
 
 
+def _sorted_by(get: Callable[[dict[str, Any]], Any], row: dict[str, Any]) -> tuple[int, Any]:
+    """The sort key of one row for one ORDERBY field."""
+    return _sort_key(get(row))
+
+
 def _sort_key(value: object) -> tuple[int, Any]:
     """Order-preserving key over mixed row values: missing, booleans, numbers, times, text."""
     if value is None or value is _MISSING:
@@ -552,7 +557,7 @@ def execute(query: Query, rows: Iterable[dict], *, name_list: bool) -> dict:
 
     selected.sort(key=_id_key)
     for get, descending in reversed(plan.sorters):
-        selected.sort(key=lambda row, get=get: _sort_key(get(row)), reverse=descending)
+        selected.sort(key=partial(_sorted_by, get), reverse=descending)
     start = query.start_position - 1
     page = selected[start : start + query.max_results]
     if not page:

@@ -68,16 +68,16 @@ def _us(
         detail = _detail(line)
         if detail is None:
             continue
-        code = ref_value(detail, "TaxCodeRef") or "NON"
-        if code not in ("TAX", "NON"):
+        line_code = ref_value(detail, "TaxCodeRef") or "NON"
+        if line_code not in ("TAX", "NON"):
             if not automated:
                 raise errors.business(
                     "US line TaxCodeRef must be TAX or NON.",
                     f"Line.{line['DetailType']}.TaxCodeRef",
                 )
-            code = "NON"  # automated sales tax ignores line codes other than TAX/NON
-        detail["TaxCodeRef"] = {"value": code}
-        if code == "TAX":
+            line_code = "NON"  # automated sales tax ignores line codes other than TAX/NON
+        detail["TaxCodeRef"] = {"value": line_code}
+        if line_code == "TAX":
             taxable += Decimal(line["Amount"])
     if automated:
         sent = detail_in.get("TotalTax")

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Connection,
     DateTime,
     Enum,
+    FromClause,
     Index,
     MetaData,
     Numeric,
@@ -61,7 +62,7 @@ ONLY_ON = "only_on"
 TRIGRAM_WITH = {"gin_pending_list_limit": 64}
 
 
-def search_indexes(table: Table, *names: str) -> None:
+def search_indexes(table: FromClause, *names: str) -> None:
     """Trigram indexes on PostgreSQL for a listing's substring search (``?q=``).
 
     The search is ``column ILIKE '%text%'`` there, which no ordinary index serves; a GIN index
@@ -71,6 +72,7 @@ def search_indexes(table: Table, *names: str) -> None:
     New rows wait in a GIN index's pending list, which every search reads through, until it is
     full or vacuumed; the smallest list (64 kB) keeps that read short between vacuums.
     """
+    assert isinstance(table, Table)  # a mapped class's __table__
     for name in names:
         Index(f"ix_{table.name}_{name}_trgm", table.c[name], postgresql_using="gin",
               postgresql_ops={name: "gin_trgm_ops"}, postgresql_with=TRIGRAM_WITH,

@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from app.database import DbSession
 from app.extensions import Model
 from app.models.base import (
     Currency,
@@ -313,7 +314,7 @@ _TAX_INPUTS = {"tax_code_id", "tax_calculation", "currency", "exchange_rate"}
 
 
 @event.listens_for(Session, "before_flush")
-def _forget_written_back_tax(session: Session, _context: object, _instances: object) -> None:
+def _forget_written_back_tax(session: DbSession, _context: object, _instances: object) -> None:
     """QuickBooks' tax no longer applies once the lines or the tax code change."""
     touched: set[Invoice] = set()
     for obj in (*session.new, *session.dirty, *session.deleted):

@@ -13,8 +13,8 @@ from typing import Any
 
 from redis import Redis
 from sqlalchemy import Engine, delete, select
-from sqlalchemy.orm import Session
 
+from app.database import DbSession
 from app.models import ConnectionStatus, QboConnection, QboLink
 from app.models.base import utcnow
 from app.qbo.client import BATCH_TIMEOUT, Exchange, QBOClient
@@ -33,7 +33,7 @@ def cipher_for(config: Mapping[str, Any]) -> TokenCipher:
     return TokenCipher(config["TOKEN_ENCRYPTION_KEY"])
 
 
-def check_token_key(session: Session, config: Mapping[str, Any]) -> None:
+def check_token_key(session: DbSession, config: Mapping[str, Any]) -> None:
     """Raise TokenKeyMismatch when a stored token does not open with ``TOKEN_ENCRYPTION_KEY``."""
     cipher = cipher_for(config)
     for row in session.scalars(select(QboConnection)):
@@ -51,14 +51,14 @@ def oauth_for(config: Mapping[str, Any], redirect_uri: str | None = None) -> QBO
     )
 
 
-def current_connection(session: Session) -> QboConnection | None:
+def current_connection(session: DbSession) -> QboConnection | None:
     """The connection in use (connected or needing reconnection), if any."""
     return session.scalars(
         select(QboConnection).where(QboConnection.status != ConnectionStatus.PENDING_CONFIRMATION)
     ).first()
 
 
-def pending_connection(session: Session) -> QboConnection | None:
+def pending_connection(session: DbSession) -> QboConnection | None:
     """A connection to another company waiting for the admin's confirmation."""
     return session.scalars(
         select(QboConnection).where(QboConnection.status == ConnectionStatus.PENDING_CONFIRMATION)
@@ -158,7 +158,7 @@ def read_company(config: Mapping[str, Any], realm_id: str, access_token: str) ->
     )
 
 
-def other_realms_in_use(session: Session, realm_id: str) -> list[str]:
+def other_realms_in_use(session: DbSession, realm_id: str) -> list[str]:
     """Realms other than ``realm_id`` that links or the current connection belong to."""
     realms = set(
         session.scalars(select(QboLink.realm_id).where(QboLink.realm_id != realm_id).distinct())
@@ -170,7 +170,7 @@ def other_realms_in_use(session: Session, realm_id: str) -> list[str]:
 
 
 def complete_authorization(
-    session: Session,
+    session: DbSession,
     config: Mapping[str, Any],
     oauth: QBOOAuth,
     code: str,
@@ -215,7 +215,7 @@ def _describe(
     row.connected_at = utcnow()
 
 
-def confirm_switch(session: Session, config: Mapping[str, Any]) -> QboConnection | None:
+def confirm_switch(session: DbSession, config: Mapping[str, Any]) -> QboConnection | None:
     """Make the pending company the connected one; the previous connection is revoked."""
     pending = pending_connection(session)
     if pending is None:
@@ -230,7 +230,7 @@ def confirm_switch(session: Session, config: Mapping[str, Any]) -> QboConnection
     return pending
 
 
-def cancel_switch(session: Session, config: Mapping[str, Any]) -> None:
+def cancel_switch(session: DbSession, config: Mapping[str, Any]) -> None:
     """Forget the pending company's authorization (revoked at Intuit)."""
     pending = pending_connection(session)
     if pending is not None:
@@ -239,7 +239,7 @@ def cancel_switch(session: Session, config: Mapping[str, Any]) -> None:
         session.commit()
 
 
-def disconnect(session: Session, config: Mapping[str, Any]) -> bool:
+def disconnect(session: DbSession, config: Mapping[str, Any]) -> bool:
     """Revoke the token at Intuit and delete it locally; links are kept for a reconnect."""
     row = current_connection(session)
     if row is None:

@@ -14,6 +14,7 @@ from redis import Redis
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from app.database import DbSession
 from app.models import ConnectionStatus, QboConnection
 from app.models.base import utcnow
 from app.models.people import as_utc
@@ -40,7 +41,7 @@ def store_tokens(
     row.last_refreshed_at = now or utcnow()
 
 
-def reencrypt_tokens(session: Session, old: TokenCipher, new: TokenCipher) -> int:
+def reencrypt_tokens(session: DbSession, old: TokenCipher, new: TokenCipher) -> int:
     """Re-encrypt every stored token with ``new``; returns the connections changed.
 
     Tokens already under ``new`` are left as they are, so a rotation interrupted half-way can
@@ -83,7 +84,7 @@ class ConnectionTokens:
         # meanwhile answers 401, and refresh() then reads the row again.
         self._known: tuple[str, datetime] | None = None
 
-    def _row(self, session: Session) -> QboConnection:
+    def _row(self, session: DbSession) -> QboConnection:
         row = session.scalars(
             select(QboConnection).where(QboConnection.realm_id == self.realm_id)
         ).first()

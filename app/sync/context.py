@@ -8,7 +8,7 @@ from typing import Any
 
 from redis import Redis
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import scoped_session
 
 from app.models import ConnectionStatus, SyncRun
 from app.qbo.client import Exchange, QBOClient
@@ -22,7 +22,7 @@ class RunContext:
 
     run: SyncRun
     progress: Progress
-    session: Session
+    session: scoped_session[Any]  # db.session: the job's Session, and a factory of it
     config: Mapping[str, Any]
     redis: Redis
     preferences_read: bool = False  # QBO Preferences are re-read once per push run

@@ -11,8 +11,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from app.database import DbSession
 from app.models import ExchangeRate, QboLink
 from app.sync.registry import PARTIES
 
@@ -26,7 +26,7 @@ class RateError(ValueError):
     """A rate that cannot be stored; the message is shown to the user."""
 
 
-def rate_for(session: Session, currency: str, on: date, home: str) -> Decimal | None:
+def rate_for(session: DbSession, currency: str, on: date, home: str) -> Decimal | None:
     """The rate in force on ``on`` (latest entry not after it); 1 for the home currency."""
     if currency == home:
         return ONE
@@ -55,7 +55,7 @@ def parse_rate(text: object) -> Decimal:
     return value
 
 
-def add_rate(session: Session, currency: str, home: str, rate: Decimal,
+def add_rate(session: DbSession, currency: str, home: str, rate: Decimal,
              as_of: date) -> ExchangeRate:
     """Store (or replace) the rate of ``currency`` against ``home`` on a date; flushes."""
     currency, home = currency.upper(), home.upper()
@@ -98,7 +98,7 @@ def currency_fields(record_currency: str, home: str, multicurrency: bool,
     return fields
 
 
-def party_currency_lock(session: Session, realm_id: str | None, entity_type: str,
+def party_currency_lock(session: DbSession, realm_id: str | None, entity_type: str,
                         local_id: int | None) -> str | None:
     """Why a client's or organization's currency can no longer change, or None if it can."""
     if realm_id is None or local_id is None or entity_type not in PARTY_TYPES:

@@ -129,8 +129,12 @@ def build_body(engine: PushEngine, node: Node) -> Decision:
     """The payload (and the QBO entity it is sent as); a record that cannot say it fails."""
     refs = engine.refs
     assert refs is not None  # set when the run starts
+    payload = node.etype.payload
     try:
-        node.body = node.etype.payload(node.record, refs)
+        if payload is None:
+            raise NotSendable(f"{node.etype.noun.capitalize()} records are not copied to "
+                              "QuickBooks.")
+        node.body = payload(node.record, refs)
         if node.etype.qbo_entity_for is not None:  # a Bill or a Purchase, say
             node.qbo_entity = node.etype.qbo_entity_for(node.record, refs)
     except NotSendable as exc:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from app.models import EventOutcome, LinkState, QboConnection, QboPreference
+from app.models import EventOutcome, LinkState, QboConnection, QboLink, QboPreference
 from app.qbo.client import QBOClient
 from app.qbo.faults import QBOError
 from app.sync.context import RunContext
@@ -78,7 +78,8 @@ class PushEngine(ResultsMixin, SendingMixin, RecoveryMixin):
             progress.record(EventOutcome.FAILED, entity_type=entity_type, local_id=local_id,
                             action="plan", realm_id=self.realm_id,
                             message="The record no longer exists in Ledgerhub.")
-        links = {key: node.link for key, node in plan.nodes.items() if node.link is not None}
+        links: dict[Key, QboLink | None] = {key: node.link for key, node in plan.nodes.items()
+                                            if node.link is not None}
         refs = self.refs = RunRefs(self.session, self.realm_id, self.connection, links)
         refs.planned.update(key for key, outcome in seen.items()
                             if outcome == EventOutcome.PLANNED)
@@ -159,7 +160,7 @@ class PushEngine(ResultsMixin, SendingMixin, RecoveryMixin):
                 by_type.setdefault(node.key[0], []).append(node)
         for entity_type, group in by_type.items():
             try:
-                found = live_matches(self.client, self.session, self.realm_id, entity_type,
+                found = live_matches(self.qbo, self.session, self.realm_id, entity_type,
                                      [n.record for n in group])
                 self.session.commit()
             except QBOError as exc:

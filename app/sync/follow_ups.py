@@ -12,8 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
 
+from app.database import DbSession
 from app.models import Associate, BillingCode, BillingCodeKind, Client, Organization
 
 __all__ = ["FOLLOW_UPS", "FollowUpList", "counts", "on_list", "set_category", "set_default_rate",
@@ -81,19 +81,19 @@ FOLLOW_UPS: dict[str, FollowUpList] = {f.key: f for f in (
 )}
 
 
-def counts(session: Session) -> dict[str, int]:
+def counts(session: DbSession) -> dict[str, int]:
     """How many records each follow-up list holds."""
     return {key: session.scalar(select(func.count(f.model.id)).where(*f.where())) or 0
             for key, f in FOLLOW_UPS.items()}
 
 
-def on_list(session: Session, follow: FollowUpList, record_id: int) -> Any | None:
+def on_list(session: DbSession, follow: FollowUpList, record_id: int) -> Any | None:
     """The record when it is (still) on the follow-up list, else None."""
     model = follow.model
     return session.scalars(select(model).where(model.id == record_id, *follow.where())).first()
 
 
-def set_login(session: Session, associate: Associate, username: str, password: str) -> str | None:
+def set_login(session: DbSession, associate: Associate, username: str, password: str) -> str | None:
     """Give an associate a username and first password; the reason when the name is taken."""
     taken = session.scalar(select(Associate.id).where(
         func.lower(Associate.username) == username.lower(), Associate.id != associate.id))

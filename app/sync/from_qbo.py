@@ -14,8 +14,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from app.database import DbSession
 from app.models import (
     Account,
     AccountType,
@@ -48,7 +48,7 @@ class TooLong(Exception):
 class Incoming:
     """What builders share: the realm's links (QBO id -> local id) and the home currency."""
 
-    session: Session
+    session: DbSession
     realm_id: str
     home: str
     _cache: dict[str, dict[str, int]] = field(default_factory=dict)

@@ -13,8 +13,8 @@ from typing import Any
 from rq import Queue
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
+from app.database import DbSession
 from app.models import EventOutcome, QboLink, QboObject, RunKind, SyncEvent, SyncRun
 from app.qbo.client import QBOClient
 from app.qbo.faults import QBOError
@@ -36,7 +36,7 @@ _QUESTIONS_SHOWN = 500
 # ---------------------------------------------------------------- runs
 
 
-def start_import(session: Session, queue: Queue, step: str, *, user_id: int | None,
+def start_import(session: DbSession, queue: Queue, step: str, *, user_id: int | None,
                  realm_id: str) -> SyncRun:
     """Queue an import of one step ("parties" = clients, organizations and associates).
 
@@ -48,13 +48,13 @@ def start_import(session: Session, queue: Queue, step: str, *, user_id: int | No
                        realm_id=realm_id)
 
 
-def recent_imports(session: Session, limit: int = 5) -> list[SyncRun]:
+def recent_imports(session: DbSession, limit: int = 5) -> list[SyncRun]:
     """The latest import runs, newest first."""
     return list(session.scalars(select(SyncRun).where(SyncRun.kind == RunKind.IMPORT)
                                 .order_by(SyncRun.id.desc()).limit(limit)))
 
 
-def run_notes(session: Session, run: SyncRun) -> list[SyncEvent]:
+def run_notes(session: DbSession, run: SyncRun) -> list[SyncEvent]:
     """A finished import's rows worth reading: skipped, noted or failed (not already linked)."""
     if not run.status.finished:
         return []
@@ -83,7 +83,7 @@ def _open_questions(realm_id: str | None) -> Select:
         SyncEvent.resolved.is_(False)).order_by(SyncEvent.id)
 
 
-def count_questions(session: Session, realm_id: str | None) -> int:
+def count_questions(session: DbSession, realm_id: str | None) -> int:
     """How many import questions of the company are still open."""
     if not realm_id:
         return 0
@@ -91,7 +91,7 @@ def count_questions(session: Session, realm_id: str | None) -> int:
         _open_questions(realm_id).subquery())) or 0
 
 
-def local_candidates(session: Session, event: SyncEvent) -> list[Any]:
+def local_candidates(session: DbSession, event: SyncEvent) -> list[Any]:
     """Unlinked local records the question's QBO record may be (same name, or the one named)."""
     entity_type = event.entity_type or ""
     model: Any
@@ -106,7 +106,7 @@ def local_candidates(session: Session, event: SyncEvent) -> list[Any]:
     return [r for r in rows if r.id not in linked]
 
 
-def questions(session: Session, realm_id: str) -> list[Question]:
+def questions(session: DbSession, realm_id: str) -> list[Question]:
     """The open questions of the company, oldest first, each with its candidates."""
     found = []
     for event in session.scalars(_open_questions(realm_id).limit(_QUESTIONS_SHOWN)):
@@ -119,7 +119,7 @@ def questions(session: Session, realm_id: str) -> list[Question]:
     return found
 
 
-def find_question(session: Session, event_id: int, realm_id: str) -> SyncEvent | None:
+def find_question(session: DbSession, event_id: int, realm_id: str) -> SyncEvent | None:
     """The question if it is still open in this company, else None (answered meanwhile)."""
     event = session.get(SyncEvent, event_id)
     if (event is None or event.resolved or event.action != importer.ATTENTION_ACTION
@@ -128,7 +128,7 @@ def find_question(session: Session, event_id: int, realm_id: str) -> SyncEvent |
     return event
 
 
-def answer_by_linking(session: Session, client: QBOClient, event: SyncEvent, local_id: int, *,
+def answer_by_linking(session: DbSession, client: QBOClient, event: SyncEvent, local_id: int, *,
                       user_label: str) -> str:
     """Link the question's QBO record to local record ``local_id``; returns what was done."""
     entity_type = event.entity_type or ""
@@ -152,7 +152,7 @@ def answer_by_linking(session: Session, client: QBOClient, event: SyncEvent, loc
     return f"“{event.label}” is now linked to the existing local record."
 
 
-def _create(session: Session, client: QBOClient, event: SyncEvent, user_label: str) -> None:
+def _create(session: DbSession, client: QBOClient, event: SyncEvent, user_label: str) -> None:
     realm_id = event.realm_id or ""
     entity = QBO_ENTITY_OF[event.entity_type or ""]
     rates = None
@@ -173,7 +173,7 @@ def _create(session: Session, client: QBOClient, event: SyncEvent, user_label: s
     session.commit()
 
 
-def answer_by_creating(session: Session, client: QBOClient, event: SyncEvent, *,
+def answer_by_creating(session: DbSession, client: QBOClient, event: SyncEvent, *,
                        user_label: str) -> str:
     """Create a separate local record from the question's QBO record; returns what was done."""
     try:

@@ -20,8 +20,8 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
+from app.database import DbSession
 from app.models import EventOutcome, LinkOrigin, QboLink, SyncEvent, SyncRun
 from app.qbo.client import QBOClient
 from app.qbo.connection import current_connection
@@ -386,7 +386,7 @@ def steps_from_scope(scope: Mapping[str, Any] | None) -> list[str]:
     return steps
 
 
-def _sync_currencies(session: Session, client: QBOClient) -> str:
+def _sync_currencies(session: DbSession, client: QBOClient) -> str:
     """Home currency and multi-currency from QBO Preferences, kept on the connection."""
     prefs = client.preferences()
     currency = prefs.get("CurrencyPrefs") or {}

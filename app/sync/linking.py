@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from app.database import DbSession
 from app.models import CompanySettings, LinkOrigin, LinkState, QboLink
 from app.models.base import utcnow
 from app.qbo.connection import current_connection
@@ -34,7 +34,7 @@ def _fingerprint(entity_type: str, record: Any) -> str | None:
         return None
 
 
-def home_currency(session: Session) -> str:
+def home_currency(session: DbSession) -> str:
     """The connected company's home currency (else the company setting, else USD)."""
     connection = current_connection(session)
     if connection is not None and connection.home_currency:
@@ -59,7 +59,7 @@ def build(entity: str, row: Mapping[str, Any], ctx: Incoming,
     return builder(row, describe(entity, row, tax_rates), ctx)
 
 
-def linked_local_ids(session: Session, realm_id: str, entity_type: str) -> set[int]:
+def linked_local_ids(session: DbSession, realm_id: str, entity_type: str) -> set[int]:
     """Local ids that already have a link in the realm (synced, or a push under way)."""
     rows = session.execute(select(QboLink.local_id, QboLink.qbo_id, QboLink.state).where(
         QboLink.realm_id == realm_id, QboLink.entity_type == entity_type))
@@ -67,7 +67,7 @@ def linked_local_ids(session: Session, realm_id: str, entity_type: str) -> set[i
             if qbo_id is not None or state == LinkState.PENDING}
 
 
-def link_pair(session: Session, realm_id: str, entity_type: str, record: Any, qbo_id: str,
+def link_pair(session: DbSession, realm_id: str, entity_type: str, record: Any, qbo_id: str,
               sync_token: str | None, origin: LinkOrigin) -> QboLink:
     """Link a local record to a QBO object (no write to QBO); reuses a failed link row."""
     link = session.scalars(select(QboLink).where(
@@ -87,7 +87,7 @@ def link_pair(session: Session, realm_id: str, entity_type: str, record: Any, qb
     return link
 
 
-def create_from_qbo(session: Session, realm_id: str, entity: str, row: Mapping[str, Any],
+def create_from_qbo(session: DbSession, realm_id: str, entity: str, row: Mapping[str, Any],
                     tax_rates: Mapping[str, dict[str, Any]] | None = None) -> Any:
     """Create (and link, origin IMPORTED) the local record for one QBO row; no commit.
 

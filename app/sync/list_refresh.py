@@ -13,8 +13,8 @@ from typing import Any
 
 from rq import Queue
 from sqlalchemy import update
-from sqlalchemy.orm import Session
 
+from app.database import DbSession
 from app.models import RunKind, SyncRun
 from app.sync.context import RunContext
 from app.sync.lists import ACTIVE_ANY, refresh_lists
@@ -37,7 +37,7 @@ def entities_from_scope(scope: Mapping[str, Any] | None) -> list[str]:
     return entities
 
 
-def start_list_refresh(session: Session, queue: Queue, entities: Sequence[str], *,
+def start_list_refresh(session: DbSession, queue: Queue, entities: Sequence[str], *,
                        user_id: int | None, realm_id: str,
                        extra: Mapping[str, Any] | None = None) -> SyncRun:
     """Queue a refresh of the named QBO lists (QueueUnavailable when Redis refuses it).

@@ -13,8 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
 
+from app.database import DbSession
 from app.models import QboObject
 from app.models.base import utcnow
 from app.models.people import as_utc
@@ -229,7 +229,7 @@ def load_tax_rates(client: QBOClient) -> dict[str, dict[str, Any]]:
     return rates
 
 
-def store_page(session: Session, realm_id: str, entity: str, rows: Iterable[Mapping[str, Any]],
+def store_page(session: DbSession, realm_id: str, entity: str, rows: Iterable[Mapping[str, Any]],
                tax_rates: Mapping[str, dict[str, Any]] | None = None) -> int:
     """Upsert one page of QBO rows into the cache (no commit); returns the rows stored."""
     by_id = {str(row["Id"]): row for row in rows if row.get("Id") is not None}
@@ -254,7 +254,7 @@ def store_page(session: Session, realm_id: str, entity: str, rows: Iterable[Mapp
     return len(by_id)
 
 
-def refresh_lists(client: QBOClient, session: Session, realm_id: str,
+def refresh_lists(client: QBOClient, session: DbSession, realm_id: str,
                   entities: Iterable[str] = LIST_ENTITIES, *,
                   on_page: PageCallback | None = None) -> dict[str, int]:
     """Refresh the cache for each entity, committing per page; returns rows stored per entity.
@@ -285,7 +285,7 @@ def refresh_lists(client: QBOClient, session: Session, realm_id: str,
     return counts
 
 
-def cached(session: Session, realm_id: str, entity: str,
+def cached(session: DbSession, realm_id: str, entity: str,
            active_only: bool = False) -> list[QboObject]:
     """The cached rows of one entity, by name (for dropdowns)."""
     stmt = select(QboObject).where(QboObject.realm_id == realm_id, QboObject.entity == entity)
@@ -294,7 +294,7 @@ def cached(session: Session, realm_id: str, entity: str,
     return list(session.scalars(stmt.order_by(QboObject.name)))
 
 
-def cache_age(session: Session, realm_id: str, entity: str) -> datetime | None:
+def cache_age(session: DbSession, realm_id: str, entity: str) -> datetime | None:
     """When the oldest cached row of an entity was fetched (None when nothing is cached)."""
     value = session.scalar(select(func.min(QboObject.fetched_at)).where(
         QboObject.realm_id == realm_id, QboObject.entity == entity))

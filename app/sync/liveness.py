@@ -23,6 +23,7 @@ from rq.job import Job
 from sqlalchemy import Engine, or_, select, update
 from sqlalchemy.orm import Session
 
+from app.database import DbSession
 from app.models import RunKind, RunStatus, SyncRun
 from app.models.base import utcnow
 from app.models.people import as_utc
@@ -75,7 +76,7 @@ def is_dead(run: SyncRun, dead_after: float, now: datetime | None = None) -> boo
     return last is None or (now or utcnow()) - last > timedelta(seconds=dead_after)
 
 
-def reap_dead_runs(session: Session, queue: Queue, dead_after: float,
+def reap_dead_runs(session: DbSession, queue: Queue, dead_after: float,
                    run_ids: list[int] | None = None) -> list[int]:
     """Mark dead runs interrupted, resume pushes, re-enqueue queued runs Redis lost.
 
@@ -101,7 +102,7 @@ def reap_dead_runs(session: Session, queue: Queue, dead_after: float,
     return changed
 
 
-def _interrupt(session: Session, queue: Queue, run: SyncRun, cutoff: datetime) -> bool:
+def _interrupt(session: DbSession, queue: Queue, run: SyncRun, cutoff: datetime) -> bool:
     """Close a dead run (only if it is still running with a stale heartbeat) and resume it."""
     message = "Interrupted: the worker executing this run stopped."
     result = session.execute(
@@ -146,14 +147,14 @@ def _lost_by_queue(run: SyncRun, queue: Queue, cutoff: datetime) -> bool:
     return False
 
 
-def _requeue(session: Session, queue: Queue, run: SyncRun) -> None:
+def _requeue(session: DbSession, queue: Queue, run: SyncRun) -> None:
     from app.sync.runs import enqueue_job
 
     enqueue_job(session, queue, run)
     log.warning("run %s had lost its queued job; queued it again", run.id)
 
 
-def settle(session: Session, queue: Callable[[], Queue], run: SyncRun, dead_after: float) -> None:
+def settle(session: DbSession, queue: Callable[[], Queue], run: SyncRun, dead_after: float) -> None:
     """Reap ``run`` now if its worker is dead, so a page never shows a dead run as running."""
     if not is_dead(run, dead_after):
         return

@@ -13,8 +13,8 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from app.database import DbSession
 from app.models import QboLink
 
 T = TypeVar("T")
@@ -23,7 +23,7 @@ MEMO_KEY = "ledgerhub.lookups"
 
 
 @contextmanager
-def memoized_lookups(session: Session) -> Iterator[None]:
+def memoized_lookups(session: DbSession) -> Iterator[None]:
     """Remember lookups made through ``remembered`` on this session until the block ends."""
     session.info[MEMO_KEY] = {}
     try:
@@ -32,12 +32,12 @@ def memoized_lookups(session: Session) -> Iterator[None]:
         session.info.pop(MEMO_KEY, None)
 
 
-def active(session: Session) -> bool:
+def active(session: DbSession) -> bool:
     """True inside ``memoized_lookups`` (a run), where whole tables may be loaded at once."""
     return session.info.get(MEMO_KEY) is not None
 
 
-def remembered(session: Session, key: tuple[Any, ...], lookup: Callable[[], T]) -> T:
+def remembered(session: DbSession, key: tuple[Any, ...], lookup: Callable[[], T]) -> T:
     """The value of ``lookup()``, asked once per run for each key (every time outside a run)."""
     memo = session.info.get(MEMO_KEY)
     if memo is None:
@@ -48,7 +48,7 @@ def remembered(session: Session, key: tuple[Any, ...], lookup: Callable[[], T]) 
     return result
 
 
-def remember_links(session: Session, realm_id: str,
+def remember_links(session: DbSession, realm_id: str,
                    links: Mapping[tuple[str, int], QboLink | None]) -> None:
     """Remember links already read (a plan's, None for a record without one), during a run."""
     memo = session.info.get(MEMO_KEY)
@@ -58,7 +58,7 @@ def remember_links(session: Session, realm_id: str,
         memo.setdefault(("link", realm_id, entity_type, local_id), found)
 
 
-def link(session: Session, realm_id: str, entity_type: str, local_id: int) -> QboLink | None:
+def link(session: DbSession, realm_id: str, entity_type: str, local_id: int) -> QboLink | None:
     """A local record's link (or mapping) in one company, remembered during a run."""
     return remembered(session, ("link", realm_id, entity_type, local_id), lambda: (
         session.scalars(select(QboLink).where(

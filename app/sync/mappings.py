@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from app.database import DbSession
 from app.models import Account, LinkOrigin, LinkState, QboLink, QboObject, QboPreference
 from app.models.base import utcnow
 from app.sync import lookups
@@ -107,14 +107,14 @@ REQUIRED_DEFAULTS = ("ar_account", "ap_account", "expense_payment_account", "exp
 # ---------------------------------------------------------------- links and preferences
 
 
-def mapped_qbo_id(session: Session, realm_id: str, entity_type: str,
+def mapped_qbo_id(session: DbSession, realm_id: str, entity_type: str,
                   local_id: int) -> str | None:
     """The QBO Id a local record is linked or mapped to in this company (any origin)."""
     link = lookups.link(session, realm_id, entity_type, local_id)
     return link.qbo_id if link is not None else None
 
 
-def mapped_ids(session: Session, realm_id: str, entity_type: str) -> dict[int, QboLink]:
+def mapped_ids(session: DbSession, realm_id: str, entity_type: str) -> dict[int, QboLink]:
     """All links of one local list in one company, by local id."""
     links = session.scalars(
         select(QboLink).where(QboLink.realm_id == realm_id, QboLink.entity_type == entity_type)
@@ -122,7 +122,7 @@ def mapped_ids(session: Session, realm_id: str, entity_type: str) -> dict[int, Q
     return {link.local_id: link for link in links}
 
 
-def preference(session: Session, realm_id: str, key: str) -> str | None:
+def preference(session: DbSession, realm_id: str, key: str) -> str | None:
     """A company default (or its built-in default for choice settings)."""
     value = session.scalar(
         select(QboPreference.value).where(QboPreference.realm_id == realm_id,
@@ -133,7 +133,7 @@ def preference(session: Session, realm_id: str, key: str) -> str | None:
     return value
 
 
-def set_preference(session: Session, realm_id: str, key: str, value: str | None) -> None:
+def set_preference(session: DbSession, realm_id: str, key: str, value: str | None) -> None:
     """Store a company default; None or '' clears it. Flushes, does not commit."""
     row = session.scalars(
         select(QboPreference).where(QboPreference.realm_id == realm_id,
@@ -152,7 +152,7 @@ def set_preference(session: Session, realm_id: str, key: str, value: str | None)
 # ---------------------------------------------------------------- the QBO side (cache)
 
 
-def qbo_object(session: Session, realm_id: str, entity: str, qbo_id: str | None
+def qbo_object(session: DbSession, realm_id: str, entity: str, qbo_id: str | None
                ) -> QboObject | None:
     """One cached QBO row."""
     if not qbo_id:
@@ -168,7 +168,7 @@ def qbo_object(session: Session, realm_id: str, entity: str, qbo_id: str | None
 US_LINE_MARKERS = frozenset({"TAX", "NON"})
 
 
-def qbo_choices(session: Session, realm_id: str, entity: str,
+def qbo_choices(session: DbSession, realm_id: str, entity: str,
                 subtypes: Iterable[str] = ()) -> list[QboObject]:
     """Cached QBO rows of one list (active first, then by name), optionally of some types."""
     stmt = select(QboObject).where(QboObject.realm_id == realm_id, QboObject.entity == entity)
@@ -203,14 +203,14 @@ def _compatible(kind: RecordType, record: Any, obj: QboObject) -> bool:
     return True
 
 
-def _local_rows(session: Session, kind: RecordType, active_only: bool = True) -> list[Any]:
+def _local_rows(session: DbSession, kind: RecordType, active_only: bool = True) -> list[Any]:
     stmt = select(kind.model)
     if active_only:
         stmt = stmt.where(kind.model.active.is_(True))
     return list(session.scalars(stmt.order_by(getattr(kind.model, kind.name_column))))
 
 
-def suggestions(session: Session, realm_id: str, entity_type: str) -> dict[int, QboObject | None]:
+def suggestions(session: DbSession, realm_id: str, entity_type: str) -> dict[int, QboObject | None]:
     """For each active local row of a list, the active QBO row with the same normalized name."""
     kind = MAPPED_LISTS[entity_type]
     by_name: dict[str, list[QboObject]] = {}
@@ -236,7 +236,7 @@ def suggestions(session: Session, realm_id: str, entity_type: str) -> dict[int, 
 # ---------------------------------------------------------------- saving mappings
 
 
-def set_mapping(session: Session, realm_id: str, entity_type: str, local_id: int,
+def set_mapping(session: DbSession, realm_id: str, entity_type: str, local_id: int,
                 qbo_id: str | None) -> QboLink | None:
     """Map a local list row to a cached QBO row (None removes a mapping). Flushes only.
 
@@ -279,7 +279,7 @@ def set_mapping(session: Session, realm_id: str, entity_type: str, local_id: int
     return link
 
 
-def accept_suggestions(session: Session, realm_id: str, entity_type: str) -> int:
+def accept_suggestions(session: DbSession, realm_id: str, entity_type: str) -> int:
     """Map every unmapped active row that has a suggestion; returns how many. Flushes only."""
     links = mapped_ids(session, realm_id, entity_type)
     count = 0
@@ -290,7 +290,7 @@ def accept_suggestions(session: Session, realm_id: str, entity_type: str) -> int
     return count
 
 
-def check_default(session: Session, realm_id: str, key: str, value: str | None) -> str | None:
+def check_default(session: DbSession, realm_id: str, key: str, value: str | None) -> str | None:
     """Why a default value is not acceptable, or None."""
     spec = DEFAULT_KEYS.get(key)
     if spec is None:
@@ -307,7 +307,7 @@ def check_default(session: Session, realm_id: str, key: str, value: str | None) 
     return None
 
 
-def save_defaults(session: Session, realm_id: str, values: dict[str, str | None]
+def save_defaults(session: DbSession, realm_id: str, values: dict[str, str | None]
                   ) -> dict[str, str]:
     """Validate and store defaults; returns errors by key and writes nothing if any."""
     errors = {key: message for key, value in values.items()
@@ -338,7 +338,7 @@ def payment_account_problem(payment_type: str | None, account: QboObject | None)
     return None
 
 
-def income_account_name(session: Session, realm_id: str, item: QboObject) -> str | None:
+def income_account_name(session: DbSession, realm_id: str, item: QboObject) -> str | None:
     """The name of an item's income account (from the item, else the account cache)."""
     ref = (item.data or {}).get("IncomeAccountRef")
     if isinstance(ref, dict):  # a full QBO reference
@@ -351,7 +351,7 @@ def income_account_name(session: Session, realm_id: str, item: QboObject) -> str
     return account.name if account is not None else None
 
 
-def rows_with_links(session: Session, realm_id: str, entity_type: str,
+def rows_with_links(session: DbSession, realm_id: str, entity_type: str,
                     active_only: bool = True) -> list[tuple[Any, QboLink | None]]:
     """The local rows of a list with their link in this company."""
     kind = MAPPED_LISTS[entity_type]

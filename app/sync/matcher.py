@@ -13,8 +13,8 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from app.database import DbSession
 from app.models import (
     EventOutcome,
     LinkOrigin,
@@ -63,7 +63,7 @@ class LinkRefused(Exception):
     """A link that must not be made; the message says why and what to do."""
 
 
-def record_for(session: Session, entity_type: str, local_id: int) -> Any | None:
+def record_for(session: DbSession, entity_type: str, local_id: int) -> Any | None:
     """The local client, organization or associate, or None."""
     if entity_type not in MATCHABLE:
         return None
@@ -100,7 +100,7 @@ def _address_lines(parts: Mapping[str, Any] | None) -> tuple[str, ...]:
                                   parts.get("country")) if p)
 
 
-def candidates(session: Session, realm_id: str, entity_type: str, record: Any,
+def candidates(session: DbSession, realm_id: str, entity_type: str, record: Any,
                limit: int = 10) -> list[Candidate]:
     """QBO rows (from the cache) that may be ``record``, best first."""
     if entity_type not in MATCHABLE:
@@ -156,7 +156,7 @@ def candidates(session: Session, realm_id: str, entity_type: str, record: Any,
     return found[:limit]
 
 
-def name_conflicts(session: Session, realm_id: str, entity_type: str,
+def name_conflicts(session: DbSession, realm_id: str, entity_type: str,
                    record: Any) -> list[QboObject]:
     """Cached customers, vendors or employees of the other kinds with the record's name.
 
@@ -170,7 +170,7 @@ def name_conflicts(session: Session, realm_id: str, entity_type: str,
     return [row for row in rows if normalize_name(row.name) == name]
 
 
-def _check_currency(session: Session, realm_id: str, record: Any, qbo_row: Mapping[str, Any],
+def _check_currency(session: DbSession, realm_id: str, record: Any, qbo_row: Mapping[str, Any],
                     qbo_name: str) -> None:
     """QBO never changes a customer's or vendor's currency: both sides must already agree."""
     mine = getattr(record, "currency", None)
@@ -187,7 +187,7 @@ def _check_currency(session: Session, realm_id: str, record: Any, qbo_row: Mappi
                           f"the local currency to {theirs} first if they are the same party.")
 
 
-def link_record(session: Session, realm_id: str, entity_type: str, record: Any,
+def link_record(session: DbSession, realm_id: str, entity_type: str, record: Any,
                 qbo_row: Mapping[str, Any], *, user_label: str | None = None,
                 allow_inactive: bool = False) -> QboLink:
     """Link the record to a QBO row just read from QBO (origin MATCHED); commits.

@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from app.database import DbSession
 from app.models import ConnectionStatus, QboConnection, QboLink
 from app.qbo.client import QBOClient
 from app.qbo.faults import QBOError
@@ -47,7 +47,7 @@ class MatchView:
     linked_names: dict[int, str] = field(default_factory=dict)
 
 
-def read_into_cache(client: QBOClient, session: Session, realm_id: str, entity: str,
+def read_into_cache(client: QBOClient, session: DbSession, realm_id: str, entity: str,
                     qbo_id: str) -> dict[str, Any]:
     """Read one QBO record and keep it in the list cache (the cache row is not committed).
 
@@ -60,7 +60,7 @@ def read_into_cache(client: QBOClient, session: Session, realm_id: str, entity: 
     return row
 
 
-def ask_qbo_live(session: Session, open_client: ClientFactory, connection: QboConnection,
+def ask_qbo_live(session: DbSession, open_client: ClientFactory, connection: QboConnection,
                  entity_type: str, record: Any) -> str | None:
     """Query QBO for parties with the record's name or email (two queries at most).
 
@@ -80,7 +80,7 @@ def ask_qbo_live(session: Session, open_client: ClientFactory, connection: QboCo
     return None
 
 
-def _linked_names(session: Session, entity_type: str,
+def _linked_names(session: DbSession, entity_type: str,
                   candidates: list[matcher.Candidate]) -> dict[int, str]:
     owners = [c.linked_local_id for c in candidates if c.linked_local_id]
     if not owners:
@@ -90,7 +90,7 @@ def _linked_names(session: Session, entity_type: str,
             for r in session.scalars(select(model).where(model.id.in_(owners)))}
 
 
-def match_view(session: Session, open_client: ClientFactory, connection: QboConnection,
+def match_view(session: DbSession, open_client: ClientFactory, connection: QboConnection,
                entity_type: str, record: Any, *, ask_live: bool = True) -> MatchView:
     """The record's link, and the QBO parties that may be it, best first.
 
@@ -113,7 +113,7 @@ def match_view(session: Session, open_client: ClientFactory, connection: QboConn
     return view
 
 
-def link_from_qbo(session: Session, client: QBOClient, realm_id: str, entity_type: str,
+def link_from_qbo(session: DbSession, client: QBOClient, realm_id: str, entity_type: str,
                   record: Any, qbo_id: str, *, user_label: str | None = None) -> str:
     """Link the record to QBO record ``qbo_id`` as QBO has it now; returns what was done.
 

@@ -14,7 +14,8 @@ import re
 import unicodedata
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+
+from app.database import DbSession
 
 __all__ = ["email_key", "name_key", "party_label", "phone_key",
            "same_name_parties"]
@@ -48,7 +49,7 @@ def party_label(entity_type: str, record: object) -> str:
     return PARTIES[entity_type].local_name(record)
 
 
-def same_name_parties(session: Session, name: str | None,
+def same_name_parties(session: DbSession, name: str | None,
                       exclude: tuple[str, int | None] | None = None) -> list[tuple[str, int, str]]:
     """Clients, organizations and associates whose name has ``name``'s key, as (type, id, name).
 

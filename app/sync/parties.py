@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from app.database import DbSession
 from app.models import Fix, FixCode, QboLink
 from app.qbo.client import QBOClient
 from app.qbo.faults import ValidationError
@@ -91,7 +91,7 @@ def _email_rows(client: QBOClient, qbo_entity: str,
         return {}
 
 
-def live_matches(client: QBOClient, session: Session, realm_id: str, entity_type: str,
+def live_matches(client: QBOClient, session: DbSession, realm_id: str, entity_type: str,
                  records: Sequence[Any]) -> dict[int, list[LiveMatch]]:
     """For each record, the unlinked QBO parties of its kind with its name or its email.
 
@@ -138,7 +138,7 @@ def match_message(matches: Sequence[LiveMatch]) -> str:
             "or create anyway, from the match page. Nothing was created.")
 
 
-def find_clash(client: QBOClient, session: Session, realm_id: str,
+def find_clash(client: QBOClient, session: DbSession, realm_id: str,
                name: str) -> tuple[str, dict[str, Any]] | None:
     """The customer, vendor or employee that holds ``name`` now (after a 6240), or None.
 

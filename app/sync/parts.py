@@ -28,6 +28,13 @@ class EngineParts:
     connection: Any
     batching: bool
 
+    @property
+    def qbo(self) -> QBOClient:
+        """The run's client (a dry run has none and never sends)."""
+        if self.client is None:
+            raise RuntimeError("a dry run does not call QuickBooks")
+        return self.client
+
     if TYPE_CHECKING:
         def _finish(self, node: Node, outcome: EventOutcome, *, action: str,
                     message: str | None = None, **fields: Any) -> None: ...

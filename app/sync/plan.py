@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
+from app.database import DbSession
 from app.models import EventOutcome, LinkState, QboLink, QboPreference
 from app.sync.entities import Key, NotSendable
 from app.sync.registry import PUSHABLE as ENTITY_TYPES
@@ -47,6 +48,28 @@ class Node:
         self.qbo_entity = self.qbo_entity or self.etype.qbo_entity
 
     @property
+    def written(self) -> QboLink:
+        """The link the outbox wrote before the node is sent (every sent node has one)."""
+        if self.link is None:
+            raise RuntimeError(f"{self.key} is sent without a link in the outbox")
+        return self.link
+
+    @property
+    def request_id(self) -> str:
+        """The request id the outbox gave this write (QBO's idempotency key)."""
+        request_id = self.written.pending_request_id
+        if request_id is None:
+            raise RuntimeError(f"{self.key} is sent without a request id in the outbox")
+        return request_id
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        """The body prepared for sending (every sent node has one)."""
+        if self.body is None:
+            raise RuntimeError(f"{self.key} is sent without a prepared body")
+        return self.body
+
+    @property
     def label(self) -> str:
         """How the record is named in progress and feedback."""
         return self.etype.label(self.record)
@@ -68,17 +91,17 @@ class Plan:
 class _Options:
     """The company's defaults some dependencies depend on, read once when first needed."""
 
-    def __init__(self, session: Session, realm_id: str) -> None:
+    def __init__(self, session: DbSession, realm_id: str) -> None:
         self.session = session
         self.realm_id = realm_id
-        self._values: dict[str, str | None] | None = None
+        self._values: dict[str, str] | None = None
 
     def deps(self, etype: EntityType, record: Any) -> list[Key]:
         """The record's dependencies, in order, without repeats."""
         if etype.option_deps is None:
             return list(dict.fromkeys(etype.deps(record)))
         if self._values is None:
-            self._values = {p.key: p.value for p in self.session.scalars(
+            self._values = {p.key: p.value or "" for p in self.session.scalars(
                 select(QboPreference).where(QboPreference.realm_id == self.realm_id))}
         return list(dict.fromkeys(etype.option_deps(record, self._values)))
 
@@ -88,7 +111,7 @@ def _chunks(ids: list[int]) -> Iterator[list[int]]:
         yield ids[start:start + _CHUNK]
 
 
-def load_records(session: Session, entity_type: str, ids: Iterable[int]) -> dict[int, Any]:
+def load_records(session: DbSession, entity_type: str, ids: Iterable[int]) -> dict[int, Any]:
     """Records of one type by id, in IN queries, with their lines when they have any."""
     model: Any = ENTITY_TYPES[entity_type].model
     wanted = sorted(set(ids))
@@ -102,7 +125,7 @@ def load_records(session: Session, entity_type: str, ids: Iterable[int]) -> dict
     return found
 
 
-def load_links(session: Session, realm_id: str, keys: Iterable[Key]) -> dict[Key, QboLink]:
+def load_links(session: DbSession, realm_id: str, keys: Iterable[Key]) -> dict[Key, QboLink]:
     """The links of these records, one IN query per record type (and 500 ids)."""
     by_type: dict[str, list[int]] = {}
     for entity_type, local_id in keys:
@@ -117,7 +140,7 @@ def load_links(session: Session, realm_id: str, keys: Iterable[Key]) -> dict[Key
     return links
 
 
-def _load_closure(session: Session, roots: Iterable[Key],
+def _load_closure(session: DbSession, roots: Iterable[Key],
                   options: _Options) -> dict[Key, Any]:
     """Every record the walk from ``roots`` reaches, loaded level by level."""
     records: dict[Key, Any] = {}
@@ -139,7 +162,7 @@ def _load_closure(session: Session, roots: Iterable[Key],
     return records
 
 
-def build_plan(session: Session, realm_id: str, roots: Iterable[Key]) -> Plan:
+def build_plan(session: DbSession, realm_id: str, roots: Iterable[Key]) -> Plan:
     """Load the scope's records and everything they depend on, with their links."""
     roots = list(roots)
     plan = Plan()
@@ -173,7 +196,7 @@ def build_plan(session: Session, realm_id: str, roots: Iterable[Key]) -> Plan:
     return plan
 
 
-def _add_followers(session: Session, realm_id: str, plan: Plan,
+def _add_followers(session: DbSession, realm_id: str, plan: Plan,
                    followers: list[tuple[Key, Key]]) -> None:
     """Records already in QBO that a copied record changes (its billed time) join the plan.
 

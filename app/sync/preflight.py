@@ -15,8 +15,8 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from app.database import DbSession
 from app.models import (
     Associate,
     Client,
@@ -65,7 +65,7 @@ def map_list(entity_type: str) -> Fix:
 class Company:
     """What the checks need to know about the QBO company, read once."""
 
-    def __init__(self, session: Session, realm_id: str) -> None:
+    def __init__(self, session: DbSession, realm_id: str) -> None:
         row = session.scalars(
             select(QboConnection).where(QboConnection.realm_id == realm_id)
         ).first()
@@ -90,13 +90,13 @@ class Company:
         return self.us and self.row is not None and bool(self.row.automated_sales_tax)
 
 
-def company_of(session: Session, realm_id: str) -> Company:
+def company_of(session: DbSession, realm_id: str) -> Company:
     """What the checks know about the company (read once per run)."""
     return lookups.remembered(session, ("company", realm_id),
                               lambda: Company(session, realm_id))
 
 
-def preference(session: Session, realm_id: str, key: str) -> str | None:
+def preference(session: DbSession, realm_id: str, key: str) -> str | None:
     """A company default, read once per run (a run checks it for every record and line)."""
     return lookups.remembered(session, ("preference", realm_id, key),
                               lambda: mappings.preference(session, realm_id, key))
@@ -128,7 +128,7 @@ def party_name(entity_type: str, record: Any) -> str:
     return record.display_name if entity_type == "associate" else record.name
 
 
-def list_problems(session: Session, realm_id: str, entity_type: str, record: Any,
+def list_problems(session: DbSession, realm_id: str, entity_type: str, record: Any,
                   company: Company, *, via: str = "") -> list[Problem]:
     """A list row (billing code, term, class, tax code, account, payment method)."""
     kind = LIST_KINDS[entity_type]
@@ -166,7 +166,7 @@ def list_problems(session: Session, realm_id: str, entity_type: str, record: Any
     return []
 
 
-def default_problem(session: Session, realm_id: str, key: str, why: str) -> Problem | None:
+def default_problem(session: DbSession, realm_id: str, key: str, why: str) -> Problem | None:
     """A required default that is unset, unknown or inactive in QBO."""
     spec = mappings.DEFAULT_KEYS[key]
     value = preference(session, realm_id, key)
@@ -185,7 +185,7 @@ _PARTY_SOURCES = (("client", Client, Client.name),
                   ("associate", Associate, Associate.display_name))
 
 
-def _party_names(session: Session) -> dict[str, list[tuple[str, int, str]]]:
+def _party_names(session: DbSession) -> dict[str, list[tuple[str, int, str]]]:
     """Every client, organization and associate by display key (read once per run)."""
     def load() -> dict[str, list[tuple[str, int, str]]]:
         index: dict[str, list[tuple[str, int, str]]] = defaultdict(list)
@@ -197,7 +197,7 @@ def _party_names(session: Session) -> dict[str, list[tuple[str, int, str]]]:
     return lookups.remembered(session, ("party_names",), load)
 
 
-def _collisions(session: Session, entity_type: str, record: Any) -> list[str]:
+def _collisions(session: DbSession, entity_type: str, record: Any) -> list[str]:
     """Other clients, organizations and associates with the same display name."""
     key = display_key(party_name(entity_type, record))
     if not key:
@@ -211,7 +211,7 @@ def _collisions(session: Session, entity_type: str, record: Any) -> list[str]:
             and display_key(name) == key]
 
 
-def _qbo_parties_named(session: Session, realm_id: str, key: str) -> list[QboObject]:
+def _qbo_parties_named(session: DbSession, realm_id: str, key: str) -> list[QboObject]:
     """Cached QBO customers, vendors and employees with this display key."""
     parties = tuple(PARTY_ENTITIES.values())
     if not lookups.active(session):
@@ -229,7 +229,7 @@ def _qbo_parties_named(session: Session, realm_id: str, key: str) -> list[QboObj
     return lookups.remembered(session, ("qbo_parties", realm_id), load).get(key, [])
 
 
-def _qbo_name_taken(session: Session, realm_id: str, entity_type: str, record: Any
+def _qbo_name_taken(session: DbSession, realm_id: str, entity_type: str, record: Any
                     ) -> str | None:
     """A QBO party of another kind (or linked to another record) already has the name."""
     key = display_key(party_name(entity_type, record))
@@ -249,7 +249,7 @@ def _qbo_name_taken(session: Session, realm_id: str, entity_type: str, record: A
     return None
 
 
-def _currency_problems(session: Session, realm_id: str, entity_type: str, record: Any,
+def _currency_problems(session: DbSession, realm_id: str, entity_type: str, record: Any,
                        company: Company) -> list[Problem]:
     """A client's or organization's currency against the company's settings and QBO."""
     currency = record.currency
@@ -269,7 +269,7 @@ def _currency_problems(session: Session, realm_id: str, entity_type: str, record
     return []
 
 
-def _party_problems(session: Session, realm_id: str, entity_type: str, record: Any,
+def _party_problems(session: DbSession, realm_id: str, entity_type: str, record: Any,
                     company: Company) -> list[Problem]:
     name = party_name(entity_type, record)
     fix = Fix.edit(entity_type, record.id)
@@ -297,7 +297,7 @@ def _party_problems(session: Session, realm_id: str, entity_type: str, record: A
     return problems
 
 
-def _transaction_currency(session: Session, entity_type: str, record: Any, party: Any,
+def _transaction_currency(session: DbSession, entity_type: str, record: Any, party: Any,
                           on: date, company: Company) -> list[Problem]:
     """A transaction's currency: the party's, accepted by QBO, with a rate when foreign."""
     currency = record.currency
@@ -324,7 +324,7 @@ def _transaction_currency(session: Session, entity_type: str, record: Any, party
     return []
 
 
-def _invoice_problems(session: Session, realm_id: str, invoice: Invoice,
+def _invoice_problems(session: DbSession, realm_id: str, invoice: Invoice,
                       company: Company) -> list[Problem]:
     fix = Fix.edit("invoice", invoice.id)
     problems: list[Problem] = []
@@ -364,7 +364,7 @@ def _invoice_problems(session: Session, realm_id: str, invoice: Invoice,
     return problems
 
 
-def _global_tax_problems(session: Session, realm_id: str, invoice: Invoice,
+def _global_tax_problems(session: DbSession, realm_id: str, invoice: Invoice,
                          taxable_code: TaxCode | None) -> list[Problem]:
     """Outside the US every line needs a tax code."""
     problems = []
@@ -380,7 +380,7 @@ def _global_tax_problems(session: Session, realm_id: str, invoice: Invoice,
     return problems
 
 
-def mileage_problem(session: Session, realm_id: str) -> Problem | None:
+def mileage_problem(session: DbSession, realm_id: str) -> Problem | None:
     """Mileage needs a mileage item or a mileage expense account, active in QBO."""
     if preference(session, realm_id, "mileage_item"):
         return default_problem(session, realm_id, "mileage_item", "Mileage")
@@ -390,12 +390,12 @@ def mileage_problem(session: Session, realm_id: str) -> Problem | None:
                    "account in the QuickBooks defaults.", SET_DEFAULTS)
 
 
-def _owed_as_purchase(session: Session, realm_id: str) -> bool:
+def _owed_as_purchase(session: DbSession, realm_id: str) -> bool:
     """True when associates' expenses are recorded as already paid (a Purchase)."""
     return preference(session, realm_id, "associate_expenses_as") == "purchase"
 
 
-def _expense_problems(session: Session, realm_id: str, entry: Any,
+def _expense_problems(session: DbSession, realm_id: str, entry: Any,
                       company: Company) -> list[Problem]:
     problems = []
     # A bill owed to the associate is paid later: no payment account is involved yet.
@@ -430,7 +430,7 @@ def _entry_party_currency(entry: Any, company: Company) -> list[Problem]:
     return []
 
 
-def _po_problems(session: Session, realm_id: str, po: Any,
+def _po_problems(session: DbSession, realm_id: str, po: Any,
                  company: Company) -> list[Problem]:
     fix = Fix.edit("purchase_order", po.id)
     problems: list[Problem] = []
@@ -459,7 +459,7 @@ def _po_problems(session: Session, realm_id: str, po: Any,
 # ---------------------------------------------------------------- public API
 
 
-def check_record(session: Session, realm_id: str, entity_type: str, record: Any
+def check_record(session: DbSession, realm_id: str, entity_type: str, record: Any
                  ) -> list[Problem]:
     """Every problem QBO would refuse this record for that can be known before writing."""
     company = company_of(session, realm_id)

@@ -12,8 +12,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
+from app.database import DbSession
 from app.models import (
     Associate,
     Client,
@@ -73,7 +73,7 @@ def _check(key: str, name: str, count: int, ok_message: str, bad_message: str,
     return Check(name, ok, count, ok_message if ok else bad_message, fix, key)
 
 
-def _lists_check(session: Session, realm_id: str) -> Check:
+def _lists_check(session: DbSession, realm_id: str) -> Check:
     now = utcnow()
     missing, stale = [], []
     for entity in LIST_ENTITIES:
@@ -97,7 +97,7 @@ def _lists_check(session: Session, realm_id: str) -> Check:
                   "Import the QuickBooks lists (" + "; ".join(parts) + ").", IMPORT_LISTS)
 
 
-def _tax_codes_in_use(session: Session, us: bool) -> list[TaxCode]:
+def _tax_codes_in_use(session: DbSession, us: bool) -> list[TaxCode]:
     """Active tax codes invoices or clients use; in the US only taxable ones need a mapping
     (non-taxable lines are simply marked NON)."""
     used = set(session.scalars(select(Invoice.tax_code_id).where(
@@ -112,7 +112,7 @@ def _tax_codes_in_use(session: Session, us: bool) -> list[TaxCode]:
     return list(session.scalars(stmt))
 
 
-def _tax_rates_check(session: Session, realm_id: str) -> Check:
+def _tax_rates_check(session: DbSession, realm_id: str) -> Check:
     """Mapped tax codes whose QBO rate is not the local one (QBO charges its own rate)."""
     differing = []
     for row, link in mappings.rows_with_links(session, realm_id, "tax_code"):
@@ -130,7 +130,7 @@ def _tax_rates_check(session: Session, realm_id: str) -> Check:
 MAPPING_CODES = ("not_mapped", "qbo_inactive", "invalid_name", "tax_code_marker")
 
 
-def _mapping_check(session: Session, realm_id: str, entity_type: str,
+def _mapping_check(session: DbSession, realm_id: str, entity_type: str,
                    company: Company) -> Check:
     kind = LIST_KINDS[entity_type]
     if entity_type == "tax_code" and company.automated:
@@ -156,7 +156,7 @@ def _mapping_check(session: Session, realm_id: str, entity_type: str,
                   f"{'…' if len(bad) > 8 else ''}.", map_list(entity_type))
 
 
-def duplicate_names(session: Session) -> list[list[tuple[str, Any]]]:
+def duplicate_names(session: DbSession) -> list[list[tuple[str, Any]]]:
     """Groups of clients, organizations and associates sharing a display name."""
     groups: dict[str, list[tuple[str, Any]]] = defaultdict(list)
     for entity_type, model in (("client", Client), ("organization", Organization),
@@ -168,7 +168,7 @@ def duplicate_names(session: Session) -> list[list[tuple[str, Any]]]:
     return [group for group in groups.values() if len(group) > 1]
 
 
-def _names_check(session: Session) -> Check:
+def _names_check(session: DbSession) -> Check:
     groups = duplicate_names(session)
     fix = None
     if groups:
@@ -180,10 +180,12 @@ def _names_check(session: Session) -> Check:
                   f"Shared names: {examples}. Rename all but one in each group.", fix)
 
 
-def _currency_check(session: Session, realm_id: str, company: Company) -> Check:
+def _currency_check(session: DbSession, realm_id: str, company: Company) -> Check:
     reasons: list[str] = []
     fix = None
-    for entity_type, model in (("client", Client), ("organization", Organization)):
+    parties: tuple[tuple[str, type[Client] | type[Organization]], ...] = (
+        ("client", Client), ("organization", Organization))
+    for entity_type, model in parties:
         links = mappings.mapped_ids(session, realm_id, entity_type)
         noun = "customer" if entity_type == "client" else "vendor"
         qbo_rows = session.execute(
@@ -192,7 +194,9 @@ def _currency_check(session: Session, realm_id: str, company: Company) -> Check:
                 QboObject.entity == PARTY_ENTITIES[entity_type])).tuples().all()
         by_id = {qbo_id: currency for qbo_id, _, currency in qbo_rows}
         by_name = {display_key(name): (qbo_id, currency) for qbo_id, name, currency in qbo_rows}
-        for row in session.scalars(select(model).where(model.active.is_(True))):
+        rows: list[Client | Organization] = list(session.scalars(
+            select(model).where(model.active.is_(True))))
+        for row in rows:
             reason = _party_currency_reason(row, links.get(row.id), by_id, by_name, noun,
                                             company)
             if reason:
@@ -226,7 +230,7 @@ def _party_currency_reason(row: Any, link: Any, by_id: dict[str, str | None],
     return None
 
 
-def _rates_check(session: Session, company: Company) -> Check:
+def _rates_check(session: DbSession, company: Company) -> Check:
     currencies: set[str] = set()
     for model in (Client, Organization):
         currencies |= set(session.scalars(select(model.currency).where(
@@ -241,7 +245,7 @@ def _rates_check(session: Session, company: Company) -> Check:
                   "transaction).", ADD_EXCHANGE_RATE)
 
 
-def _defaults_check(session: Session, realm_id: str, company: Company) -> Check:
+def _defaults_check(session: DbSession, realm_id: str, company: Company) -> Check:
     problems = [p for key in mappings.REQUIRED_DEFAULTS
                 if (p := default_problem(session, realm_id, key, "Defaults"))]
     mileage = mileage_problem(session, realm_id)
@@ -272,7 +276,7 @@ def _defaults_check(session: Session, realm_id: str, company: Company) -> Check:
                   " ".join(labels), SET_DEFAULTS)
 
 
-def _sales_tax_check(session: Session, realm_id: str, company: Company) -> Check:
+def _sales_tax_check(session: DbSession, realm_id: str, company: Company) -> Check:
     """Which sales tax model applies and what it means for invoices (information, never due)."""
     if company.row is None:
         return Check("Sales tax model", True, 0, "Known once QuickBooks is connected: "
@@ -283,7 +287,7 @@ def _sales_tax_check(session: Session, realm_id: str, company: Company) -> Check
                  SET_DEFAULTS, "sales_tax")
 
 
-def readiness(session: Session, realm_id: str) -> list[Check]:
+def readiness(session: DbSession, realm_id: str) -> list[Check]:
     """The go-live checklist for a company, each item with a count and a link to the fix."""
     company = company_of(session, realm_id)
     row = company.row

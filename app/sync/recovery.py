@@ -39,18 +39,22 @@ def find_existing(client: QBOClient, nodes: list[Node]) -> dict[Key, dict[str, A
         etype = node.etype
         if etype.name_field:
             groups[(node.qbo_entity, etype.name_field, None)].append(node)
-        else:
+        elif etype.txn_date is not None:
             day = etype.txn_date(node.record).isoformat()
             groups[(node.qbo_entity, None, day)].append(node)
+        else:  # a write that cannot be looked for must never be sent twice
+            raise ValueError(f"{etype.name} has neither a unique name nor a date to be found by")
     found: dict[Key, dict[str, Any]] = {}
     for (entity, name_field, day), group in groups.items():
         if name_field:
             found.update(_by_name(client, entity, name_field, group))
             continue
-        wanted = {docnumbers.marker(n.link.pending_request_id): n for n in group
+        if day is None:
+            continue
+        wanted = {docnumbers.marker(n.request_id): n for n in group
                   if n.link is not None and n.link.pending_request_id}
         for row in client.query_rows(entity, where_eq("TxnDate", day)):
-            note = str(row.get(group[0].etype.marker_field) or "")
+            note = str(row.get(group[0].etype.marker_field or "") or "")
             for text, node in wanted.items():
                 if text in note and node.key not in found:
                     found[node.key] = row
@@ -61,7 +65,7 @@ def _by_name(client: QBOClient, entity: str, name_field: str,
              group: list[Node]) -> dict[Key, dict[str, Any]]:
     names = {display_key(n.body.get(name_field)): n for n in group
              if n.body and n.body.get(name_field)}
-    raw = sorted({str(n.body[name_field]) for n in names.values()})
+    raw = sorted({str(n.payload[name_field]) for n in names.values()})
     found: dict[Key, dict[str, Any]] = {}
     for start in range(0, len(raw), _NAME_CHUNK):
         where = and_(where_in(name_field, raw[start:start + _NAME_CHUNK]),
@@ -92,9 +96,9 @@ class RecoveryMixin(EngineParts):
 
     def _link_found(self, node: Node, row: dict[str, Any]) -> None:
         """Link a record to what QBO already has; the caller then sends it as an update."""
-        link = node.link
+        link = node.written
         if link is None:
-            link = node.link = QboLink(realm_id=self.realm_id, entity_type=node.key[0],
+            link = node.written = QboLink(realm_id=self.realm_id, entity_type=node.key[0],
                                        local_id=node.key[1], origin=LinkOrigin.PUSHED)
             self.session.add(link)
             self.refs.remember(node.key, link)
@@ -119,7 +123,7 @@ class RecoveryMixin(EngineParts):
                 node.tries += 1
             creates = [n for n in unsure if n.operation == "create"]
             try:
-                found = find_existing(self.client, creates) if creates else {}
+                found = find_existing(self.qbo, creates) if creates else {}
             except QBOError:
                 found = None
             resend = []
@@ -162,7 +166,7 @@ class RecoveryMixin(EngineParts):
             return nodes
         with self.ctx.progress.held():
             for node in invoices:
-                link = node.link
+                link = node.written
                 mine = link.qbo_id if link is not None else None
                 rows = [r for r in taken.get(node.record.number, [])
                         if str(r.get("Id")) != mine]
@@ -171,7 +175,7 @@ class RecoveryMixin(EngineParts):
         return [n for n in nodes if n.outcome is None]
 
     def _number_held(self, node: Node, rows: list[dict[str, Any]], dry_run: bool) -> None:
-        link = node.link
+        link = node.written
         request_id = link.pending_request_id if link is not None else None
         customer = self._customer_id(node)
         ours = None
@@ -210,7 +214,7 @@ class RecoveryMixin(EngineParts):
         assert self.client is not None
         qbo_id = docnumbers.conflicting_id(fault)
         row = docnumbers.read_invoice(self.client, qbo_id)
-        link = node.link
+        link = node.written
         if row is not None and node.operation == "create" and docnumbers.is_ours(
                 row, node.key[0], node.key[1], link.pending_request_id, self._customer_id(node)):
             self._note_linked(node, row)

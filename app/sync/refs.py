@@ -7,8 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from app.database import DbSession
 from app.models import Fix, FixCode, Invoice, LinkState, QboConnection, QboLink, QboPreference
 from app.sync.currency import currency_fields, rate_for
 from app.sync.entities import Key, NotSendable
@@ -19,8 +19,8 @@ from app.sync.tax import EXCLUDED, Totals, invoice_totals, qbo_rates, tax_fields
 class RunRefs:
     """Resolves references to QBO ids from the run's links, mappings and preferences."""
 
-    def __init__(self, session: Session, realm_id: str, connection: QboConnection,
-                 links: dict[Key, QboLink]) -> None:
+    def __init__(self, session: DbSession, realm_id: str, connection: QboConnection,
+                 links: dict[Key, QboLink | None]) -> None:
         self.session = session
         self.realm_id = realm_id
         self.connection = connection
@@ -119,7 +119,8 @@ class RunRefs:
         taxable = code is not None and code.taxable and any(x.taxable for x in invoice.lines)
         # Automated sales tax ignores a sent tax code, so none is sent (nor needs a mapping).
         needs_code = taxable and not self.automated_tax
-        mapped = self.mapped("tax_code", code.id, "tax code")["value"] if needs_code else None
+        mapped = (self.mapped("tax_code", code.id, "tax code")["value"]
+                  if needs_code and code is not None else None)
         mode = self.tax_calculation(invoice)
         override = self.option("tax_mode", "qbo") == "override"
         # An override sends Ledgerhub's own tax: the local tax code's rate, not QBO's.

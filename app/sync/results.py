@@ -34,11 +34,11 @@ class ResultsMixin(EngineParts):
 
     def _apply(self, node: Node, result: BatchResult | None) -> None:
         """Record QBO's answer on the link (the caller commits) and in the log."""
-        link = node.link
-        tid = self.client.last_intuit_tid if self.client else None
+        link = node.written
+        tid = self.qbo.last_intuit_tid if self.client else None
         request = as_json(node.body)
         if result is not None and result.ok:
-            data = result.data
+            data = result.data or {}
             request_id = link.pending_request_id
             link.qbo_id = str(data["Id"])
             link.sync_token = str(data.get("SyncToken", "0"))
@@ -56,7 +56,7 @@ class ResultsMixin(EngineParts):
             self._after_copy(node, data)
             return
         fault = result.fault if result is not None else None
-        if fault is None or not result.sent or fault.outcome_unknown:
+        if result is None or fault is None or not result.sent or fault.outcome_unknown:
             if node.tries < UNSURE_TRIES:
                 node.unsure = True  # looked for, then sent again, by _settle
                 return
@@ -79,17 +79,17 @@ class ResultsMixin(EngineParts):
     def _reapply(self, node: Node) -> None:
         """5010: someone changed it in QBO; re-read its SyncToken and apply once more."""
         try:
-            current = self.client.read(node.qbo_entity, node.link.qbo_id)
+            current = self.qbo.read(node.qbo_entity, node.written.qbo_id or "")
         except QBOError as exc:
-            self._fail_link(node, exc, as_json(node.body), self.client.last_intuit_tid)
+            self._fail_link(node, exc, as_json(node.body), self.qbo.last_intuit_tid)
             return
-        node.link.sync_token = str(current.get("SyncToken", "0"))
+        node.written.sync_token = str(current.get("SyncToken", "0"))
         self._update_now(node)
 
 
     def _fail_link(self, node: Node, fault: QBOError, request: str, tid: str | None, *,
                    message: str | None = None, fix: Fix | None = None) -> None:
-        link = node.link
+        link = node.written
         # A definite refusal: nothing was created, so the next attempt needs a new requestid
         # (QBO would replay this refusal for the old one).
         request_id = link.pending_request_id
@@ -137,7 +137,7 @@ class ResultsMixin(EngineParts):
             # code of another rate, or a rounding QBO does differently, shows up here.
             if invoice.tax_calculation is None:
                 invoice.tax_calculation = self.refs.tax_calculation(invoice)
-                node.link.pushed_hash = fingerprint("invoice", invoice)
+                node.written.pushed_hash = fingerprint("invoice", invoice)
             local = invoice.estimated_totals
         if self.refs.option("tax_mode", "qbo") == "qbo":
             # Write QBO's computed figures back: the local record then shows what QBO bills.
@@ -157,9 +157,9 @@ class ResultsMixin(EngineParts):
             expected = self.refs.automated_tax and self.refs.option("tax_mode", "qbo") == "qbo"
             if expected:
                 message += f" {AUTOMATED_DRIFT}"
-            node.link.last_error = message
+            node.written.last_error = message
             self.ctx.progress.record(EventOutcome.INFO, entity_type="invoice",
                                      local_id=node.key[1], label=node.label, action="compare",
-                                     qbo_id=node.link.qbo_id, fault_code="drift",
+                                     qbo_id=node.written.qbo_id, fault_code="drift",
                                      message=message, realm_id=self.realm_id,
                                      counts=False, warning=not expected)

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, not_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import CursorResult, and_, delete, not_, or_, select
 
+from app.database import DbSession
 from app.models import EventOutcome, RunStatus, SyncEvent, SyncRun
 from app.models.base import utcnow
 
 FINISHED = [status for status in RunStatus if status.finished]
 
 
-def prune_sync_log(session: Session, older_than_days: int,
+def prune_sync_log(session: DbSession, older_than_days: int,
                    now: datetime | None = None) -> tuple[int, int]:
     """Delete old events and the finished runs left without any; (events, runs) removed.
 
@@ -28,11 +29,12 @@ def prune_sync_log(session: Session, older_than_days: int,
     waiting = and_(SyncEvent.resolved.is_(False),
                    or_(SyncEvent.outcome == EventOutcome.FAILED,
                        SyncEvent.action == ATTENTION_ACTION))
-    events = session.execute(delete(SyncEvent).where(SyncEvent.created_at < cutoff,
-                                                     not_(waiting))).rowcount
+    # A DELETE answers with a CursorResult, which knows how many rows it removed.
+    events = cast(CursorResult[Any], session.execute(
+        delete(SyncEvent).where(SyncEvent.created_at < cutoff, not_(waiting)))).rowcount
     has_events = select(SyncEvent.id).where(SyncEvent.run_id == SyncRun.id).exists()
-    runs = session.execute(delete(SyncRun).where(SyncRun.created_at < cutoff,
-                                                 SyncRun.status.in_(FINISHED),
-                                                 not_(has_events))).rowcount
+    runs = cast(CursorResult[Any], session.execute(
+        delete(SyncRun).where(SyncRun.created_at < cutoff, SyncRun.status.in_(FINISHED),
+                              not_(has_events)))).rowcount
     session.commit()
     return events, runs

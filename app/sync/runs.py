@@ -8,8 +8,8 @@ from typing import Any
 from redis.exceptions import RedisError
 from rq import Queue
 from sqlalchemy import ColumnElement, and_, exists, or_
-from sqlalchemy.orm import Session
 
+from app.database import DbSession
 from app.models import EventOutcome, LinkState, QboLink, RunKind, RunStatus, SyncEvent, SyncRun
 from app.models.base import utcnow
 
@@ -30,7 +30,7 @@ class QueueUnavailable(RedisError):
         self.run = run
 
 
-def enqueue_run(session: Session, queue: Queue, kind: RunKind, scope: dict[str, Any], *,
+def enqueue_run(session: DbSession, queue: Queue, kind: RunKind, scope: dict[str, Any], *,
                 user_id: int | None, realm_id: str | None, dry_run: bool = False,
                 total: int = 0) -> SyncRun:
     """Create a queued run (``total`` records known so far) and enqueue the job.
@@ -51,7 +51,7 @@ def enqueue_run(session: Session, queue: Queue, kind: RunKind, scope: dict[str, 
     return run
 
 
-def enqueue_job(session: Session, queue: Queue, run: SyncRun) -> None:
+def enqueue_job(session: DbSession, queue: Queue, run: SyncRun) -> None:
     """Put the job that executes ``run`` on the queue and remember its id."""
     from app.sync import jobs
 
@@ -62,7 +62,7 @@ def enqueue_job(session: Session, queue: Queue, run: SyncRun) -> None:
     session.commit()
 
 
-def fail_run(session: Session, run: SyncRun, message: str) -> None:
+def fail_run(session: DbSession, run: SyncRun, message: str) -> None:
     """Close a run that could not execute at all."""
     run.status = RunStatus.FAILED
     run.message = message

@@ -11,13 +11,14 @@ import enum
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import Boolean, ColumnElement, Select, func, inspect, or_, select, union
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.functions import FunctionElement
 
+from app.database import DbSession
 from app.models import (
     Associate,
     Client,
@@ -37,13 +38,16 @@ from app.sync.registry import RECORD_TYPES
 FILTER_KEYS = ("q", "status", "category", "kind", "from", "to")
 SEARCH_MAX = 100
 
+# A column to search or sort on: a mapped attribute (Client.name) or any SQL expression.
+SqlColumn: TypeAlias = ColumnElement[Any] | QueryableAttribute[Any]
+
 
 @dataclass(frozen=True)
 class Filtered:
     """A record type's rows for some filter values, before search."""
 
     stmt: Select
-    search: Sequence[ColumnElement]
+    search: Sequence[SqlColumn]
     filters: dict[str, str]
 
 
@@ -259,7 +263,7 @@ class Selection:
     upto_id: int | None = None
 
     @classmethod
-    def of(cls, session: Session, entity_type: str, values: Mapping[str, str], *,
+    def of(cls, session: DbSession, entity_type: str, values: Mapping[str, str], *,
            ids: Sequence[int] | None = None, owner_id: int | None = None) -> Selection:
         """A selection made now from listing values (and ticked ids for "Selected")."""
         kept = {k: str(values[k]) for k in FILTER_KEYS if values.get(k)}
@@ -282,12 +286,12 @@ class Selection:
             stmt = stmt.where(model.id <= self.upto_id)
         return stmt
 
-    def count(self, session: Session) -> int:
+    def count(self, session: DbSession) -> int:
         """How many records the selection holds."""
         return int(session.scalar(select(func.count()).select_from(self.statement().subquery()))
                    or 0)
 
-    def skipped(self, session: Session) -> tuple[int, str]:
+    def skipped(self, session: DbSession) -> tuple[int, str]:
         """How many selected records a bulk copy leaves out on purpose, and why, in words."""
         if self.entity_type not in BULK_SKIPS:
             return 0, ""
@@ -296,7 +300,7 @@ class Selection:
         n = int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
         return n, (one if n == 1 else many.format(n=n))
 
-    def chunks(self, session: Session, size: int) -> Iterator[list[int]]:
+    def chunks(self, session: DbSession, size: int) -> Iterator[list[int]]:
         """The ids to copy in ascending pages of ``size`` (keyset paging: stable and cheap)."""
         stmt = self.statement()
         if self.entity_type in BULK_SKIPS:

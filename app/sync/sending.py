@@ -37,7 +37,7 @@ class SendingMixin(EngineParts):
     def _write_outbox(self, nodes: list[Node]) -> None:
         """Commit each write's requestid (and for transactions its marker) before sending."""
         for node in nodes:
-            link = node.link
+            link = node.written
             if link is None:
                 link = QboLink(realm_id=self.realm_id, entity_type=node.key[0],
                                local_id=node.key[1], origin=LinkOrigin.PUSHED)
@@ -51,11 +51,11 @@ class SendingMixin(EngineParts):
                 link.pending_request_id = link.pending_request_id or new_request_id(node.key)
                 if node.etype.marker_field:
                     field_name = node.etype.marker_field
-                    text = node.body.get(field_name) or ""
-                    node.body[field_name] = f"{text}\n{marker(link.pending_request_id)}".strip()
+                    text = node.payload.get(field_name) or ""
+                    node.payload[field_name] = f"{text}\n{marker(link.pending_request_id)}".strip()
             else:
                 link.pending_request_id = new_request_id(node.key)
-                node.body = {**node.body, "Id": link.qbo_id, "SyncToken": link.sync_token,
+                node.body = {**node.payload, "Id": link.qbo_id, "SyncToken": link.sync_token,
                              "sparse": True}
         self.session.commit()
 
@@ -69,11 +69,11 @@ class SendingMixin(EngineParts):
         for chunk in batch_chunks(nodes):
             self._check_lock()
             ops = [BatchOp(bid=str(i), operation=n.operation, entity=n.qbo_entity,
-                           body=n.body) for i, n in enumerate(chunk)]
-            ids = ",".join(n.link.pending_request_id for n in chunk)
+                           body=n.payload) for i, n in enumerate(chunk)]
+            ids = ",".join(n.request_id for n in chunk)
             prefix = "lhb-" + hashlib.sha256(ids.encode()).hexdigest()[:24]
             # A create whose answer is lost is looked for before it is sent again (_settle).
-            results = self.client.batch(ops, request_id_prefix=prefix, resend_unknown=False)
+            results = self.qbo.batch(ops, request_id_prefix=prefix, resend_unknown=False)
             by_bid = {r.bid: r for r in results}
             with self.ctx.progress.held():
                 for i, node in enumerate(chunk):
@@ -82,13 +82,13 @@ class SendingMixin(EngineParts):
 
     def _send_single(self, node: Node) -> None:
         entity = node.qbo_entity
-        request_id = node.link.pending_request_id
+        request_id = node.request_id
         try:
             if node.operation == "create":
-                data = self.client.create(entity, node.body, request_id=request_id,
+                data = self.qbo.create(entity, node.payload, request_id=request_id,
                                           resend_unknown=False)
             else:
-                data = self.client.update(entity, node.body, request_id=request_id)
+                data = self.qbo.update(entity, node.payload, request_id=request_id)
             result = BatchResult(bid="0", operation=node.operation, entity=entity, data=data)
         except QBOError as exc:
             result = BatchResult(bid="0", operation=node.operation, entity=entity, fault=exc,
@@ -99,17 +99,17 @@ class SendingMixin(EngineParts):
 
     def _update_now(self, node: Node) -> None:
         """Send a linked record as a sparse update at once (outside the layer's batches)."""
-        link = node.link
+        link = node.written
         node.operation = "update"
-        node.body = {**node.body, "Id": link.qbo_id, "SyncToken": link.sync_token,
+        node.body = {**node.payload, "Id": link.qbo_id, "SyncToken": link.sync_token,
                      "sparse": True}
         link.pending_request_id = new_request_id(node.key)
         self.session.commit()
         try:
-            data = self.client.update(node.qbo_entity, node.body,
+            data = self.qbo.update(node.qbo_entity, node.body,
                                       request_id=link.pending_request_id)
         except QBOError as exc:
-            self._fail_link(node, exc, as_json(node.body), self.client.last_intuit_tid)
+            self._fail_link(node, exc, as_json(node.body), self.qbo.last_intuit_tid)
             return
         self._apply(node, BatchResult(bid="0", operation="update",
                                       entity=node.qbo_entity, data=data))

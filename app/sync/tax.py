@@ -26,8 +26,8 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from app.database import DbSession
 from app.money import CENT, ZERO, format_percent, round_cents, to_decimal
 
 EXCLUDED = "TaxExcluded"
@@ -145,7 +145,7 @@ def invoice_totals(invoice: Any, *, us: bool, global_tax: str = EXCLUDED,
     return global_totals(keyed, code_rates, global_tax)
 
 
-def default_tax_calculation(session: Session) -> str | None:
+def default_tax_calculation(session: DbSession) -> str | None:
     """The connected company's default GlobalTaxCalculation; None in the US or unconnected."""
     from app.qbo.connection import current_connection
     from app.sync.mappings import preference
@@ -218,7 +218,7 @@ def _percent(value: Any) -> Decimal | None:
     return result if result.is_finite() else None
 
 
-def rates_of(session: Session, realm_id: str, tax_code: Any) -> list[tuple[str, Decimal]]:
+def rates_of(session: DbSession, realm_id: str, tax_code: Any) -> list[tuple[str, Decimal]]:
     """The sales rates of a cached QBO TaxCode (QboObject), as (TaxRate id, percent)."""
     from app.models import QboObject
 
@@ -254,7 +254,7 @@ def rates_of(session: Session, realm_id: str, tax_code: Any) -> list[tuple[str, 
     return found
 
 
-def qbo_percent(session: Session, realm_id: str, tax_code: Any) -> Decimal | None:
+def qbo_percent(session: DbSession, realm_id: str, tax_code: Any) -> Decimal | None:
     """The total sales rate of a cached QBO TaxCode in percent; None when the cache lacks it."""
     rates = rates_of(session, realm_id, tax_code)
     if rates:
@@ -274,7 +274,7 @@ def rate_difference(local: Any, qbo_pct: Decimal | None) -> str | None:
             f"{format_percent(local_pct)} for {local.code}.")
 
 
-def qbo_rates(session: Session, realm_id: str) -> dict[int, list[tuple[str, Decimal]]]:
+def qbo_rates(session: DbSession, realm_id: str) -> dict[int, list[tuple[str, Decimal]]]:
     """Local tax code id -> the rates of the QBO tax code it is mapped to (cached lists)."""
     from app.models import QboLink, QboObject
 

@@ -153,6 +153,8 @@ def money_field(label: str, column: Any, required: bool = False, minimum: str = 
 class CalendarDateField(DateField):
     """A date that says so when the text is not a day of the calendar."""
 
+    data: Any  # what the field holds once processed (None when empty)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.type = "DateField"  # templates render it as the field it refines
@@ -187,6 +189,8 @@ def date_field(label: str, required: bool = True) -> CalendarDateField:
 
 class IdSelectField(SelectField):
     """A select of row ids whose posted value may be anything: not a row, a clear message."""
+
+    data: Any  # what the field holds once processed (None when empty)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

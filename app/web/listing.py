@@ -9,12 +9,12 @@ from typing import Any
 
 from flask import current_app, render_template, request
 from flask import url_for as flask_url_for
-from sqlalchemy import ColumnElement, Select, func, inspect, select
+from sqlalchemy import Select, func, inspect, select
 from sqlalchemy.sql.util import find_tables
 
 from app.extensions import db
+from app.sync.selection import SqlColumn, filtered, search_text
 from app.sync.selection import apply_search as search_rows
-from app.sync.selection import filtered, search_text
 
 
 @dataclass
@@ -44,7 +44,7 @@ class Page:
 
     def url(self, endpoint: str, **overrides: Any) -> str:
         """URL of this listing with some parameters changed."""
-        return flask_url_for(endpoint, **{**request.view_args, **self.args(**overrides)})
+        return flask_url_for(endpoint, **{**(request.view_args or {}), **self.args(**overrides)})
 
     def sort_args(self, key: str) -> dict[str, Any]:
         """Arguments for a column header: toggles direction when already sorted by it."""
@@ -55,8 +55,8 @@ class Page:
 def paginate(
     stmt: Select,
     *,
-    search: Sequence[ColumnElement] = (),
-    sorts: Mapping[str, ColumnElement],
+    search: Sequence[SqlColumn] = (),
+    sorts: Mapping[str, SqlColumn],
     default_sort: str,
     default_direction: str = "asc",
     filters: Mapping[str, str] | None = None,
@@ -99,7 +99,7 @@ def paginate(
                 direction=direction, q=q, filters=dict(filters or {}))
 
 
-def _order(stmt: Select, column: ColumnElement) -> list[ColumnElement]:
+def _order(stmt: Select, column: SqlColumn) -> list[SqlColumn]:
     """The sort column, then the listed record's id to break ties."""
     key = inspect(stmt.column_descriptions[0]["entity"]).primary_key[0]
     expression = getattr(column, "expression", column)
@@ -108,7 +108,7 @@ def _order(stmt: Select, column: ColumnElement) -> list[ColumnElement]:
     return [column] if same else [column, key]
 
 
-def _joined_for(stmt: Select, column: ColumnElement) -> Select:
+def _joined_for(stmt: Select, column: SqlColumn) -> Select:
     """The listing joined to the sort column's table when it is not in the query yet."""
     table = getattr(getattr(column, "expression", column), "table", None)
     if table is None or table is inspect(stmt.column_descriptions[0]["entity"]).local_table:
@@ -123,7 +123,7 @@ def _query_text() -> str:
     return search_text(request.values)
 
 
-def apply_search(stmt: Select, search: Sequence[ColumnElement]) -> Select:
+def apply_search(stmt: Select, search: Sequence[SqlColumn]) -> Select:
     """Apply ?q from the request: a case-insensitive substring match on any search column."""
     return search_rows(stmt, search, _query_text())
 
@@ -133,7 +133,7 @@ class Listing:
     """A listing's query with the request's filters applied, before search and paging."""
 
     stmt: Select
-    search: Sequence[ColumnElement]
+    search: Sequence[SqlColumn]
     filters: dict[str, str]
 
     @classmethod

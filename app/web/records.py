@@ -22,7 +22,7 @@ def apply_form(form: FlaskForm, record: Any, exclude: Iterable[str] = ()) -> Non
             setattr(record, name, field.data)
 
 
-def active_filter(stmt: Select, model: type) -> tuple[Select, dict[str, str]]:
+def active_filter(stmt: Select[Any], model: type[Any]) -> tuple[Select[Any], dict[str, str]]:
     """Apply ?status=active|inactive|all (active by default) to a listing."""
     filters: dict[str, str] = {}
     return selection.active_filter(stmt, model, request.values, filters), filters

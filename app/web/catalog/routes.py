@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from werkzeug.wrappers import Response
 
 from app.extensions import db
@@ -165,7 +165,8 @@ def index() -> str:
 def listing(kind: str) -> str:
     """One list, searchable and sortable, active records by default."""
     k = _kind(kind)
-    stmt, filters = select(k.model), {}
+    stmt: Select[Any] = select(k.model)
+    filters: dict[str, str] = {}
     if k.has_active:
         stmt, filters = active_filter(stmt, k.model)
     sorts = {c.attr: k.column(c.attr) for c in k.columns if c.sortable}

@@ -68,7 +68,7 @@ def edit(client_id: int) -> Response | str:
     form = ClientForm(obj=client)
     if not form.is_submitted():
         form.is_company.data = "1" if client.is_company else "0"
-        form.act_as_reference.data = {True: "1", False: "0"}.get(client.act_as_reference, "")
+        form.act_as_reference.data = {True: "1", False: "0", None: ""}[client.act_as_reference]
     lock = currency_lock("client", client)
     if (form.validate_on_submit() and not party_name_clash(form.name, "client", client.id)
             and not refuse_currency_change(form, client, lock)):

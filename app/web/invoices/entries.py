@@ -63,7 +63,7 @@ def reopen_entry(line: InvoiceLine) -> bool:
     """A deleted line's entry can be billed again: back to open. True if there was one."""
     for _, model, _, column in _SOURCES:
         entry_id = getattr(line, column)
-        entry = db.session.get(model, entry_id) if entry_id else None
+        entry: Any = db.session.get(model, entry_id) if entry_id else None
         if entry is not None and entry.status == EntryStatus.INVOICED:
             entry.status = EntryStatus.OPEN
             return True

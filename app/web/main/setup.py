@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from flask import url_for
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from app.database import DbSession
 from app.models import CompanySettings, ConnectionStatus, Integration, RunKind, RunStatus, SyncRun
 from app.qbo.connection import current_connection
 from app.sync import mappings, sales_tax
@@ -28,7 +28,7 @@ class SetupStep:
     action: str
 
 
-def _unmapped(session: Session, realm_id: str, automated_tax: bool) -> int:
+def _unmapped(session: DbSession, realm_id: str, automated_tax: bool) -> int:
     """Active list rows Ledgerhub cannot create in QuickBooks and nobody has mapped yet."""
     count = 0
     for kind in MAPPED_LISTS.values():
@@ -39,7 +39,7 @@ def _unmapped(session: Session, realm_id: str, automated_tax: bool) -> int:
     return count
 
 
-def next_step(session: Session) -> SetupStep | None:
+def next_step(session: DbSession) -> SetupStep | None:
     """Connect, import, map, readiness; None once records have been copied (live)."""
     if CompanySettings.load().integration != Integration.QBO:
         return None

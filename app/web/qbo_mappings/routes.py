@@ -163,7 +163,7 @@ def save_mappings(kind: str) -> Response | tuple[str, int]:
             target = maps.qbo_object(db.session, realm_id, k.qbo_entity, wanted) if wanted \
                 else None
             reason = maps.refusal(target, _us()) if target is not None else None
-            if reason:
+            if target is not None and reason:
                 errors[name] = f"QuickBooks would refuse “{target.name}”: {reason}."
                 continue
             changes.append((local_id, wanted))

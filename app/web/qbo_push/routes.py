@@ -15,6 +15,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -39,7 +40,7 @@ LOG_SORTS = {"time": SyncEvent.id}
 MAX_BADGES = 25  # a record page's run has one root; a selection's rows refresh as a listing
 
 
-def _respond(run: SyncRun) -> Response | str:
+def _respond(run: SyncRun) -> ResponseReturnValue:
     """The progress fragment for HTMX, the run page otherwise."""
     if request.headers.get("HX-Request"):
         return render_template("qbo/_run.html", run=run)
@@ -47,7 +48,7 @@ def _respond(run: SyncRun) -> Response | str:
 
 
 def _start(records: list[tuple[str, int]] | Selection, description: str,
-           **extra: Any) -> Response | str:
+           **extra: Any) -> ResponseReturnValue:
     """Enqueue a push of single records or of a listing's selection (kept as its filter)."""
     connection = current_connection(db.session)
     if connection is None or connection.status != ConnectionStatus.CONNECTED:
@@ -91,11 +92,11 @@ def _target(entity: str, self_service: bool) -> PushTarget:
 
 @bp.post("/admin/qbo/push/<entity>/<int:local_id>")
 @qbo_admin_required
-def push_record(entity: str, local_id: int) -> Response | str:
+def push_record(entity: str, local_id: int) -> ResponseReturnValue:
     """Add QBO on one record (with its dependencies)."""
     target = _target(entity, self_service=False)
     model = _model(target)
-    record = db.session.get(model, local_id) or abort(404)
+    record: Any = db.session.get(model, local_id) or abort(404)
     extra: dict[str, Any] = {}
     if target.matchable:
         if not request.args.get("skip_match"):
@@ -131,7 +132,7 @@ def _match_prompt(target: PushTarget, record: Any) -> Response | str | None:
 
 @bp.post("/admin/qbo/push/<entity>")
 @qbo_admin_required
-def push_many(entity: str) -> Response | str:
+def push_many(entity: str) -> ResponseReturnValue:
     """QBO Add Selected (``ids`` in the form) or QBO Add All (the listing's current filter)."""
     target = _target(entity, self_service=False)
     return _bulk(target, f"the {target.noun} selection")
@@ -139,13 +140,13 @@ def push_many(entity: str) -> Response | str:
 
 @bp.post("/my/qbo/push/<entity>")
 @qbo_self_push_required
-def push_mine(entity: str) -> Response | str:
+def push_mine(entity: str) -> ResponseReturnValue:
     """An associate copies their own entries (selected, or all that the filter shows)."""
     target = _target(entity, self_service=True)
     return _bulk(target, f"your {target.noun} selection")
 
 
-def _bulk(target: PushTarget, description: str) -> Response | str:
+def _bulk(target: PushTarget, description: str) -> ResponseReturnValue:
     """A listing's copy starts only once confirmed for the very number it would copy.
 
     The first press answers with "Copy N records?" (N counted from the same selection the copy
@@ -174,7 +175,7 @@ def _confirm(target: PushTarget, selection: Selection, count: int) -> str:
     noun = target.noun if count == 1 else _plural(target.noun)
     context = {"count": count, "noun": noun, "selected": selected,
                "changed": request.form.get("confirm") is not None, "fields": fields,
-               "action": url_for(request.endpoint, entity=target.entity_type)}
+               "action": url_for(request.endpoint or "", entity=target.entity_type)}
     if request.headers.get("HX-Request"):
         return render_template("qbo/_confirm.html", **context)
     back = request.referrer if (request.referrer or "").startswith(request.host_url) else None
@@ -188,7 +189,7 @@ def _plural(noun: str) -> str:
 
 @bp.post("/my/qbo/push/<entity>/<int:local_id>")
 @qbo_self_push_required
-def push_mine_one(entity: str, local_id: int) -> Response | str:
+def push_mine_one(entity: str, local_id: int) -> ResponseReturnValue:
     """An associate copies one of their own entries; anyone else's is not found."""
     target = _target(entity, self_service=True)
     record = db.session.get(_model(target), local_id)
@@ -264,7 +265,7 @@ def sync_log() -> str:
 
 @bp.post("/admin/qbo/events/<int:event_id>/retry")
 @qbo_admin_required
-def retry(event_id: int) -> Response | str:
+def retry(event_id: int) -> ResponseReturnValue:
     """Copy a failed record again (exactly once: an unknown earlier outcome is checked first)."""
     event = db.session.get(SyncEvent, event_id) or abort(404)
     if event.entity_type is None or event.local_id is None:

@@ -46,7 +46,8 @@ class PushTarget:
 
     def edit_url(self, local_id: int) -> str:
         """The record's page (where a failed push is fixed)."""
-        return url_for(self.edit_endpoint, **{self.id_arg: str(local_id)})
+        values: dict[str, Any] = {self.id_arg: local_id}
+        return url_for(self.edit_endpoint, **values)
 
 
 # Record type -> (edit endpoint, its id argument): the pages with "Add QBO" buttons.
