@@ -96,9 +96,9 @@ class RecoveryMixin(EngineParts):
 
     def _link_found(self, node: Node, row: dict[str, Any]) -> None:
         """Link a record to what QBO already has; the caller then sends it as an update."""
-        link = node.written
+        link = node.link
         if link is None:
-            link = node.written = QboLink(realm_id=self.realm_id, entity_type=node.key[0],
+            link = node.link = QboLink(realm_id=self.realm_id, entity_type=node.key[0],
                                        local_id=node.key[1], origin=LinkOrigin.PUSHED)
             self.session.add(link)
             self.refs.remember(node.key, link)
@@ -166,7 +166,7 @@ class RecoveryMixin(EngineParts):
             return nodes
         with self.ctx.progress.held():
             for node in invoices:
-                link = node.written
+                link = node.link
                 mine = link.qbo_id if link is not None else None
                 rows = [r for r in taken.get(node.record.number, [])
                         if str(r.get("Id")) != mine]
@@ -175,7 +175,7 @@ class RecoveryMixin(EngineParts):
         return [n for n in nodes if n.outcome is None]
 
     def _number_held(self, node: Node, rows: list[dict[str, Any]], dry_run: bool) -> None:
-        link = node.written
+        link = node.link
         request_id = link.pending_request_id if link is not None else None
         customer = self._customer_id(node)
         ours = None

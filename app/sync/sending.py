@@ -37,7 +37,7 @@ class SendingMixin(EngineParts):
     def _write_outbox(self, nodes: list[Node]) -> None:
         """Commit each write's requestid (and for transactions its marker) before sending."""
         for node in nodes:
-            link = node.written
+            link = node.link
             if link is None:
                 link = QboLink(realm_id=self.realm_id, entity_type=node.key[0],
                                local_id=node.key[1], origin=LinkOrigin.PUSHED)
