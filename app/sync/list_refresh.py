@@ -66,6 +66,7 @@ def run_refresh(ctx: RunContext) -> None:
     entities = entities_from_scope(ctx.run.scope)
     realm_id = ctx.realm_id()
     client = ctx.client()
+    ctx.session.commit()  # no transaction stays open across a call to QuickBooks
     totals = {entity: client.count(entity, ACTIVE_ANY) for entity in entities}
     ctx.progress.start(sum(totals.values()), realm_id)
     ctx.session.commit()  # nothing may stay open while the progress writer commits
