@@ -31,6 +31,7 @@ from app.models.base import utcnow
 from app.models.people import as_utc
 from app.sync import mappings, sales_tax
 from app.sync.currency import rate_for
+from app.sync.lists import LIST_ENTITIES
 from app.sync.preflight import (
     ADD_EXCHANGE_RATE,
     PARTY_ENTITIES,
@@ -49,7 +50,6 @@ from app.sync.preflight import (
 from app.sync.registry import MAPPED_LISTS as LIST_KINDS
 from app.sync.tax import qbo_percent, rate_difference
 
-LIST_ENTITIES = tuple(kind.qbo_entity for kind in LIST_KINDS.values())
 MAX_LIST_AGE = timedelta(hours=24)
 CONNECT = Fix(FixCode.CONNECT)
 IMPORT_LISTS = Fix(FixCode.IMPORT_LISTS)
