@@ -121,3 +121,13 @@ def fix_path(fix: object) -> str | None:
 
     with current_app.test_request_context():
         return fix_link(fix)  # type: ignore[arg-type]
+
+
+def stop_worker(worker: subprocess.Popen[bytes]) -> None:
+    """Stop a worker process a test started; one still inside a job is killed, then reaped."""
+    worker.terminate()
+    try:
+        worker.wait(10)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait(10)

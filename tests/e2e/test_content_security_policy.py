@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from app.extensions import db
 from app.models import Client, HoursEntry
 from tests.e2e.test_foundation_journey import _login
+from tests.support import stop_worker
 
 # Chromium reports a violation both as a console message and as this DOM event; the init script
 # runs before the page's own scripts (and is itself exempt from the policy).
@@ -140,5 +141,4 @@ def test_main_pages_run_under_the_policy(qbo_app: Flask, live_server: str, page:
         assert bar.evaluate("e => e.style.width") == "100%"
         assert watched.take() == []
     finally:
-        worker.terminate()
-        worker.wait(10)
+        stop_worker(worker)

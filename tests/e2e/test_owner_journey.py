@@ -22,7 +22,7 @@ from playwright.sync_api import Page, Response, expect
 
 from app.config import BASE_DIR
 from tests.conftest import TEST_CLIENT_ID, TEST_CLIENT_SECRET
-from tests.support import TEST_TOKEN_KEY
+from tests.support import TEST_TOKEN_KEY, stop_worker
 from tests.sync.import_support import api
 from tests.sync.push_support import account_id, qbo_rows, start_worker
 
@@ -372,5 +372,4 @@ def test_owner_journey_from_an_empty_database(journey_app: tuple[Flask, str], li
         page.get_by_label("Unresolved failures only", exact=True).check()
         expect(page.get_by_text("Nothing logged yet for these filters.")).to_be_visible()
     finally:
-        worker.terminate()
-        worker.wait(10)
+        stop_worker(worker)

@@ -12,6 +12,7 @@ from app.extensions import db
 from app.models import Associate, Client
 from app.sync.lists import refresh_lists
 from tests.e2e.test_foundation_journey import _login
+from tests.support import stop_worker
 from tests.sync.import_support import api, connect_company, qbo_client, use_dev_client
 from tests.sync.push_support import link_of, qbo_rows, start_worker, writes
 
@@ -114,6 +115,5 @@ def test_refresh_from_quickbooks_runs_on_the_worker_and_the_page_follows_it(
         expect(run).to_contain_text("Refreshed from QuickBooks: ")
         expect(candidate).to_be_visible()  # swapped in by the finished run, no reload
     finally:
-        worker.terminate()
-        worker.wait(10)
+        stop_worker(worker)
     _link_it(page, typed["Id"])

@@ -14,6 +14,7 @@ from app.models import QboConnection
 from app.qbo.connection import cipher_for
 from tests.conftest import TEST_CLIENT_ID, TEST_CLIENT_SECRET
 from tests.e2e.test_foundation_journey import _login
+from tests.support import stop_worker
 from tests.sync.push_support import link_of, make_invoice, set_defaults, start_worker
 
 
@@ -91,5 +92,4 @@ def test_add_qbo_on_an_invoice_shows_progress_and_feedback(
             "data-run-status", "succeeded", timeout=30_000)
         expect(row).to_contain_text("In QBO #")
     finally:
-        worker.terminate()
-        worker.wait(10)
+        stop_worker(worker)
