@@ -285,6 +285,17 @@ class QBOClient:
 
     # -------------------------------------------------------------- batch
 
+    def batch_budget_spent(self) -> bool:
+        """True while QBO's 40-a-minute batch limit, and only it, keeps a batch request waiting.
+
+        A sender then carries records in single requests from the rest of the minute's 500
+        instead of waiting (qbo-api-notes.md, "Limits"). Without a limiter it is never spent.
+        """
+        if self.limiter is None:
+            return False
+        wait, reason = self.limiter.wait_estimate(self.realm_id, batch=True)
+        return wait > 0 and reason == "batch"
+
     def batch(
         self,
         items: Iterable[BatchOp | BatchQuery],

@@ -35,6 +35,7 @@ local member = ARGV[7]
 local sec_window = tonumber(ARGV[8])
 local sec_limit = tonumber(ARGV[9])
 local spacing = tonumber(ARGV[11])
+local dry = ARGV[12] == '1'
 -- Grants are spaced a little more than a window apart: a request granted here may reach QBO
 -- later than one granted after it, and QBO counts arrivals.
 window = window + tonumber(ARGV[10])
@@ -81,6 +82,9 @@ if wait <= 0 and redis.call('ZCARD', KEYS[3]) >= concurrency then
 end
 if wait > 0 then
   return {0, math.ceil(wait), reason}
+end
+if dry then
+  return {1, 0, ''}
 end
 
 redis.call('ZADD', KEYS[1], now, member)
@@ -174,8 +178,18 @@ class RateLimiter:
         lease_id, wait, _reason = self._try(realm_id, batch=batch, lease_seconds=lease_seconds)
         return lease_id, wait
 
+    def wait_estimate(self, realm_id: str, *, batch: bool = False) -> tuple[float, str]:
+        """Seconds until a request (or batch request) could be granted, and the limit that decides.
+
+        Takes nothing: (0, "") when a slot is free now, (-1, "concurrency") when every
+        concurrent slot is held, else the wait and "minute", "batch", "second" or "penalty".
+        A sender uses it to choose between a batch and single requests.
+        """
+        _member, wait, reason = self._try(realm_id, batch=batch, lease_seconds=None, dry=True)
+        return wait, reason
+
     def _try(
-        self, realm_id: str, *, batch: bool, lease_seconds: float | None
+        self, realm_id: str, *, batch: bool, lease_seconds: float | None, dry: bool = False
     ) -> tuple[str | None, float, str]:
         """One attempt, also saying which limit makes the caller wait ("penalty" after a 429)."""
         member = uuid.uuid4().hex
@@ -194,6 +208,7 @@ class RateLimiter:
                 self.second_limit,
                 int(self.slack_seconds * 1_000_000),
                 int(self.spacing_seconds * 1_000_000),
+                "1" if dry else "0",
             ],
         )
         if int(ok) == 1:

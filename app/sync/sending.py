@@ -1,4 +1,4 @@
-"""Sending a layer to QuickBooks: the outbox written first, then batches of 30 (or singly).
+"""Sending a layer to QuickBooks: the outbox written first, then batches of 30 and singles.
 
 Part of the push engine. Before a write its requestid is committed to the link row (and a
 transaction's marker to its body), so a write whose answer is lost can be found again.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from app.models import LinkOrigin, LinkState, QboLink
@@ -60,25 +61,37 @@ class SendingMixin(EngineParts):
         self.session.commit()
 
     def _send(self, nodes: list[Node]) -> None:
-        if not nodes:
-            return
+        """Carry a layer to QBO: batches of 30 while the batch limit allows, single requests
+        from the rest of the minute's budget while it does not, and a lone record singly."""
         if not self.batching:
             for node in nodes:
+                self._check_lock()
                 self._send_single(node)
             return
-        for chunk in batch_chunks(nodes):
+        start = 0
+        while start < len(nodes):
             self._check_lock()
-            ops = [BatchOp(bid=str(i), operation=n.operation, entity=n.qbo_entity,
-                           body=n.payload) for i, n in enumerate(chunk)]
-            ids = ",".join(n.request_id for n in chunk)
-            prefix = "lhb-" + hashlib.sha256(ids.encode()).hexdigest()[:24]
-            # A create whose answer is lost is looked for before it is sent again (_settle).
-            results = self.qbo.batch(ops, request_id_prefix=prefix, resend_unknown=False)
-            by_bid = {r.bid: r for r in results}
-            with self.ctx.progress.held():
-                for i, node in enumerate(chunk):
-                    self._apply(node, by_bid.get(str(i)))
-                self.session.commit()
+            rest = nodes[start:]
+            if len(rest) > 1 and not self.qbo.batch_budget_spent():
+                chunk = next(batch_chunks(rest))
+                self._send_batch(chunk)
+                start += len(chunk)
+            else:
+                self._send_single(rest[0])
+                start += 1
+
+    def _send_batch(self, chunk: Sequence[Node]) -> None:
+        ops = [BatchOp(bid=str(i), operation=n.operation, entity=n.qbo_entity,
+                       body=n.payload) for i, n in enumerate(chunk)]
+        ids = ",".join(n.request_id for n in chunk)
+        prefix = "lhb-" + hashlib.sha256(ids.encode()).hexdigest()[:24]
+        # A create whose answer is lost is looked for before it is sent again (_settle).
+        results = self.qbo.batch(ops, request_id_prefix=prefix, resend_unknown=False)
+        by_bid = {r.bid: r for r in results}
+        with self.ctx.progress.held():
+            for i, node in enumerate(chunk):
+                self._apply(node, by_bid.get(str(i)))
+            self.session.commit()
 
     def _send_single(self, node: Node) -> None:
         entity = node.qbo_entity

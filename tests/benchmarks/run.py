@@ -55,10 +55,10 @@ TARGETS: dict[str, Target | None] = {
     "emulator_batch30_ms": None,
 }
 
-FULL = {"invoices": 1000, "customers": 10_000, "pages": bench_pages.FULL, "page_repeats": 7,
-        "creates": 2000, "batches": 30}
-QUICK = {"invoices": 60, "customers": 600, "pages": bench_pages.QUICK, "page_repeats": 3,
-         "creates": 200, "batches": 5}
+FULL = {"invoices": 1000, "rate_invoices": bench_push.RATE_INVOICES, "customers": 10_000,
+        "pages": bench_pages.FULL, "page_repeats": 7, "creates": 2000, "batches": 30}
+QUICK = {"invoices": 60, "rate_invoices": 60, "customers": 600, "pages": bench_pages.QUICK,
+         "page_repeats": 3, "creates": 200, "batches": 5}
 
 
 def _figure(values: list[float]) -> dict[str, Any]:
@@ -67,7 +67,7 @@ def _figure(values: list[float]) -> dict[str, Any]:
 
 
 def _push(sizes: dict[str, Any], runs: int) -> dict[str, dict[str, Any]]:
-    rows = [bench_push.measure(sizes["invoices"]) for _ in range(runs)]
+    rows = [bench_push.measure(sizes["invoices"], sizes["rate_invoices"]) for _ in range(runs)]
     batched = [r["batched"] for r in rows]
     unbatched = [r["unbatched"] for r in rows]
     rate = [r["rate"] for r in rows]
@@ -171,6 +171,11 @@ def table(results: dict[str, Any]) -> str:
     if results["quick"]:
         lines.append("quick run: small sizes, so the targets (set for the full sizes) do not "
                      "apply; import_requests_10k is for the quick customer count")
+    rate = details["push"]["rate"]
+    lines.append(f"rate limit: {rate[0]['created']:.0f} objects per run, share measured over "
+                 f"{min(r['steady_minutes'] for r in rate):.1f}+ minutes after the first "
+                 f"(whole run {statistics.median(r['whole_run_per_minute'] for r in rate):.0f}"
+                 f" objects/min of the {bench_push.CEILING_PER_MINUTE} ceiling)")
     lines.append(f"slowest page: {details['worst_page']}; QBO Add All over "
                  f"{details['add_all_records']} records")
     return "\n".join(lines)

@@ -56,6 +56,26 @@ def test_batch_requests_have_their_own_budget(redis_conn: redis_lib.Redis, key_p
     assert limiter.usage(realm) == {"requests": 4, "batch": 3, "in_flight": 1}
 
 
+def test_wait_estimate_names_the_limit_and_takes_nothing(redis_conn: redis_lib.Redis,
+                                                         key_prefix: str) -> None:
+    limiter = RateLimiter(
+        redis_conn, per_minute=100, batch_per_minute=2, window_seconds=5.0, safety=1.0,
+        per_second=None, key_prefix=key_prefix,
+    )  # fmt: skip
+    realm = _realm()
+    assert limiter.wait_estimate(realm, batch=True) == (0.0, "")
+    assert limiter.usage(realm)["requests"] == 0
+    for _ in range(2):
+        lease, _ = limiter.try_acquire(realm, batch=True)
+        assert lease is not None
+        limiter.release(realm, lease)
+    wait, reason = limiter.wait_estimate(realm, batch=True)
+    assert reason == "batch" and 0 < wait <= limiter.window_seconds + limiter.slack_seconds
+    # A single request is still free now, and asking twice took no slot.
+    assert limiter.wait_estimate(realm) == (0.0, "")
+    assert limiter.usage(realm) == {"requests": 2, "batch": 2, "in_flight": 0}
+
+
 def test_per_second_limit_scales_with_window(redis_conn: redis_lib.Redis, key_prefix: str) -> None:
     limiter = RateLimiter(
         redis_conn, per_minute=500, per_second=10, window_seconds=6.0, safety=1.0,

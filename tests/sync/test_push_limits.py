@@ -61,3 +61,25 @@ def test_run_meets_429s_for_90_seconds_waits_and_fails_nothing(realm: str, emula
     assert all(w.message.startswith("Waiting for QuickBooks' rate limit (3 s)") for w in waits)
     log = auth.login("qboadmin").get(f"/admin/qbo/log?run={run.id}").get_data(as_text=True)
     assert "Waiting for QuickBooks&#39; rate limit" in log
+
+
+def test_records_go_singly_while_the_batch_budget_is_spent(app: Flask, realm: str,
+                                                           emulator: Any) -> None:
+    from app.extensions import get_redis
+    from app.qbo.connection import limiter_for
+
+    invoices = [make_invoice(f"71{n:02d}", client_name=f"Batchless Co {n}") for n in range(3)]
+    # Other runs on this company have sent the minute's batch requests; single requests remain.
+    limiter = limiter_for(app.config, get_redis())
+    for _ in range(limiter.batch_limit):
+        limiter.release(realm, limiter.wait_for_slot(realm, batch=True))
+    run = push([("invoice", invoice.id) for invoice in invoices])
+
+    assert run.status == RunStatus.SUCCEEDED, run.message
+    assert run.failed_count == 0
+    stats = emulator.control("GET", f"stats?realm={realm}")
+    # Nothing waited for a batch slot: every record went in a single request.
+    assert stats["batches"] == 0
+    assert stats["objects"]["Invoice"]["active"] == 3 and stats["throttled"] == 0
+    for invoice in invoices:
+        assert link_of(realm, "invoice", invoice.id).state == LinkState.SYNCED
