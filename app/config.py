@@ -112,6 +112,10 @@ class Config:
     QBO_BACKOFF_BASE = float(os.environ.get("QBO_BACKOFF_BASE", "0.5"))
     QBO_PUSH_LOCK_SECONDS = int(os.environ.get("QBO_PUSH_LOCK_SECONDS", "60"))
     QBO_PUSH_BATCHING = _env_bool("QBO_PUSH_BATCHING", True)
+    # Requests a push carries at once: QBO answers a batch slowly, so one at a time cannot
+    # spend the minute's budget. Every request still waits for its slot from the limiter,
+    # whose 10 concurrent slots (QBO's older rule) every process shares.
+    QBO_PUSH_CONCURRENCY = int(os.environ.get("QBO_PUSH_CONCURRENCY", "6"))
     # "QBO Add All" copies its selection in chunks of this many records (memory stays flat).
     QBO_PUSH_CHUNK_SIZE = int(os.environ.get("QBO_PUSH_CHUNK_SIZE", "500"))
     # A running run writes a heartbeat this often; one silent for RUN_DEAD_SECONDS is dead.

@@ -34,6 +34,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--no-throttle", action="store_true", help="switch rate limits off")
     parser.add_argument(
+        "--latency", type=float, default=0.0, metavar="SECONDS",
+        help="seconds every answer takes (scaled by --time-scale)",
+    )
+    parser.add_argument(
+        "--batch-item-latency", type=float, default=0.0, metavar="SECONDS",
+        help="seconds each batch item adds to a batch answer (scaled by --time-scale)",
+    )
+    parser.add_argument(
         "--no-rotate", action="store_true", help="keep the same refresh token on refresh"
     )
     return parser.parse_args(argv)
@@ -48,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
         time_scale=args.time_scale,
         throttle=not args.no_throttle,
         rotate_refresh_tokens=not args.no_rotate,
+        latency=args.latency,
+        batch_item_latency=args.batch_item_latency,
         redirect_uris=tuple(args.redirect_uris) if args.redirect_uris else None,
     )
     app = create_app(config)

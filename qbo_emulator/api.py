@@ -116,6 +116,12 @@ def api(realm: str, rest: str) -> Response:
         return _serve(emulator, realm, call)
     except errors.QBOFault as fault:
         return fault_response(fault)
+    finally:
+        # The time QBO takes to answer (counted from arrival, as its limits are).
+        delay = emulator.answer_delay(g.get("batch_items", 0))
+        if delay > 0:
+            time.sleep(delay)
+        emulator.stats.answered(realm)
 
 
 def _serve(emulator: Emulator, realm: str, call: Call) -> Response:
@@ -229,6 +235,7 @@ def _execute(emulator: Emulator, ctx: WriteContext, call: Call) -> dict[str, Any
         return {"QueryResponse": operations.run_query(ctx, text)}
     if call.kind == "batch":
         items = operations.check_batch(_json_body())
+        g.batch_items = len(items)
         requestid = request.args.get("requestid")
         answers = [operations.batch_item(ctx, item, requestid) for item in items]
         return {"BatchItemResponse": answers}

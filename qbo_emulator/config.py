@@ -31,6 +31,10 @@ class EmulatorConfig:
     requests_per_minute: int = 500
     requests_per_second: int = 10
     batches_per_minute: int = 40
+    # How long an answer takes, in real-service seconds (scaled like every window): a fixed
+    # part for every request and a part per batch item. 0 answers as fast as it can.
+    latency: float = 0.0
+    batch_item_latency: float = 0.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod

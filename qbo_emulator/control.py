@@ -251,6 +251,17 @@ def time_scale() -> Response:
     return jsonify(emulator.describe())
 
 
+@bp.post("/latency")
+def latency() -> Response:
+    """How long answers take: {request: seconds, batch_item: seconds} (scaled)."""
+    body = _body()
+    try:
+        current().set_latency(float(body.get("request", 0)), float(body.get("batch_item", 0)))
+    except (TypeError, ValueError) as exc:
+        return _error(str(exc))
+    return jsonify(current().describe())
+
+
 @bp.post("/clock")
 def clock() -> Response:
     """Move the emulator's clock forward: {advance: seconds of real-service time}."""

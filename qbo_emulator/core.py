@@ -126,7 +126,21 @@ class Emulator:
                 "batches_per_minute": self.throttle.limits.batches_per_minute,
             },
             "rotate_refresh_tokens": self.tokens.rotate,
+            "latency": {"request": self.config.latency,
+                        "batch_item": self.config.batch_item_latency},
         }
+
+    def set_latency(self, request: float, batch_item: float = 0.0) -> None:
+        """How long answers take (real-service seconds, scaled by the time scale)."""
+        if request < 0 or batch_item < 0:
+            raise ValueError("latency cannot be negative")
+        self.config.latency = float(request)
+        self.config.batch_item_latency = float(batch_item)
+
+    def answer_delay(self, batch_items: int) -> float:
+        """Emulator seconds one answer takes: the request part plus each batch item's."""
+        seconds = self.config.latency + self.config.batch_item_latency * batch_items
+        return self.clock.window(seconds)
 
 
 def sales_tax_of(company: Company) -> str:

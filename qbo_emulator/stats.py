@@ -30,6 +30,9 @@ class Stats:
         # The most requests admitted inside any one (scaled) second, per realm.
         self.peak_per_second: dict[str, int] = defaultdict(int)
         self.batches: dict[str, int] = defaultdict(int)
+        # Requests being answered at once, and the most there were, per realm.
+        self.in_flight: dict[str, int] = defaultdict(int)
+        self.peak_in_flight: dict[str, int] = defaultdict(int)
         self.token_calls: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
 
     def request(self, realm: str | None, endpoint: str, status: int) -> None:
@@ -57,6 +60,14 @@ class Stats:
             for key in {realm or GLOBAL, GLOBAL}:
                 if in_second > self.peak_per_second[key]:
                     self.peak_per_second[key] = in_second
+                self.in_flight[key] += 1
+                self.peak_in_flight[key] = max(self.peak_in_flight[key], self.in_flight[key])
+
+    def answered(self, realm: str | None) -> None:
+        """An admitted request has its answer."""
+        with self.lock:
+            for key in {realm or GLOBAL, GLOBAL}:
+                self.in_flight[key] -= 1
 
     def token_call(self, realm: str | None, grant_type: str) -> None:
         """Count one token endpoint call by grant type."""
@@ -76,6 +87,7 @@ class Stats:
                 "throttled": self.throttled[key],
                 "throttled_by": dict(self.throttled_by[key]),
                 "peak_per_second": self.peak_per_second[key],
+                "peak_in_flight": self.peak_in_flight[key],
                 "batches": self.batches[key],
                 "token_calls": dict(self.token_calls[key]),
             }

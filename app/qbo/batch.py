@@ -60,6 +60,8 @@ class BatchResult:
     fault: QBOError | None = None
     # False when the item was never sent because an earlier batch request failed.
     sent: bool = True
+    # The answer's intuit_tid (for a support request), when QBO answered.
+    intuit_tid: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -142,10 +144,11 @@ def item_answer(
         fault.intuit_tid = intuit_tid
         if isinstance(op, BatchOp):
             fault.entity, fault.name = op.entity, record_name(op.body)
-        return BatchResult(op.bid, operation, entity, fault=fault)
+        return BatchResult(op.bid, operation, entity, fault=fault, intuit_tid=intuit_tid)
     if isinstance(op, BatchQuery):
-        return BatchResult(op.bid, operation, None, data=ci_get(answer, "QueryResponse"))
+        return BatchResult(op.bid, operation, None, data=ci_get(answer, "QueryResponse"),
+                           intuit_tid=intuit_tid)
     data = ci_get(answer, op.entity)
     if data is None:
         data = next((v for k, v in answer.items() if isinstance(v, dict) and k != "bId"), None)
-    return BatchResult(op.bid, operation, entity, data=data)
+    return BatchResult(op.bid, operation, entity, data=data, intuit_tid=intuit_tid)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
@@ -133,7 +134,31 @@ class QBOClient:
         self.on_pause = on_pause
         self._sleep = sleep
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
-        self.last_intuit_tid: str | None = None
+        # Per thread: a sender may carry several requests at once, each in its own thread.
+        self._local = threading.local()
+
+    @property
+    def last_intuit_tid(self) -> str | None:
+        """The intuit_tid of the last answer this thread received (for support requests)."""
+        return getattr(self._local, "intuit_tid", None)
+
+    @last_intuit_tid.setter
+    def last_intuit_tid(self, value: str | None) -> None:
+        self._local.intuit_tid = value
+
+    @contextlib.contextmanager
+    def on_first_slot(self, callback: Callable[[], None]) -> Iterator[None]:
+        """Call `callback` once this thread's next call has its rate-limiter slot (or ends).
+
+        A sender that starts calls in other threads waits for this before it asks the limiter
+        about the next one, so every earlier call is counted in the answer.
+        """
+        self._local.on_slot = callback
+        try:
+            yield
+        finally:
+            self._local.on_slot = None
+            callback()
 
     # -------------------------------------------------------------- lifecycle
 
@@ -451,16 +476,28 @@ class QBOClient:
         """Seconds to wait for an answer: batches get at least the batch limit (QBO's 120 s)."""
         return max(self.timeout, self.batch_timeout) if request.batch else self.timeout
 
-    def _slot(self, request: Request) -> contextlib.AbstractContextManager[None]:
+    @contextlib.contextmanager
+    def _slot(self, request: Request) -> Iterator[None]:
         """A rate-limiter slot for one attempt (or nothing without a limiter)."""
         if self.limiter is None:
-            return contextlib.nullcontext()
-        return self.limiter.acquire(
+            self._slot_taken()
+            yield
+            return
+        with self.limiter.acquire(
             self.realm_id,
             batch=request.batch,
             lease_seconds=self._timeout_for(request) + 10.0,
             on_pause=self._paused,
-        )
+        ):
+            self._slot_taken()
+            yield
+
+    def _slot_taken(self) -> None:
+        """Tell this thread's on_first_slot caller, once."""
+        callback = getattr(self._local, "on_slot", None)
+        if callback is not None:
+            self._local.on_slot = None
+            callback()
 
     def _paused(self, seconds: float) -> None:
         """Tell the caller that calls wait for QuickBooks' rate limit; never fails the call."""

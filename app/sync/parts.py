@@ -27,6 +27,7 @@ class EngineParts:
     refs: Any
     connection: Any
     batching: bool
+    concurrency: int
 
     @property
     def qbo(self) -> QBOClient:

@@ -35,7 +35,9 @@ class ResultsMixin(EngineParts):
     def _apply(self, node: Node, result: BatchResult | None) -> None:
         """Record QBO's answer on the link (the caller commits) and in the log."""
         link = node.written
-        tid = self.qbo.last_intuit_tid if self.client else None
+        tid = result.intuit_tid if result is not None else None
+        if tid is None and result is not None and result.fault is not None:
+            tid = result.fault.intuit_tid
         request = as_json(node.body)
         if result is not None and result.ok:
             data = result.data or {}

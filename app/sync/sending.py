@@ -7,8 +7,10 @@ transaction's marker to its body), so a write whose answer is lost can be found 
 from __future__ import annotations
 
 import hashlib
+import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
 from app.models import LinkOrigin, LinkState, QboLink
@@ -61,53 +63,83 @@ class SendingMixin(EngineParts):
         self.session.commit()
 
     def _send(self, nodes: list[Node]) -> None:
-        """Carry a layer to QBO: batches of 30 while the batch limit allows, single requests
-        from the rest of the minute's budget while it does not, and a lone record singly."""
-        if not self.batching:
-            for node in nodes:
-                self._check_lock()
-                self._send_single(node)
-            return
-        start = 0
-        while start < len(nodes):
-            self._check_lock()
-            rest = nodes[start:]
-            if len(rest) > 1 and not self.qbo.batch_budget_spent():
-                chunk = next(batch_chunks(rest))
-                self._send_batch(chunk)
-                start += len(chunk)
-            else:
-                self._send_single(rest[0])
-                start += 1
+        """Carry a layer to QBO, up to `concurrency` requests at a time.
 
-    def _send_batch(self, chunk: Sequence[Node]) -> None:
-        ops = [BatchOp(bid=str(i), operation=n.operation, entity=n.qbo_entity,
-                       body=n.payload) for i, n in enumerate(chunk)]
-        ids = ",".join(n.request_id for n in chunk)
-        prefix = "lhb-" + hashlib.sha256(ids.encode()).hexdigest()[:24]
-        # A create whose answer is lost is looked for before it is sent again (_settle).
-        results = self.qbo.batch(ops, request_id_prefix=prefix, resend_unknown=False)
-        by_bid = {r.bid: r for r in results}
-        with self.ctx.progress.held():
-            for i, node in enumerate(chunk):
-                self._apply(node, by_bid.get(str(i)))
-            self.session.commit()
+        Batches of 30 go while QBO's batch limit allows; while it does not, records go in
+        single requests from the rest of the minute's budget; a lone record goes singly. Only
+        this thread touches the database: the others carry HTTP requests and hand back answers.
+        """
+        pending = list(nodes)
+        in_flight: dict[Future[list[BatchResult | None]], Sequence[Node]] = {}
+        with ThreadPoolExecutor(max_workers=self.concurrency,
+                                thread_name_prefix="qbo-send") as pool:
+            try:
+                while pending or in_flight:
+                    while pending and len(in_flight) < self.concurrency:
+                        self._check_lock()
+                        chunk = self._next_request(pending)
+                        del pending[:len(chunk)]
+                        in_flight[self._start(pool, chunk)] = chunk
+                    done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        chunk = in_flight.pop(future)
+                        self._record(chunk, future.result())
+            finally:
+                # Answers not yet recorded stay pending: their links hold the requestids, and
+                # the next run finds what QBO created before it sends anything again.
+                for future in in_flight:
+                    future.cancel()
 
-    def _send_single(self, node: Node) -> None:
-        entity = node.qbo_entity
-        request_id = node.request_id
-        try:
-            if node.operation == "create":
-                data = self.qbo.create(entity, node.payload, request_id=request_id,
-                                          resend_unknown=False)
-            else:
-                data = self.qbo.update(entity, node.payload, request_id=request_id)
-            result = BatchResult(bid="0", operation=node.operation, entity=entity, data=data)
-        except QBOError as exc:
-            result = BatchResult(bid="0", operation=node.operation, entity=entity, fault=exc,
-                                 sent=True)
+    def _next_request(self, pending: Sequence[Node]) -> Sequence[Node]:
+        """The records the next request carries: a batch, or one record."""
+        if self.batching and len(pending) > 1 and not self.qbo.batch_budget_spent():
+            return next(batch_chunks(pending))
+        return pending[:1]
+
+    def _start(self, pool: ThreadPoolExecutor,
+               chunk: Sequence[Node]) -> Future[list[BatchResult | None]]:
+        """Start carrying a request in a thread; return once it holds its rate-limit slot.
+
+        Waiting for the slot keeps the limiter's counts true when the next request is chosen.
+        """
+        # Read here: the link rows belong to this thread's session.
+        requests = [(n.operation, n.qbo_entity, n.payload, n.request_id) for n in chunk]
+        granted = threading.Event()
+        future = pool.submit(self._carry, requests, granted.set)
+        granted.wait()
+        return future
+
+    def _carry(self, requests: list[tuple[str, str, dict[str, Any], str]],
+               granted: Callable[[], None]) -> list[BatchResult | None]:
+        """One request to QBO (in a sender thread): the answer for each record it carries."""
+        with self.qbo.on_first_slot(granted):
+            if len(requests) > 1:
+                ops = [BatchOp(bid=str(i), operation=operation, entity=entity, body=body)
+                       for i, (operation, entity, body, _) in enumerate(requests)]
+                ids = ",".join(request_id for *_, request_id in requests)
+                prefix = "lhb-" + hashlib.sha256(ids.encode()).hexdigest()[:24]
+                # A create whose answer is lost is looked for before it is sent again (_settle).
+                results = self.qbo.batch(ops, request_id_prefix=prefix, resend_unknown=False)
+                by_bid = {r.bid: r for r in results}
+                return [by_bid.get(str(i)) for i in range(len(ops))]
+            operation, entity, body, request_id = requests[0]
+            try:
+                if operation == "create":
+                    data = self.qbo.create(entity, body, request_id=request_id,
+                                           resend_unknown=False)
+                else:
+                    data = self.qbo.update(entity, body, request_id=request_id)
+            except QBOError as exc:
+                return [BatchResult(bid="0", operation=operation, entity=entity, fault=exc,
+                                    intuit_tid=exc.intuit_tid)]
+            return [BatchResult(bid="0", operation=operation, entity=entity, data=data,
+                                intuit_tid=self.qbo.last_intuit_tid)]
+
+    def _record(self, chunk: Sequence[Node], results: list[BatchResult | None]) -> None:
+        """Apply one request's answers to the links and the log, and commit."""
         with self.ctx.progress.held():
-            self._apply(node, result)
+            for node, result in zip(chunk, results, strict=True):
+                self._apply(node, result)
             self.session.commit()
 
     def _update_now(self, node: Node) -> None:

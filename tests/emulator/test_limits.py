@@ -131,3 +131,26 @@ def test_reference_fault_texts(api: Api) -> None:
     missing_item = fault(api.post("invoice", {"CustomerRef": {"value": active["Id"]},
                                               "Line": [bad_item]}))
     assert missing_item["Detail"] == "Invalid Reference Id : Line.SalesItemLineDetail.ItemRef"
+
+
+def test_answers_take_the_configured_time_scaled() -> None:
+    # time_scale 10: a 2 s answer takes 0.2 s, and each of three batch items 0.1 s more.
+    with run_emulator(seed="none", time_scale=10, latency=2.0, batch_item_latency=1.0) as slow:
+        company = slow.create_company(seed="empty")
+        started = time.monotonic()
+        assert _prefs(company).status_code == 200
+        single = time.monotonic() - started
+        items = [{"bId": str(i), "Query": "select * from Item"} for i in range(3)]
+        started = time.monotonic()
+        answer = requests.post(f"{company.base_url}/batch", json={"BatchItemRequest": items},
+                               headers=company.headers, timeout=10)
+        batch = time.monotonic() - started
+        assert answer.status_code == 200
+        assert 0.2 <= single < 0.45
+        assert 0.5 <= batch < 0.75
+        # The control plane changes it at run time.
+        described = slow.control("POST", "latency", {"request": 0})
+        assert described["latency"] == {"request": 0.0, "batch_item": 0.0}
+        started = time.monotonic()
+        assert _prefs(company).status_code == 200
+        assert time.monotonic() - started < 0.2

@@ -83,3 +83,35 @@ def test_records_go_singly_while_the_batch_budget_is_spent(app: Flask, realm: st
     assert stats["objects"]["Invoice"]["active"] == 3 and stats["throttled"] == 0
     for invoice in invoices:
         assert link_of(realm, "invoice", invoice.id).state == LinkState.SYNCED
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_requests_are_carried_concurrently(app: Flask, realm: str, emulator: Any,
+                                           monkeypatch: pytest.MonkeyPatch,
+                                           concurrency: int) -> None:
+    monkeypatch.setitem(app.config, "QBO_PUSH_BATCHING", False)
+    monkeypatch.setitem(app.config, "QBO_PUSH_CONCURRENCY", concurrency)
+    invoices = [make_invoice(f"72{n:02d}", client_name=f"Parallel Co {n}") for n in range(6)]
+    # Every answer takes 4 (scaled: 0.2) seconds, as a distant QBO's would.
+    emulator.control("POST", "latency", {"request": 4})
+    try:
+        run = push([("invoice", invoice.id) for invoice in invoices])
+    finally:
+        emulator.control("POST", "latency", {"request": 0})
+
+    assert run.status == RunStatus.SUCCEEDED, run.message
+    assert run.failed_count == 0
+    stats = emulator.control("GET", f"stats?realm={realm}")
+    if concurrency == 1:
+        assert stats["peak_in_flight"] == 1
+    else:
+        assert 3 <= stats["peak_in_flight"] <= concurrency + 1  # + the lookups' own requests
+    for invoice in invoices:
+        link = link_of(realm, "invoice", invoice.id)
+        assert link is not None and link.state == LinkState.SYNCED
+        assert len(qbo_rows(emulator, realm, "Invoice", f"DocNumber = '{invoice.number}'")) == 1
+    created = db.session.scalars(db.select(SyncEvent).where(
+        SyncEvent.run_id == run.id, SyncEvent.action == "create")).all()
+    assert len(created) == run.created_count >= 12  # with each invoice's own client
+    # Each answer's own intuit_tid is logged with its record, whichever thread carried it.
+    assert len({event.intuit_tid for event in created}) == len(created)
