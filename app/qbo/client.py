@@ -310,6 +310,12 @@ class QBOClient:
 
     # -------------------------------------------------------------- batch
 
+    def batch_requests_free(self) -> int | None:
+        """Batch requests QBO's 40-a-minute limit still allows now (None: no limiter)."""
+        if self.limiter is None:
+            return None
+        return max(0, self.limiter.batch_limit - self.limiter.usage(self.realm_id)["batch"])
+
     def batch_budget_spent(self) -> bool:
         """True while QBO's 40-a-minute batch limit, and only it, keeps a batch request waiting.
 

@@ -14,7 +14,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
 from app.models import LinkOrigin, LinkState, QboLink
-from app.qbo.client import BatchOp, BatchResult, batch_chunks, dumps_json
+from app.qbo.client import BATCH_MAX_ITEMS, BatchOp, BatchResult, batch_chunks, dumps_json
 from app.qbo.faults import QBOError
 from app.sync.docnumbers import marker
 from app.sync.entities import Key
@@ -71,18 +71,23 @@ class SendingMixin(EngineParts):
         """
         pending = list(nodes)
         in_flight: dict[Future[list[BatchResult | None]], Sequence[Node]] = {}
+        batches = 0  # batch requests in flight
         with ThreadPoolExecutor(max_workers=self.concurrency,
                                 thread_name_prefix="qbo-send") as pool:
             try:
                 while pending or in_flight:
                     while pending and len(in_flight) < self.concurrency:
                         self._check_lock()
-                        chunk = self._next_request(pending)
+                        chunk = self._next_request(pending, batches)
+                        if chunk is None:
+                            break
                         del pending[:len(chunk)]
+                        batches += len(chunk) > 1
                         in_flight[self._start(pool, chunk)] = chunk
                     done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
                     for future in done:
                         chunk = in_flight.pop(future)
+                        batches -= len(chunk) > 1
                         self._record(chunk, future.result())
             finally:
                 # Answers not yet recorded stay pending: their links hold the requestids, and
@@ -90,11 +95,22 @@ class SendingMixin(EngineParts):
                 for future in in_flight:
                     future.cancel()
 
-    def _next_request(self, pending: Sequence[Node]) -> Sequence[Node]:
-        """The records the next request carries: a batch, or one record."""
-        if self.batching and len(pending) > 1 and not self.qbo.batch_budget_spent():
+    def _next_request(self, pending: Sequence[Node], batches: int) -> Sequence[Node] | None:
+        """The records the next request carries: a batch, one record, or None (wait).
+
+        At most half the threads carry batches, so a minute whose batch slots free all at once
+        cannot take every thread from the single requests.
+        """
+        if not self.batching or len(pending) == 1 or self.qbo.batch_budget_spent():
+            return pending[:1]
+        if batches < max(1, self.concurrency // 2):
             return next(batch_chunks(pending))
-        return pending[:1]
+        # The other threads carry single records when the layer holds more than the batches
+        # QBO still allows this minute can carry; else they wait for a batch to finish.
+        free = self.qbo.batch_requests_free()
+        if free is not None and len(pending) > free * BATCH_MAX_ITEMS:
+            return pending[:1]
+        return None
 
     def _start(self, pool: ThreadPoolExecutor,
                chunk: Sequence[Node]) -> Future[list[BatchResult | None]]:
