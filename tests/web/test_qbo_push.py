@@ -189,6 +189,7 @@ def test_failed_record_shows_fix_and_retry(realm: str, auth: Auth, emulator: Any
     # "None of these: create it" skips the offer of QBO's twin, so QBO refuses the name.
     http.post(f"/admin/qbo/push/client/{client_row.id}?skip_match=1")
     work_queue()
+    db.session.expire_all()  # the worker ran in this process, with this session
     run = db.session.scalars(db.select(SyncRun)).one()
     html = http.get(f"/admin/qbo/runs/{run.id}").get_data(as_text=True)
     assert "Duplicate name" in html and "It already has customer “Amy&#39;s Bird" in html
