@@ -66,8 +66,9 @@ class SendingMixin(EngineParts):
         """Carry a layer to QBO, up to `concurrency` requests at a time.
 
         Batches of 30 go while QBO's batch limit allows; while it does not, records go in
-        single requests from the rest of the minute's budget. Only
-        this thread touches the database: the others carry HTTP requests and hand back answers.
+        single requests from the rest of the minute's budget. A lone record goes singly: a batch
+        of one would spend a batch slot on it. Only this thread touches the database; the
+        others carry HTTP requests and hand back answers.
         """
         pending = list(nodes)
         in_flight: dict[Future[list[BatchResult | None]], Sequence[Node]] = {}
@@ -101,7 +102,7 @@ class SendingMixin(EngineParts):
         At most half the threads carry batches, so a minute whose batch slots free all at once
         cannot take every thread from the single requests.
         """
-        if not self.batching or self.qbo.batch_budget_spent():
+        if not self.batching or len(pending) == 1 or self.qbo.batch_budget_spent():
             return pending[:1]
         if batches < max(1, self.concurrency // 2):
             return next(batch_chunks(pending))
