@@ -98,6 +98,7 @@ def client_for(
         max_retries=config.get("QBO_MAX_RETRIES", 5),
         backoff_base=config.get("QBO_BACKOFF_BASE", 0.5),
         throttle_wait=config.get("QBO_THROTTLE_WAIT_SECONDS", THROTTLE_WAIT_MAX),
+        concurrency=int(config.get("QBO_PUSH_CONCURRENCY", 1)),
     )
 
 

@@ -39,11 +39,11 @@ def record_marker(entity_type: str, local_id: int) -> str:
 def lookup(client: QBOClient, numbers: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
     """QBO invoices holding any of these numbers, by number (one query per 100 numbers)."""
     wanted = sorted({n for n in numbers if n})
+    wheres = [where_in("DocNumber", wanted[start:start + IN_CHUNK])
+              for start in range(0, len(wanted), IN_CHUNK)]
     found: dict[str, list[dict[str, Any]]] = {}
-    for start in range(0, len(wanted), IN_CHUNK):
-        where = where_in("DocNumber", wanted[start:start + IN_CHUNK])
-        for row in client.query_rows("Invoice", where):
-            found.setdefault(str(row.get("DocNumber")), []).append(row)
+    for row in client.query_rows_many("Invoice", wheres):
+        found.setdefault(str(row.get("DocNumber")), []).append(row)
     return found
 
 

@@ -66,11 +66,8 @@ def _query(client: QBOClient, qbo_entity: str, field: str,
            values: Iterable[str]) -> dict[str, dict[str, Any]]:
     """Active rows whose ``field`` is one of ``values``, by Id (one query per chunk)."""
     ordered = sorted(set(values))
-    rows: dict[str, dict[str, Any]] = {}
-    for chunk in _chunks(ordered):
-        for row in client.query_rows(qbo_entity, where_in(field, chunk)):
-            rows[str(row["Id"])] = row
-    return rows
+    wheres = [where_in(field, chunk) for chunk in _chunks(ordered)]
+    return {str(row["Id"]): row for row in client.query_rows_many(qbo_entity, wheres)}
 
 
 def _email_rows(client: QBOClient, qbo_entity: str,

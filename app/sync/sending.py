@@ -7,7 +7,6 @@ transaction's marker to its body), so a write whose answer is lost can be found 
 from __future__ import annotations
 
 import hashlib
-import threading
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -73,20 +72,28 @@ class SendingMixin(EngineParts):
         pending = list(nodes)
         in_flight: dict[Future[list[BatchResult | None]], Sequence[Node]] = {}
         batches = 0  # batch requests in flight
+        # The newest request's rate-limit slot. The next request is chosen once it is held, so
+        # the limiter's counts are true for the choice; answers are recorded meanwhile.
+        slot: Future[None] | None = None
         with ThreadPoolExecutor(max_workers=self.concurrency,
                                 thread_name_prefix="qbo-send") as pool:
             try:
                 while pending or in_flight:
-                    while pending and len(in_flight) < self.concurrency:
+                    if (slot is None or slot.done()) and pending \
+                            and len(in_flight) < self.concurrency:
                         self._check_lock()
                         chunk = self._next_request(pending, batches)
-                        if chunk is None:
-                            break
-                        del pending[:len(chunk)]
-                        batches += len(chunk) > 1
-                        in_flight[self._start(pool, chunk)] = chunk
-                    done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                    for future in done:
+                        if chunk is not None:
+                            del pending[:len(chunk)]
+                            batches += len(chunk) > 1
+                            future, slot = self._start(pool, chunk)
+                            in_flight[future] = chunk
+                            continue
+                    waiting: set[Future[Any]] = set(in_flight)
+                    if slot is not None and not slot.done():
+                        waiting.add(slot)
+                    done, _ = wait(waiting, return_when=FIRST_COMPLETED)
+                    for future in done & in_flight.keys():
                         chunk = in_flight.pop(future)
                         batches -= len(chunk) > 1
                         self._record(chunk, future.result())
@@ -113,18 +120,18 @@ class SendingMixin(EngineParts):
             return pending[:1]
         return None
 
-    def _start(self, pool: ThreadPoolExecutor,
-               chunk: Sequence[Node]) -> Future[list[BatchResult | None]]:
-        """Start carrying a request in a thread; return once it holds its rate-limit slot.
-
-        Waiting for the slot keeps the limiter's counts true when the next request is chosen.
-        """
+    def _start(self, pool: ThreadPoolExecutor, chunk: Sequence[Node]
+               ) -> tuple[Future[list[BatchResult | None]], Future[None]]:
+        """Start carrying a request in a thread: its answers, and when it holds its slot."""
         # Read here: the link rows belong to this thread's session.
         requests = [(n.operation, n.qbo_entity, n.payload, n.request_id) for n in chunk]
-        granted = threading.Event()
-        future = pool.submit(self._carry, requests, granted.set)
-        granted.wait()
-        return future
+        slot: Future[None] = Future()
+
+        def held() -> None:
+            if not slot.done():
+                slot.set_result(None)
+
+        return pool.submit(self._carry, requests, held), slot
 
     def _carry(self, requests: list[tuple[str, str, dict[str, Any], str]],
                granted: Callable[[], None]) -> list[BatchResult | None]:

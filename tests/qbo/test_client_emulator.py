@@ -310,3 +310,21 @@ def test_fault_mapping_for_every_code(company: Company, make_company: Any) -> No
     err = _fault(lambda: quick.read("Customer", customer["Id"]))
     assert (err.code, type(err), err.status) == ("3001", ThrottledError, 429)
     assert err.retryable and err.message == "ThrottleExceeded"
+
+
+def test_query_rows_many_runs_queries_at_once(make_company: Any) -> None:
+    company = make_company(concurrency=4)
+    names = sorted(r["DisplayName"] for r in company.client.query_rows("Customer"))
+    wheres = [where_in("DisplayName", names[i:i + 2]) for i in range(0, len(names), 2)]
+    # Each answer takes a while (scaled), so queries that overlap show in the emulator.
+    company.emulator.control("POST", "latency", {"request": 10})
+    try:
+        rows = company.client.query_rows_many("Customer", wheres)
+    finally:
+        company.emulator.control("POST", "latency", {"request": 0})
+    assert sorted(r["DisplayName"] for r in rows) == names
+    assert company.stats()["peak_in_flight"] >= 2
+    one_at_a_time = make_company()
+    assert one_at_a_time.client.concurrency == 1
+    assert [r["Id"] for r in one_at_a_time.client.query_rows_many("Customer", wheres)] == [
+        r["Id"] for r in rows]
