@@ -8,6 +8,7 @@ access token is handed out, so a crash can never leave us holding only a rotated
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime, timedelta
 
 from redis import Redis
@@ -83,6 +84,11 @@ class ConnectionTokens:
         # requests, and a still-valid access token needs no database read. A token revoked
         # meanwhile answers 401, and refresh() then reads the row again.
         self._known: tuple[str, datetime] | None = None
+        # A copy's sender threads share this object: one of them refreshes at a time, and the
+        # others then find the new token in the row. The Redis lock does the same across
+        # processes, but a Redis restart forgets it, and once a refresh has issued a new refresh
+        # token Intuit refuses the old one (invalid_grant: the company must be reconnected).
+        self._refreshing = threading.Lock()
 
     def _row(self, session: DbSession) -> QboConnection:
         row = session.scalars(
@@ -114,6 +120,10 @@ class ConnectionTokens:
 
     def refresh(self, rejected_token: str) -> str:
         """A valid access token after ``rejected_token`` failed or expired (single-flight)."""
+        with self._refreshing:
+            return self._refresh(rejected_token)
+
+    def _refresh(self, rejected_token: str) -> str:
         lock = self.redis.lock(
             f"ledgerhub:qbo:refresh:{self.realm_id}",
             timeout=LOCK_TIMEOUT,

@@ -124,3 +124,45 @@ def test_access_token_rejected_mid_run_is_refreshed_once(dev_client_app: Flask, 
         emulator.control("DELETE", "faults")
     assert answers == [("ok", "Expired Mid Run Co")] * WORKERS
     assert _refresh_calls(emulator, realm_id) == 1
+
+
+def test_threads_refresh_once_even_when_redis_forgets_the_lock(
+        dev_client_app: Flask, app_ctx: Flask, emulator: Any,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from app.extensions import get_redis
+    from app.qbo.connection import client_for
+
+    realm_id = _connect(dev_client_app, emulator, "Forgotten Lock Co")
+    row = db.session.scalar(select(QboConnection))
+    row.access_expires_at = utcnow() - timedelta(minutes=5)
+    db.session.commit()
+    client = client_for(dev_client_app.config, db.engine, get_redis(), realm_id)
+
+    class Forgetful:
+        """A Redis lock after a restart: every holder gets it at once."""
+
+        def acquire(self) -> bool:
+            return True
+
+        def release(self) -> None:
+            pass
+
+    monkeypatch.setattr(client.tokens.redis, "lock", lambda *a, **k: Forgetful())
+    barrier = threading.Barrier(6)
+    answers: list[str] = []
+
+    def read() -> None:
+        barrier.wait(timeout=30)
+        answers.append(client.company_info().get("CompanyName"))
+
+    threads = [threading.Thread(target=read) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert answers == ["Forgotten Lock Co"] * 6
+    assert _refresh_calls(emulator, realm_id) == 1
+    db.session.expire_all()
+    assert db.session.scalar(select(QboConnection)).status == ConnectionStatus.CONNECTED
