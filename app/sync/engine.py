@@ -36,13 +36,11 @@ if TYPE_CHECKING:
 class PushEngine(ResultsMixin, SendingMixin, RecoveryMixin):
     """Executes one push run (or its dry run)."""
 
-    def __init__(self, ctx: RunContext, realm_id: str, *, batching: bool = True,
-                 concurrency: int = 1) -> None:
+    def __init__(self, ctx: RunContext, realm_id: str, *, batching: bool = True) -> None:
         self.ctx = ctx
         self.session = ctx.session
         self.realm_id = realm_id
         self.batching = batching
-        self.concurrency = max(1, concurrency)  # requests carried at once
         self.connection = self.session.scalars(select(QboConnection).where(
             QboConnection.realm_id == realm_id)).one()
         self.client: QBOClient | None = None

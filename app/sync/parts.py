@@ -27,7 +27,6 @@ class EngineParts:
     refs: Any
     connection: Any
     batching: bool
-    concurrency: int
 
     @property
     def qbo(self) -> QBOClient:

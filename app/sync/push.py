@@ -46,8 +46,7 @@ def run_push(ctx: RunContext) -> None:
 
 
 def _engine(ctx: RunContext, realm_id: str, lock: RealmLock) -> PushEngine:
-    engine = PushEngine(ctx, realm_id, batching=bool(ctx.config["QBO_PUSH_BATCHING"]),
-                        concurrency=int(ctx.config["QBO_PUSH_CONCURRENCY"]))
+    engine = PushEngine(ctx, realm_id, batching=bool(ctx.config["QBO_PUSH_BATCHING"]))
     engine.lock = lock
     return engine
 

@@ -62,7 +62,7 @@ class SendingMixin(EngineParts):
         self.session.commit()
 
     def _send(self, nodes: list[Node]) -> None:
-        """Carry a layer to QBO, up to `concurrency` requests at a time.
+        """Carry a layer to QBO, up to the client's `concurrency` requests at a time.
 
         Batches of 30 go while QBO's batch limit allows; while it does not, records go in
         single requests from the rest of the minute's budget. A lone record goes singly: a batch
@@ -75,12 +75,12 @@ class SendingMixin(EngineParts):
         # The newest request's rate-limit slot. The next request is chosen once it is held, so
         # the limiter's counts are true for the choice; answers are recorded meanwhile.
         slot: Future[None] | None = None
-        with ThreadPoolExecutor(max_workers=self.concurrency,
+        with ThreadPoolExecutor(max_workers=self.qbo.concurrency,
                                 thread_name_prefix="qbo-send") as pool:
             try:
                 while pending or in_flight:
                     if (slot is None or slot.done()) and pending \
-                            and len(in_flight) < self.concurrency:
+                            and len(in_flight) < self.qbo.concurrency:
                         self._check_lock()
                         chunk = self._next_request(pending, batches)
                         if chunk is not None:
@@ -111,7 +111,7 @@ class SendingMixin(EngineParts):
         """
         if not self.batching or len(pending) == 1 or self.qbo.batch_budget_spent():
             return pending[:1]
-        if batches < max(1, self.concurrency // 2):
+        if batches < max(1, self.qbo.concurrency // 2):
             return next(batch_chunks(pending))
         # The other threads carry single records when the layer holds more than the batches
         # QBO still allows this minute can carry; else they wait for a batch to finish.
